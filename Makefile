@@ -1,0 +1,69 @@
+# carelake: every workflow a person or CI runs. CI calls make only.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS_VENV := .venv-tools
+LAKE ?= lake
+PATIENTS ?= 1000
+SEED ?= 42
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+help: ## List every target (this one is the default)
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z0-9_.-]+:[^#]*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: jobs/requirements/dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r jobs/requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(TOOLS_VENV)/.installed: jobs/requirements/tools.lock
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet -r jobs/requirements/tools.lock
+	touch $@
+
+venv: $(VENV)/.installed ## Create .venv with the pinned dependencies and carelake installed (editable)
+
+tools: $(TOOLS_VENV)/.installed ## Create .venv-tools with checkov (its pins conflict with moto)
+
+lock: ## Re-resolve jobs/requirements/*.in into the pinned *.lock files
+	scripts/lock.sh dev
+	scripts/lock.sh tools
+
+demo: venv ## Generate data, run the whole local pipeline, print the KPIs, write the dashboard
+	$(BIN)/carelake demo --lake $(LAKE) --patients $(PATIENTS) --seed $(SEED)
+
+test: venv tools ## Run every test: Python, SQL, Lambdas, Terraform, integration
+	$(BIN)/pytest
+
+test-fast: venv ## Run the tests without the slow integration ones
+	$(BIN)/pytest -m "not integration"
+
+bench: venv ## Measure raw_to_bronze throughput and peak memory (PATIENTS=1000 by default)
+	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --seed $(SEED)
+
+lint: venv ## ruff and terraform fmt
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	terraform fmt -check -recursive terraform
+
+fmt: venv ## Format Python (ruff) and Terraform in place
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	terraform fmt -recursive terraform
+
+clean: ## Remove the local lake and build output (keeps the virtualenvs)
+	rm -rf $(LAKE) build dist spark-warehouse metastore_db derby.log
+
+distclean: clean ## Also remove the virtualenvs
+	rm -rf $(VENV) $(TOOLS_VENV)
+
+.PHONY: help venv tools lock demo test test-fast bench lint fmt clean distclean
+
+-include lambdas/lambdas.mk
+-include terraform/terraform.mk

@@ -1,0 +1,111 @@
+"""The Glue runtime adapter: the only module in carelake that imports ``awsglue``.
+
+On AWS Glue 5.0 a job gets a ``GlueContext`` and a ``Job`` (for bookmarks); everywhere
+else (laptop, CI, the local runner) no PyPI package provides a working GlueContext, so
+we build a plain ``SparkSession`` in local mode. Entry scripts only ever see
+:class:`JobRun`, so they run unchanged in both places.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+# Settings every carelake job relies on, on Glue and locally alike.
+SPARK_SETTINGS: dict[str, str] = {
+    # Timestamps are stored and compared in UTC.
+    "spark.sql.session.timeZone": "UTC",
+    # Rerunning a dt rewrites only the partitions the run writes.
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    # dt stays a string when read back, as Athena sees it.
+    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    "spark.sql.parquet.compression.codec": "snappy",
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+}
+
+# Extra settings for a laptop-sized local session.
+LOCAL_SETTINGS: dict[str, str] = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "4",
+    "spark.driver.memory": "4g",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.driver.extraJavaOptions": "-Dlog4j2.level=ERROR",
+}
+
+
+def on_glue() -> bool:
+    """True when the AWS Glue libraries are importable (that is, inside a Glue job)."""
+    return importlib.util.find_spec("awsglue") is not None
+
+
+def resolve_args(argv: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    """Resolve ``--name value`` arguments by full name, like Glue's getResolvedOptions.
+
+    Unknown arguments (Glue adds its own, such as ``--job-bookmark-option``) are ignored;
+    a missing required name is a clear error.
+    """
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    for name in names:
+        parser.add_argument(f"--{name}", required=True)
+    parsed, _unknown = parser.parse_known_args(list(argv))
+    return vars(parsed)
+
+
+def local_session(app_name: str = "carelake") -> SparkSession:
+    """A local SparkSession configured like the Glue jobs (reused if one is running)."""
+    builder = SparkSession.builder.appName(app_name).master(os.environ.get("CARELAKE_SPARK_MASTER", "local[2]"))
+    for key, value in {**SPARK_SETTINGS, **LOCAL_SETTINGS}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+@dataclass
+class JobRun:
+    """One run of one job: its arguments, its SparkSession and its bookmark."""
+
+    name: str
+    args: dict[str, str]
+    spark: SparkSession
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _glue_job: Any = None
+
+    def commit(self) -> None:
+        """Commit the Glue job bookmark (a no-op locally, where there is no bookmark)."""
+        if self._glue_job is not None:
+            self._glue_job.commit()
+
+
+def start_job(name: str, arg_names: Sequence[str], argv: Sequence[str] | None = None) -> JobRun:
+    """Start a job run on Glue (GlueContext + Job bookmark) or locally (SparkSession)."""
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if on_glue():
+        from awsglue.context import GlueContext  # type: ignore[import-not-found]
+        from awsglue.job import Job  # type: ignore[import-not-found]
+        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+        from pyspark.context import SparkContext
+
+        args = getResolvedOptions(["job", *argv], ["JOB_NAME", *arg_names])
+        glue_context = GlueContext(SparkContext.getOrCreate())
+        spark = glue_context.spark_session
+        for key, value in SPARK_SETTINGS.items():
+            spark.conf.set(key, value)
+        job = Job(glue_context)
+        job.init(args["JOB_NAME"], args)
+        return JobRun(name=name, args=args, spark=spark, _glue_job=job)
+    return JobRun(name=name, args=resolve_args(argv, arg_names), spark=local_session(f"carelake-{name}"))
