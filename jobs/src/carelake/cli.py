@@ -50,5 +50,83 @@ def generate(
     typer.echo(report.summary())
 
 
+@app.command()
+def land(
+    source: Annotated[Path, typer.Option("--source", help="A folder written by carelake generate.")],
+    batch: Annotated[str, typer.Option("--batch", help="Subfolder name under each raw dt partition.")] = "generated",
+    fhir: Annotated[
+        list[str], typer.Option("--fhir", help="FHIR format(s) to land: bundles, ndjson (repeatable).")
+    ] = ["bundles"],  # noqa: B006 - typer needs a list default
+    lake: LakeOption = Path("lake"),
+    dt: DtOption = "today",
+) -> None:
+    """Copy generated files into the lake's raw zone, as the sources would land them."""
+    from carelake.config import Lake, resolve_dt
+    from carelake.landing import land_generated
+
+    copied = land_generated(source, Lake(lake), resolve_dt(dt), batch, tuple(fhir))
+    for prefix, count in sorted(copied.items()):
+        typer.echo(f"raw/{prefix}: {count} files landed")
+
+
+@app.command()
+def run(
+    lake: LakeOption = Path("lake"),
+    dt: DtOption = "today",
+    job: Annotated[list[str] | None, typer.Option("--job", help="Run only this job (repeatable).")] = None,
+) -> None:
+    """Run the manifest's jobs in workflow order over the local lake; print counts and time."""
+    from carelake.config import Lake
+    from carelake.reporting import print_job_result
+    from carelake.runner import run_jobs
+
+    run_jobs(Lake(lake), dt, only=job, on_done=print_job_result)
+
+
+@app.command()
+def catalog(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the catalog JSON.")] = Path("jobs/catalog.json"),
+) -> None:
+    """Export every lake table's schema (read by Terraform and the Athena DDL)."""
+    from carelake.catalog import catalog_json
+
+    out.write_text(catalog_json(), encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def query(
+    sql: Annotated[
+        str | None, typer.Argument(help="A view or table name (e.g. gold.fact_claim) or Athena SQL.")
+    ] = None,
+    lake: LakeOption = Path("lake"),
+    output_format: Annotated[str, typer.Option("--format", help="Output: table, csv or json.")] = "table",
+    file: Annotated[Path | None, typer.Option("--file", help="Read the Athena SQL from this file.")] = None,
+    show_sql: Annotated[
+        bool, typer.Option("--show-sql", help="Print the DuckDB SQL it runs, on stderr.")
+    ] = False,
+    views: Annotated[
+        Path | None, typer.Option("--views", help="Folder of Athena view files (default: sql/views).")
+    ] = None,
+) -> None:
+    """Run a view, or ad-hoc SQL in Athena's dialect, on DuckDB over the local lake."""
+    from rich.console import Console
+
+    from carelake.query.console import run_query
+
+    code = run_query(
+        sql,
+        lake=lake,
+        fmt=output_format,
+        file=file,
+        show_sql=show_sql,
+        views=views,
+        out=Console(),
+        err=Console(stderr=True, soft_wrap=True),
+    )
+    if code:
+        raise typer.Exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -18,6 +18,7 @@ class Job:
     description: str
     entry_point: str
     arguments: tuple[str, ...]
+    default_arguments: dict[str, str]
     depends_on: tuple[str, ...]
     inputs: tuple[str, ...]
     outputs: dict[str, tuple[str, ...]]
@@ -62,12 +63,16 @@ def parse_manifest(raw: dict[str, Any]) -> Manifest:
             description=spec["description"],
             entry_point=spec["entry_point"],
             arguments=tuple(spec["arguments"]),
+            default_arguments={k: str(v) for k, v in (spec.get("default_arguments") or {}).items()},
             depends_on=tuple(spec["depends_on"]),
             inputs=tuple(spec.get("inputs", [])),
             outputs={zone: tuple(tables) for zone, tables in spec["outputs"].items()},
             glue=dict(spec["glue"]),
         )
     for job in jobs.values():
+        undeclared = set(job.default_arguments) - set(job.arguments)
+        if undeclared:
+            raise ValueError(f"job {job.name}: default_arguments {sorted(undeclared)} are not in its arguments")
         unknown = set(job.depends_on) - set(jobs)
         if unknown:
             raise ValueError(f"job {job.name}: depends on unknown jobs {sorted(unknown)}")

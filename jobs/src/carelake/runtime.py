@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,10 @@ def resolve_args(argv: Sequence[str], names: Sequence[str]) -> dict[str, str]:
 
 def local_session(app_name: str = "carelake") -> SparkSession:
     """A local SparkSession configured like the Glue jobs (reused if one is running)."""
+    # Python workers must be this interpreter (the project virtualenv), not whatever
+    # python3 is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name).master(os.environ.get("CARELAKE_SPARK_MASTER", "local[2]"))
     for key, value in {**SPARK_SETTINGS, **LOCAL_SETTINGS}.items():
         builder = builder.config(key, value)
@@ -91,8 +96,6 @@ class JobRun:
 
 def start_job(name: str, arg_names: Sequence[str], argv: Sequence[str] | None = None) -> JobRun:
     """Start a job run on Glue (GlueContext + Job bookmark) or locally (SparkSession)."""
-    import sys
-
     argv = list(sys.argv[1:] if argv is None else argv)
     if on_glue():
         from awsglue.context import GlueContext  # type: ignore[import-not-found]

@@ -1,0 +1,1 @@
+"""raw -> bronze: FHIR and Synthea CSV parsing."""

@@ -1,0 +1,93 @@
+"""Every lake table with its schema, partition keys and data classification.
+
+The schemas are the Spark schemas the jobs write. ``carelake catalog`` exports them to
+jobs/catalog.json, which Terraform (Glue tables with partition projection) and the
+Athena DDL in sql/ddl/ read; a test keeps that file in step with this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pyspark.sql import types as T
+
+from carelake.accounting import JOB_RUN_SCHEMA, JOB_RUN_TABLE, QUARANTINE_SCHEMA, QUARANTINE_TABLE
+from carelake.bronze.csv_parsing import bronze_csv_schema
+from carelake.bronze.fhir import BRONZE_FHIR_COLUMNS, INSPECTION_SCHEMA, RECORD_SCHEMA
+from carelake.bronze.synthea_csv import SYNTHEA_CSV_TABLES
+from carelake.fhir.resource_types import BRONZE_RESOURCE_TYPES, OTHER_TABLE, bronze_table_for
+
+PHI = "phi"
+DEIDENTIFIED = "deidentified"
+NON_PHI = "non-phi"
+
+# Synthea CSV columns that identify a person directly (HIPAA Safe Harbor identifiers).
+_CSV_DIRECT_IDENTIFIERS = {
+    "patients": ("ssn", "drivers", "passport", "prefix", "first", "last", "suffix", "maiden", "birthplace",
+                 "address", "lat", "lon"),
+    "payer_transitions": ("memberid", "ownername"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LakeTable:
+    zone: str
+    name: str
+    description: str
+    schema: T.StructType
+    partition_keys: tuple[str, ...] = ("dt",)
+    data_classification: str = PHI
+    direct_identifier_columns: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {
+            "zone": self.zone,
+            "name": self.name,
+            "description": self.description,
+            "data_classification": self.data_classification,
+            "format": "parquet",
+            "partition_keys": [{"name": key, "type": "string"} for key in self.partition_keys],
+            "columns": [{"name": f.name, "type": f.dataType.simpleString()} for f in self.schema.fields],
+            "direct_identifier_columns": list(self.direct_identifier_columns),
+        }
+
+
+def _bronze_fhir_schema() -> T.StructType:
+    by_name = {f.name: f for f in [*INSPECTION_SCHEMA.fields, *RECORD_SCHEMA.fields]}
+    by_name["resource_json"] = T.StructField("resource_json", T.StringType(), True)
+    return T.StructType([by_name[name] for name in BRONZE_FHIR_COLUMNS])
+
+
+def bronze_tables() -> Iterator[LakeTable]:
+    fhir_schema = _bronze_fhir_schema()
+    for resource_type in BRONZE_RESOURCE_TYPES:
+        yield LakeTable("bronze", bronze_table_for(resource_type),
+                        f"FHIR R4 {resource_type} resources as landed: common columns + original JSON.",
+                        fhir_schema, direct_identifier_columns=("resource_json",))  # fmt: skip
+    yield LakeTable("bronze", OTHER_TABLE, "Valid FHIR R4 resources of types without a table of their own.",
+                    fhir_schema, direct_identifier_columns=("resource_json",))  # fmt: skip
+    for spec in SYNTHEA_CSV_TABLES.values():
+        yield LakeTable("bronze", spec.table, f"Synthea CSV export {spec.file}.csv, typed, with the raw line.",
+                        bronze_csv_schema(spec),
+                        direct_identifier_columns=(*_CSV_DIRECT_IDENTIFIERS.get(spec.file, ()), "raw_line"))  # fmt: skip
+
+
+def quarantine_tables() -> Iterator[LakeTable]:
+    yield LakeTable("quarantine", QUARANTINE_TABLE, "Records a job could not accept, with source location and reason.",
+                    QUARANTINE_SCHEMA, ("job", "dt"), direct_identifier_columns=("record",))  # fmt: skip
+    yield LakeTable("quarantine", JOB_RUN_TABLE, "One row per job run: rows read, written per table, quarantined.",
+                    JOB_RUN_SCHEMA, ("job", "dt"), NON_PHI)  # fmt: skip
+
+
+def all_tables() -> list[LakeTable]:
+    return [*bronze_tables(), *quarantine_tables()]
+
+
+def catalog_document() -> dict:
+    return {"version": 1, "tables": [t.to_json() for t in sorted(all_tables(), key=lambda t: (t.zone, t.name))]}
+
+
+def catalog_json() -> str:
+    return json.dumps(catalog_document(), indent=2) + "\n"

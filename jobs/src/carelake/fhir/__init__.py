@@ -1,0 +1,1 @@
+"""FHIR R4 handling shared by the jobs."""
