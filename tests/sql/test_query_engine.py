@@ -1,0 +1,347 @@
+"""LocalQueryEngine and `carelake query` on a tiny lake written here with pyarrow.
+
+The lake: silver.encounter (two dt partitions, plus a Spark ``_temporary`` leftover that
+must be ignored), gold.fact_claim (partner_id=007/dt=... folders), and gold.empty_table (a
+folder without files). The views folder holds views whose file names sort opposite to their
+dependencies, a view on the empty table, one on that broken view, a syntax error, a cycle
+and a file that is not a view. Expected numbers are worked out by hand in each test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from carelake.cli import app
+from carelake.query import (
+    AthenaSyntaxError,
+    LakeNotFoundError,
+    LocalQueryEngine,
+    QueryExecutionError,
+    UnknownObjectError,
+    UnsupportedSqlError,
+    ViewUnavailableError,
+)
+from typer.testing import CliRunner
+
+ENCOUNTERS_MARCH = {
+    "encounter_id": ["e1"],
+    "patient_id": ["p1"],
+    "admitted_at": [datetime(2024, 3, 1, 8, 0)],
+    "discharged_at": [datetime(2024, 3, 1, 20, 0)],
+    "los_days": [0],
+}
+ENCOUNTERS_APRIL = {
+    "encounter_id": ["e2", "e3"],
+    "patient_id": ["p1", "p2"],
+    "admitted_at": [datetime(2024, 4, 1, 8, 0), datetime(2024, 4, 5, 9, 0)],
+    "discharged_at": [datetime(2024, 4, 3, 10, 0), datetime(2024, 4, 8, 9, 0)],
+    "los_days": [2, 3],
+}
+ENCOUNTER_SCHEMA = pa.schema(
+    [
+        ("encounter_id", pa.string()),
+        ("patient_id", pa.string()),
+        ("admitted_at", pa.timestamp("us")),
+        ("discharged_at", pa.timestamp("us")),
+        ("los_days", pa.int32()),
+    ]
+)
+CLAIM_SCHEMA = pa.schema(
+    [("claim_id", pa.string()), ("billed", pa.decimal128(12, 2)), ("paid", pa.decimal128(12, 2))]
+)
+CLAIMS = {
+    "claim_id": ["c1", "c2", "c3"],
+    "billed": [Decimal("100.00"), Decimal("50.00"), Decimal("30.00")],
+    "paid": [Decimal("80.00"), Decimal("0.00"), Decimal("29.00")],
+}
+
+VIEWS = {
+    # File names sort a_ before z_, but the summary reads the base view.
+    "a_claim_summary.sql": """
+        -- grain: one row for the whole lake
+        create or replace view v_claim_summary as
+        select count(*) as claims, sum(paid) / sum(billed) as paid_ratio, avg(paid) as avg_paid
+        from v_claim_base
+    """,
+    "z_claim_base.sql": """
+        create or replace view v_claim_base as
+        select claim_id, billed, paid, partner_id, dt from carelake_dev_gold.fact_claim
+    """,
+    "m_readmit_gap.sql": """
+        create or replace view v_readmit_gap as
+        select patient_id, encounter_id,
+               date_diff('day', discharged_at, next_admitted_at) as days_to_next
+        from (
+            select *,
+                   lead(admitted_at) over (partition by patient_id order by admitted_at) as next_admitted_at
+            from silver.encounter
+        )
+    """,
+    "broken.sql": "create or replace view v_needs_empty as select * from gold.empty_table",
+    "on_broken.sql": "create or replace view v_on_broken as select count(*) as n from v_needs_empty",
+    "bad_syntax.sql": "create or replace view v_bad as select (1 from x",
+    "cycle_a.sql": "create or replace view v_cycle_a as select * from v_cycle_b",
+    "cycle_b.sql": "create or replace view v_cycle_b as select * from v_cycle_a",
+    "not_a_view.sql": "select 1",
+}
+
+
+def write_parquet(path: Path, columns: dict[str, list[object]], schema: pa.Schema) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns, schema=schema), path)
+
+
+def build_lake(root: Path) -> tuple[Path, Path]:
+    lake = root / "lake"
+    encounter = lake / "silver" / "encounter"
+    write_parquet(encounter / "dt=2024-03-01" / "part-0.parquet", ENCOUNTERS_MARCH, ENCOUNTER_SCHEMA)
+    write_parquet(encounter / "dt=2024-04-01" / "part-0.parquet", ENCOUNTERS_APRIL, ENCOUNTER_SCHEMA)
+    leftover = dict(ENCOUNTERS_MARCH, encounter_id=["e9"])
+    write_parquet(encounter / "_temporary" / "0" / "part-9.parquet", leftover, ENCOUNTER_SCHEMA)
+    claims = lake / "gold" / "fact_claim" / "partner_id=007" / "dt=2024-03-01"
+    write_parquet(claims / "part-0.parquet", CLAIMS, CLAIM_SCHEMA)
+    (claims / "_SUCCESS").write_text("")
+    (lake / "gold" / "empty_table").mkdir(parents=True)
+    (lake / "raw" / "ehr" / "fhir" / "dt=2024-03-01").mkdir(parents=True)
+    views = root / "views"
+    views.mkdir()
+    for name, sql in VIEWS.items():
+        (views / name).write_text(sql)
+    return lake, views
+
+
+@pytest.fixture(scope="module")
+def lake_and_views(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return build_lake(tmp_path_factory.mktemp("carelake"))
+
+
+@pytest.fixture(scope="module")
+def engine(lake_and_views: tuple[Path, Path]) -> LocalQueryEngine:
+    lake, views = lake_and_views
+    with LocalQueryEngine(lake, views) as engine:
+        yield engine
+
+
+def test_every_table_folder_is_registered_without_a_table_list(engine: LocalQueryEngine) -> None:
+    assert [t.qualified_name for t in engine.tables] == ["silver.encounter", "gold.fact_claim"]
+    skipped = {t.qualified_name: t.reason for t in engine.skipped_tables}
+    assert "no Parquet files" in skipped["gold.empty_table"]
+    assert "raw.ehr" in skipped  # JSON/CSV landing folders are not tables
+
+
+def test_partition_columns_stay_strings(engine: LocalQueryEngine) -> None:
+    frame = engine.query(
+        "select dt, partner_id, typeof(dt) as dt_type, typeof(partner_id) as p_type from fact_claim"
+    )
+    assert set(frame["dt"]) == {"2024-03-01"}
+    assert set(frame["partner_id"]) == {"007"}  # a number type would have dropped the leading zeros
+    assert set(frame["dt_type"]) == {"VARCHAR"} and set(frame["p_type"]) == {"VARCHAR"}
+    assert [t.partition_columns for t in engine.tables] == [("dt",), ("partner_id", "dt")]
+
+
+def test_hidden_folders_are_not_read(engine: LocalQueryEngine) -> None:
+    frame = engine.query("select encounter_id from silver.encounter order by encounter_id")
+    assert list(frame["encounter_id"]) == ["e1", "e2", "e3"]  # not e9 from _temporary
+
+
+def test_views_are_created_after_the_views_they_read(engine: LocalQueryEngine) -> None:
+    created = [s.name for s in engine.view_statuses if s.created]
+    assert created.index("gold.v_claim_base") < created.index("gold.v_claim_summary")
+    row = engine.query("v_claim_summary").iloc[0]
+    assert row["claims"] == 3
+    # Trino: sum(decimal(12,2)) is decimal(38,2); 109.00 / 180.00 keeps scale 2: 0.6055.. -> 0.61
+    assert row["paid_ratio"] == pytest.approx(0.61, abs=1e-9)
+    # avg(decimal(12,2)) is decimal(12,2): 109.00 / 3 = 36.333.. -> 36.33
+    assert row["avg_paid"] == pytest.approx(36.33, abs=1e-9)
+
+
+def test_date_diff_in_a_view_counts_whole_days_of_parquet_timestamps(engine: LocalQueryEngine) -> None:
+    frame = engine.query("select encounter_id, days_to_next from v_readmit_gap order by encounter_id")
+    # e1 discharged 2024-03-01 20:00, e2 admitted 2024-04-01 08:00: 30 days 12 hours -> 30
+    assert frame.loc[frame["encounter_id"] == "e1", "days_to_next"].item() == 30
+    assert frame.loc[frame["encounter_id"] != "e1", "days_to_next"].isna().all()
+
+
+def test_a_broken_view_is_reported_and_does_not_block_the_others(engine: LocalQueryEngine) -> None:
+    failed = engine.failed_views
+    assert (
+        "gold.empty_table" in failed["gold.v_needs_empty"]
+        and "no Parquet files" in failed["gold.v_needs_empty"]
+    )
+    assert failed["gold.v_on_broken"] == "depends on view gold.v_needs_empty, which could not be created"
+    assert "line 1, column" in failed["bad_syntax"]
+    assert failed["gold.v_cycle_a"].startswith("dependency cycle")
+    assert failed["gold.v_cycle_b"].startswith("dependency cycle")
+    assert "expected one `create or replace view" in failed["not_a_view"]
+    created = {s.name for s in engine.view_statuses if s.created}
+    assert created == {"gold.v_claim_base", "gold.v_claim_summary", "gold.v_readmit_gap"}
+    with pytest.raises(ViewUnavailableError, match="no Parquet files under"):
+        engine.query("v_needs_empty")
+    with pytest.raises(ViewUnavailableError, match=re.escape("depends on view gold.v_needs_empty")):
+        engine.query("select n from v_on_broken")
+
+
+def test_athena_database_names_resolve_to_zones(engine: LocalQueryEngine) -> None:
+    frame = engine.query("select count(*) as n from awsdatacatalog.carelake_prod_silver.encounter")
+    assert frame["n"].item() == 3
+
+
+def test_ad_hoc_sql_keeps_trino_division(engine: LocalQueryEngine) -> None:
+    frame = engine.query(
+        "select los_days / 2 as half, paid / billed as ratio, 1 + 1 "
+        "from silver.encounter e join fact_claim c on c.claim_id = 'c3' where e.encounter_id = 'e3'"
+    )
+    assert list(frame.columns) == ["half", "ratio", "_col2"]
+    assert frame["half"].item() == 1  # integer 3 / 2 truncates
+    assert frame["ratio"].item() == pytest.approx(0.97, abs=1e-9)  # 29.00 / 30.00 = 0.966.. -> 0.97
+
+
+def test_unknown_names_get_suggestions(engine: LocalQueryEngine) -> None:
+    with pytest.raises(UnknownObjectError, match=re.escape("did you mean gold.v_claim_summary")):
+        engine.query("v_claim_sumary")
+    with pytest.raises(UnknownObjectError, match=re.escape("gold.fact_claims")):
+        engine.query("select * from fact_claims")
+
+
+def test_syntax_errors_carry_line_and_column(engine: LocalQueryEngine) -> None:
+    with pytest.raises(AthenaSyntaxError) as caught:
+        engine.query("select claim_id\nfrom fact_claim where")
+    assert caught.value.line == 2
+    assert "line 2, column" in str(caught.value)
+
+
+def test_unknown_column_error_names_the_column(engine: LocalQueryEngine) -> None:
+    with pytest.raises(QueryExecutionError, match="Column 'nope' could not be resolved"):
+        engine.query("select nope from fact_claim")
+
+
+def test_only_queries_run(engine: LocalQueryEngine) -> None:
+    with pytest.raises(UnsupportedSqlError, match="only queries"):
+        engine.query("drop view v_claim_summary")
+    assert engine.query("v_claim_summary")["claims"].item() == 3
+
+
+def test_missing_lake_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LakeNotFoundError, match="lake not found"):
+        LocalQueryEngine(tmp_path / "nowhere")
+
+
+def test_refresh_picks_up_tables_written_later(tmp_path: Path) -> None:
+    lake, views = build_lake(tmp_path)
+    with LocalQueryEngine(lake, views) as engine:
+        with pytest.raises(UnknownObjectError):
+            engine.query("gold.fact_late")
+        write_parquet(
+            lake / "gold" / "fact_late" / "part-0.parquet",
+            {"claim_id": ["c9"]},
+            pa.schema([("claim_id", pa.string())]),
+        )
+        write_parquet(
+            lake / "gold" / "empty_table" / "part-0.parquet", {"x": [1]}, pa.schema([("x", pa.int64())])
+        )
+        engine.refresh()
+        assert list(engine.query("gold.fact_late")["claim_id"]) == ["c9"]
+        assert engine.query("v_on_broken")["n"].item() == 1  # the broken views now build
+
+
+def test_declared_tables_without_files_are_empty_tables(
+    lake_and_views: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """With the table catalog, a declared table with no files yet reads as empty, as in Athena."""
+    catalog = tmp_path / "catalog.json"
+    declared = [
+        {
+            "zone": "gold",
+            "name": "empty_table",
+            "partition_keys": [{"name": "dt", "type": "string"}],
+            "columns": [{"name": "x", "type": "bigint"}, {"name": "amount", "type": "decimal(12,2)"}],
+        },
+        {
+            "zone": "silver",
+            "name": "encounter",
+            "partition_keys": [],
+            "columns": [{"name": "x", "type": "int"}],
+        },
+    ]
+    catalog.write_text(json.dumps({"version": 1, "tables": declared}))
+    lake, views = lake_and_views
+    with LocalQueryEngine(lake, views, catalog=catalog) as engine:
+        assert [t.qualified_name for t in engine.empty_tables] == ["gold.empty_table"]
+        assert "gold.empty_table" not in {t.qualified_name for t in engine.skipped_tables}
+        frame = engine.query("v_needs_empty")
+        assert list(frame.columns) == ["x", "amount", "dt"] and frame.empty
+        assert engine.query("v_on_broken")["n"].item() == 0
+        assert len(engine.query("silver.encounter")) == 3  # files on disk win over the declaration
+
+
+# --- the CLI -------------------------------------------------------------------------------
+
+
+def run_cli(lake_and_views: tuple[Path, Path], *args: str) -> tuple[int, str, str]:
+    lake, views = lake_and_views
+    result = CliRunner().invoke(app, ["query", *args, "--lake", str(lake), "--views", str(views)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_prints_a_view_as_a_table(lake_and_views: tuple[Path, Path]) -> None:
+    code, out, err = run_cli(lake_and_views, "v_claim_summary")
+    assert code == 0, err
+    assert "claims" in out and "paid_ratio" in out and "0.61" in out and "36.33" in out and "1 row" in out
+    assert "could not be created" in err  # the broken views are mentioned, not fatal
+
+
+def test_cli_csv_and_json(lake_and_views: tuple[Path, Path]) -> None:
+    code, out, _ = run_cli(lake_and_views, "v_claim_summary", "--format", "csv")
+    assert code == 0
+    assert out == "claims,paid_ratio,avg_paid\n3,0.61,36.33\n"
+    code, out, _ = run_cli(
+        lake_and_views, "select claim_id, paid from fact_claim order by claim_id", "--format", "json"
+    )
+    assert code == 0
+    assert json.loads(out) == [
+        {"claim_id": "c1", "paid": 80.0},
+        {"claim_id": "c2", "paid": 0.0},
+        {"claim_id": "c3", "paid": 29.0},
+    ]
+
+
+def test_cli_show_sql_and_file(lake_and_views: tuple[Path, Path], tmp_path: Path) -> None:
+    query = tmp_path / "q.sql"
+    query.write_text("select date_diff('day', admitted_at, discharged_at) as days from silver.encounter\n")
+    code, out, err = run_cli(lake_and_views, "--file", str(query), "--show-sql", "--format", "csv")
+    assert code == 0, err
+    assert "DATE_SUB" in err  # the DuckDB SQL goes to stderr, the CSV stays clean
+    # e1: 12 hours -> 0; e2: 2 days 2 hours -> 2; e3: exactly 3 days -> 3
+    assert sorted(out.splitlines()[1:]) == ["0", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["v_claim_sumary"], 1, "unknown view or table 'v_claim_sumary'; did you mean gold.v_claim_summary?"),
+        (["select (1"], 1, "SQL syntax error at line 1, column 9"),
+        (["v_needs_empty"], 1, "view gold.v_needs_empty could not be created"),
+        (["v_claim_summary", "--format", "xml"], 2, "--format must be one of table, csv, json"),
+        ([], 2, "give a view name, Athena SQL, or --file"),
+    ],
+)
+def test_cli_errors_are_clear(
+    lake_and_views: tuple[Path, Path], args: list[str], code: int, message: str
+) -> None:
+    got_code, out, err = run_cli(lake_and_views, *args)
+    assert got_code == code
+    assert message in err
+    assert out == ""
+
+
+def test_cli_missing_lake(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["query", "select 1", "--lake", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1
+    assert "lake not found" in result.stderr
