@@ -82,7 +82,7 @@ def csv_rows(lines: DataFrame, table: CsvTable, bad_header_files: Collection[str
     for c in table.columns:
         if c.type != "string":
             is_bad = raw[c.name].isNotNull() & (raw[c.name] != "") & typed[c.name].isNull()
-            checks.append(F.when(is_bad, F.format_string(f"column {c.header}: %s is not a {c.type}", raw[c.name])))
+            checks.append(F.when(is_bad, F.format_string(f"column {c.header}: '%s' is not of type {c.type}", raw[c.name])))
     for c in table.columns:
         if c.required:
             checks.append(F.when(typed[c.name].isNull(), F.lit(f"column {c.header} is required")))
