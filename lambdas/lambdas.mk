@@ -1,0 +1,25 @@
+# Lambda deployment packages, -included by the root Makefile.
+# dist/lambdas/<name>.zip = lambdas/<name>/ + lambdas/common/ (as common/), built by
+# lambdas/build_zip.py: sorted entries, fixed timestamps and modes, so the same source always
+# gives a byte-identical zip (and Terraform's source_code_hash only changes with the code).
+
+LAMBDA_NAMES := outreach_intake risk_alert sftp_arrival failure_notifier
+LAMBDA_DIST := dist/lambdas
+LAMBDA_ZIPS := $(foreach n,$(LAMBDA_NAMES),$(LAMBDA_DIST)/$(n).zip)
+# Every file that can end up in a zip, so an edit (or an added/removed file: the directories
+# are prerequisites too) rebuilds just the zips it belongs to.
+lambda_sources = $(shell find lambdas/$(1) -type f ! -path '*/__pycache__/*' ! -name '*.pyc' ! -name '.*')
+LAMBDA_COMMON_SOURCES := lambdas/common $(call lambda_sources,common)
+
+package-lambdas: $(LAMBDA_ZIPS) ## Build dist/lambdas/<name>.zip for each Lambda (reproducible, byte-identical)
+
+test-lambdas: venv ## Run the Lambda tests (moto, hypothesis)
+	$(BIN)/pytest tests/lambdas
+
+define lambda_zip_rule
+$(LAMBDA_DIST)/$(1).zip: lambdas/build_zip.py lambdas/$(1) $(call lambda_sources,$(1)) $(LAMBDA_COMMON_SOURCES)
+	$(PYTHON) lambdas/build_zip.py $(1) --out $$@
+endef
+$(foreach n,$(LAMBDA_NAMES),$(eval $(call lambda_zip_rule,$(n))))
+
+.PHONY: package-lambdas test-lambdas
