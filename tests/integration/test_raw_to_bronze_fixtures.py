@@ -74,7 +74,7 @@ def test_csv_counts_equal_the_csv_modules(ingested):
 
 
 def test_nothing_quarantined_and_the_run_record_balances(ingested):
-    lake, result = ingested
+    lake, _ = ingested
     assert table_rows(lake, "quarantine", "quarantined_record") == []
     [run] = duckdb.sql(
         f"select rows_read, rows_written, rows_quarantined, job, dt from read_parquet("

@@ -10,7 +10,13 @@ import pytest
 from chispa import assert_df_equality
 
 from carelake.bronze.csv_parsing import bronze_csv_schema, csv_rows
-from carelake.bronze.fhir import bundle_records, bronze_rows, inspected_records, ndjson_records, quarantine_rows
+from carelake.bronze.fhir import (
+    bronze_rows,
+    bundle_records,
+    inspected_records,
+    ndjson_records,
+    quarantine_rows,
+)
 from carelake.bronze.synthea_csv import CsvTable, _cols
 
 pytestmark = pytest.mark.spark

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from carelake.fhir.parsing import dumps_exact, inspect_resource, loads_exact, parse_fhir_datetime, split_bundle
+from carelake.fhir.parsing import (
+    dumps_exact,
+    inspect_resource,
+    loads_exact,
+    parse_fhir_datetime,
+    split_bundle,
+)
 from tests.paths import FHIR_FIXTURE
 
 

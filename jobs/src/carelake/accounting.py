@@ -1,4 +1,6 @@
-"""Every job accounts for every input row: read = written + quarantined.
+"""Every job accounts for every input row: read = written + quarantined + deduplicated.
+
+(Only jobs that merge versions of the same record, like bronze_to_silver, deduplicate.)
 
 Quarantined records go to one table, ``quarantine.quarantined_record`` (partitioned by
 job and dt), with their source file, line or entry index and reason. Each job run adds
@@ -42,15 +44,17 @@ JOB_RUN_SCHEMA = T.StructType(
         T.StructField("rows_read", T.LongType(), False),
         T.StructField("rows_written", T.LongType(), False),
         T.StructField("rows_quarantined", T.LongType(), False),
+        T.StructField("rows_deduplicated", T.LongType(), False),
         T.StructField("rows_written_by_table", T.MapType(T.StringType(), T.LongType()), False),
         T.StructField("rows_quarantined_by_table", T.MapType(T.StringType(), T.LongType()), False),
+        T.StructField("rows_deduplicated_by_table", T.MapType(T.StringType(), T.LongType()), False),
         T.StructField("metrics", T.MapType(T.StringType(), T.LongType()), False),
     ]
 )
 
 
 class AccountingError(RuntimeError):
-    """Rows were lost or invented: read != written + quarantined."""
+    """Rows were lost or invented: read != written + quarantined + deduplicated."""
 
 
 @dataclass
@@ -58,6 +62,7 @@ class RunCounts:
     rows_read: int = 0
     written: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
+    deduplicated: dict[str, int] = field(default_factory=dict)  # older versions of the same key
     metrics: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -68,18 +73,22 @@ class RunCounts:
     def rows_quarantined(self) -> int:
         return sum(self.quarantined.values())
 
+    @property
+    def rows_deduplicated(self) -> int:
+        return sum(self.deduplicated.values())
+
     def add(self, other: RunCounts) -> None:
         self.rows_read += other.rows_read
         for mine, theirs in ((self.written, other.written), (self.quarantined, other.quarantined),
-                             (self.metrics, other.metrics)):  # fmt: skip
+                             (self.deduplicated, other.deduplicated), (self.metrics, other.metrics)):  # fmt: skip
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0) + value
 
     def check(self, job: str) -> None:
-        if self.rows_read != self.rows_written + self.rows_quarantined:
+        if self.rows_read != self.rows_written + self.rows_quarantined + self.rows_deduplicated:
             raise AccountingError(
-                f"{job}: read {self.rows_read} rows but wrote {self.rows_written} "
-                f"and quarantined {self.rows_quarantined}"
+                f"{job}: read {self.rows_read} rows but wrote {self.rows_written}, quarantined "
+                f"{self.rows_quarantined} and removed {self.rows_deduplicated} older duplicates"
             )
 
 
@@ -109,8 +118,10 @@ def write_run_record(spark: SparkSession, quarantine_uri: str, run: JobRun, dt: 
         counts.rows_read,
         counts.rows_written,
         counts.rows_quarantined,
+        counts.rows_deduplicated,
         dict(sorted(counts.written.items())),
         dict(sorted(counts.quarantined.items())),
+        dict(sorted(counts.deduplicated.items())),
         dict(sorted(counts.metrics.items())),
     )
     record = spark.createDataFrame([row], JOB_RUN_SCHEMA).select("*", F.lit(run.name).alias("job"), F.lit(dt).alias("dt"))

@@ -16,6 +16,8 @@ from pyspark.sql import types as T
 from carelake.accounting import JOB_RUN_SCHEMA, JOB_RUN_TABLE, QUARANTINE_SCHEMA, QUARANTINE_TABLE
 from carelake.bronze.csv_parsing import bronze_csv_schema
 from carelake.bronze.fhir import BRONZE_FHIR_COLUMNS, INSPECTION_SCHEMA, RECORD_SCHEMA
+from carelake.bronze.outreach import BRONZE_OUTREACH_SCHEMA
+from carelake.bronze.outreach import TABLE as OUTREACH_TABLE
 from carelake.bronze.synthea_csv import SYNTHEA_CSV_TABLES
 from carelake.fhir.resource_types import BRONZE_RESOURCE_TYPES, OTHER_TABLE, bronze_table_for
 
@@ -72,6 +74,8 @@ def bronze_tables() -> Iterator[LakeTable]:
         yield LakeTable("bronze", spec.table, f"Synthea CSV export {spec.file}.csv, typed, with the raw line.",
                         bronze_csv_schema(spec),
                         direct_identifier_columns=(*_CSV_DIRECT_IDENTIFIERS.get(spec.file, ()), "raw_line"))  # fmt: skip
+    yield LakeTable("bronze", OUTREACH_TABLE, "Care-manager outreach events as Firehose landed them, validated.",
+                    BRONZE_OUTREACH_SCHEMA, direct_identifier_columns=("patient_id", "note"))  # fmt: skip
 
 
 def quarantine_tables() -> Iterator[LakeTable]:
@@ -83,6 +87,11 @@ def quarantine_tables() -> Iterator[LakeTable]:
 
 def all_tables() -> list[LakeTable]:
     return [*bronze_tables(), *quarantine_tables()]
+
+
+def tables_by_name(zone: str) -> dict[str, LakeTable]:
+    """The zone's tables by name."""
+    return {t.name: t for t in all_tables() if t.zone == zone}
 
 
 def catalog_document() -> dict:

@@ -95,6 +95,23 @@ def catalog(
 
 
 @app.command()
+def ddl(
+    catalog_file: Annotated[Path, typer.Option("--catalog", help="The catalog JSON.")] = Path("jobs/catalog.json"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the .sql files.")] = Path("sql/ddl"),
+    bucket_prefix: Annotated[
+        str | None, typer.Option("--bucket-prefix", help="Fill locations as s3://<prefix>-<zone>/ instead of placeholders.")
+    ] = None,
+) -> None:
+    """Write Athena DDL (with partition projection) for every lake table in the catalog."""
+    import json
+
+    from carelake.ddl import write_ddl
+
+    written = write_ddl(json.loads(catalog_file.read_text(encoding="utf-8")), out, bucket_prefix)
+    typer.echo(f"wrote {len(written)} DDL files to {out}")
+
+
+@app.command()
 def query(
     sql: Annotated[
         str | None, typer.Argument(help="A view or table name (e.g. gold.fact_claim) or Athena SQL.")

@@ -16,7 +16,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from carelake.accounting import RunCounts, replace_partition, write_quarantine
-from carelake.bronze import fhir
+from carelake.bronze import fhir, outreach
 from carelake.bronze.csv_parsing import csv_rows
 from carelake.bronze.synthea_csv import SYNTHEA_CSV_TABLES
 from carelake.config import join_uri
@@ -141,6 +141,19 @@ def classify_synthea_csv(spark: SparkSession, raw_uri: str, dt: str) -> Classifi
         quarantines.append(_quarantine_of(extra, "ehr_csv", None))
         tallies.append(extra.select(F.lit(UNKNOWN_TABLE).alias("table"), F.lit(True).alias("quarantined")))
     return Classified(tables=tables, quarantine=_union(quarantines), tally=_union(tallies))
+
+
+def classify_outreach(spark: SparkSession, raw_uri: str, dt: str) -> Classified:
+    """raw/care_mgmt/dt=<dt>/: outreach events as Firehose writes them (JSON lines, any name, .gz ok)."""
+    files = [f.uri for f in list_files(spark, join_uri(raw_uri, "care_mgmt", f"dt={dt}"))]
+    lines = read_text_lines(spark, files).withColumn("source_file", relative_source(raw_uri, spark))
+    rows = outreach.outreach_rows(lines).persist(StorageLevel.MEMORY_AND_DISK)
+    good = rows.where(F.col("reason").isNull()).select(*(f.name for f in outreach.BRONZE_OUTREACH_SCHEMA.fields))
+    return Classified(
+        tables={outreach.TABLE: good},
+        quarantine=_quarantine_of(rows.where(F.col("reason").isNotNull()), "care_mgmt", outreach.TABLE),
+        tally=rows.select(F.lit(outreach.TABLE).alias("table"), F.col("reason").isNotNull().alias("quarantined")),
+    )
 
 
 def _quarantine_of(bad: DataFrame, source: str, table: str | None) -> DataFrame:

@@ -1,8 +1,9 @@
-"""Glue job raw_to_bronze: EHR FHIR R4 and Synthea CSV from raw/ehr/ to bronze.
+"""Glue job raw_to_bronze: EHR FHIR R4, Synthea CSV and outreach events from raw to bronze.
 
-Reads raw/ehr/fhir/dt=<dt>/ (Bundles, bulk NDJSON) and raw/ehr/csv/dt=<dt>/ (Synthea
-CSV), writes one bronze table per FHIR resource type and per CSV file (dt partition
-replaced), bad records to quarantine with reasons, and a run record with the counts.
+Reads raw/ehr/fhir/dt=<dt>/ (Bundles, bulk NDJSON), raw/ehr/csv/dt=<dt>/ (Synthea CSV)
+and raw/care_mgmt/dt=<dt>/ (outreach JSON lines), writes one bronze table per FHIR
+resource type, per CSV file and for outreach events (dt partition replaced), bad records
+to quarantine with reasons, and a run record with the counts.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from carelake.accounting import RunCounts, write_run_record
-from carelake.bronze.ingest import classify_fhir, classify_synthea_csv, write_classified
+from carelake.bronze.ingest import classify_fhir, classify_outreach, classify_synthea_csv, write_classified
 from carelake.config import resolve_dt
 from carelake.runtime import start_job
 
@@ -26,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> RunCounts:
     classified = [
         classify_fhir(spark, args["raw_uri"], dt),
         classify_synthea_csv(spark, args["raw_uri"], dt),
+        classify_outreach(spark, args["raw_uri"], dt),
     ]
     counts = write_classified(classified, args["bronze_uri"], args["quarantine_uri"], JOB_NAME, dt)
     counts.check(JOB_NAME)

@@ -1,0 +1,1 @@
+"""bronze -> silver: conformed, deduplicated entities with one identity per patient."""

@@ -1,0 +1,402 @@
+"""bronze -> silver as one pure function: bronze frames in, silver frames out.
+
+Silver is rebuilt from every bronze partition on each run: latest-wins deduplication over
+all versions means reprocessing an old dt can never replace newer data, and a rerun
+gives the same tables. The entry script (entrypoints/bronze_to_silver.py) only reads,
+calls :func:`build_silver`, counts and writes.
+
+Accounting, per table: candidate rows (every conformed source row) = rows written +
+duplicates removed + rows quarantined. A candidate without its key cannot be placed in
+the table's grain and goes to quarantine with the reason; the check that written rows
+equal deduplicated rows catches any enrichment join that drops or multiplies rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from carelake.silver import claims as claim_facts
+from carelake.silver import clinical, dimensions, encounters, outreach, patients
+from carelake.silver.codes import CodeMaps, with_condition_codes, with_icd10_category, with_procedure_codes
+from carelake.silver.common import latest_wins
+from carelake.silver.identity import (
+    CLAIMS,
+    EHR,
+    IDENTITY_RECORD_SCHEMA,
+    OUTREACH,
+    MatchSettings,
+    resolve_identities,
+)
+
+# silver table -> its grain (unique, not null)
+SILVER_KEYS: dict[str, tuple[str, ...]] = {
+    "dim_patient": ("patient_key",),
+    "dim_provider": ("provider_key",),
+    "dim_organization": ("organization_id",),
+    "dim_location": ("location_id",),
+    "dim_payer": ("payer_key",),
+    "fct_encounter": ("encounter_id",),
+    "fct_condition": ("patient_key", "snomed_code", "onset_date"),
+    "fct_procedure": ("patient_key", "snomed_code", "performed_at"),
+    "fct_observation": ("patient_key", "loinc_code", "effective_at"),
+    "fct_medication_request": ("patient_key", "rxnorm_code", "authored_at"),
+    "fct_immunization": ("patient_key", "cvx_code", "administered_at"),
+    "fct_claim": ("claim_key",),
+    "fct_claim_line": ("claim_key", "line_number"),
+    "fct_outreach": ("outreach_id",),
+    "mpi_crosswalk": ("source", "source_id"),
+    "mpi_review": ("source", "source_id", "candidate_source_id"),
+    "unresolved_reference": ("source_table", "record_key", "kind", "reference"),
+}
+RANK = "_version_rank"
+
+
+@dataclass
+class SilverTable:
+    """One silver table.
+
+    ``ranked``: its candidates (RANK 1 is the surviving version; None for tables derived
+    from others), ``final``: the surviving versions enriched (one row each), ``added``:
+    rows of other origin written with them (e.g. persons only claims know about).
+    """
+
+    ranked: DataFrame | None
+    final: DataFrame
+    added: DataFrame | None = None
+
+    def rows(self) -> DataFrame:
+        return self.final if self.added is None else self.final.unionByName(self.added)
+
+
+@dataclass
+class SilverOutput:
+    tables: dict[str, SilverTable]
+    identity_summary: dict[str, int] = field(default_factory=dict)
+
+
+def _all_keys(keys: tuple[str, ...]) -> Column:
+    condition = F.lit(True)
+    for key in keys:
+        condition = condition & F.col(key).isNotNull()
+    return condition
+
+
+def ranked_versions(candidates: DataFrame, keys: tuple[str, ...], order: list[Column]) -> DataFrame:
+    """Candidates with RANK (1 = the version that wins its key) and ``reason`` for rows without a key."""
+    missing = F.coalesce(*(F.when(F.col(k).isNull(), F.lit(f"missing {k}: cannot place the record in its grain")) for k in keys))
+    window = Window.partitionBy(*keys).orderBy(*order)
+    return candidates.withColumn("reason", missing).withColumn(
+        RANK, F.when(_all_keys(keys), F.row_number().over(window))
+    )
+
+
+def winners(ranked: DataFrame) -> DataFrame:
+    return ranked.where(F.col(RANK) == 1).drop(RANK, "reason")
+
+
+def newest_first(*extra: Column) -> list[Column]:
+    """meta.lastUpdated, then landing time, then source file: newest first; ``extra`` breaks ties."""
+    return [
+        F.col("meta_last_updated").desc_nulls_last(),
+        F.col("landed_at").desc_nulls_last(),
+        F.col("source_file").desc_nulls_last(),
+        *extra,
+    ]
+
+
+def identity_records(ehr: DataFrame, partner_lines: DataFrame, bronze_outreach: DataFrame) -> DataFrame:
+    """The records the master patient index links: EHR patients, claims members, outreach MRNs."""
+    ehr_records = ehr.select(
+        F.lit(EHR).alias("source"),
+        F.col("ehr_patient_id").alias("source_id"),
+        "mrn", "ssn", "first_name", "last_name", "birth_date", "gender", "zip5", "address_line",
+    )  # fmt: skip
+    members = latest_wins(
+        partner_lines.withColumn("source_id", F.concat_ws(":", "partner_id", "member_id")),
+        ["source_id"],
+        [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")],
+    ).select(
+        F.lit(CLAIMS).alias("source"),
+        "source_id",
+        F.lit(None).cast("string").alias("mrn"),
+        F.col("member_ssn").alias("ssn"),
+        F.col("member_first_name").alias("first_name"),
+        F.col("member_last_name").alias("last_name"),
+        F.col("member_birth_date").alias("birth_date"),
+        F.col("member_gender").alias("gender"),
+        F.col("member_zip").alias("zip5"),
+        F.lit(None).cast("string").alias("address_line"),
+    )
+    outreach_records = bronze_outreach.select(F.col("patient_id").alias("source_id")).distinct().select(
+        F.lit(OUTREACH).alias("source"), "source_id", F.col("source_id").alias("mrn")
+    )
+    for f in IDENTITY_RECORD_SCHEMA.fields:
+        if f.name not in outreach_records.columns:
+            outreach_records = outreach_records.withColumn(f.name, F.lit(None).cast(f.dataType))
+    records = ehr_records.unionByName(members).unionByName(outreach_records)
+    return records.select(*(F.col(f.name).cast(f.dataType) for f in IDENTITY_RECORD_SCHEMA.fields))
+
+
+class _PatientKeys:
+    """Looks up patient_key in the MPI crosswalk for EHR ids, claims members and MRNs."""
+
+    def __init__(self, crosswalk: DataFrame) -> None:
+        self.crosswalk = crosswalk
+
+    def attach(self, df: DataFrame, column: str, source: str = EHR) -> DataFrame:
+        lookup = self.crosswalk.where(F.col("source") == source).select(
+            F.col("source_id").alias("_source_id"), F.col("patient_key")
+        )
+        return df.join(lookup, df[column] == lookup["_source_id"], "left").drop("_source_id")
+
+
+def build_silver(bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None) -> SilverOutput:
+    """Every silver table from bronze (SILVER_KEYS gives the grains)."""
+    b = bronze
+    tables: dict[str, SilverTable] = {}
+
+    # --- patients and identity -----------------------------------------------------------
+    patient_ranked = ranked_versions(
+        patients.patient_candidates(patients.fhir_patients(b["fhir_patient"]), patients.csv_patients(b["csv_patients"])),
+        ("ehr_patient_id",),
+        newest_first(F.col("source")),
+    )
+    ehr = winners(patient_ranked)
+    resolution = resolve_identities(
+        identity_records(ehr, b["partner_claim_line"], b["outreach_event"]), settings or MatchSettings()
+    )
+    keys = _PatientKeys(resolution.crosswalk)
+    tables["mpi_crosswalk"] = SilverTable(None, resolution.crosswalk)
+    tables["mpi_review"] = SilverTable(None, resolution.review)
+
+    # --- encounters ------------------------------------------------------------------------
+    encounter_ranked = ranked_versions(
+        encounters.encounter_candidates(
+            encounters.fhir_encounters(b["fhir_encounter"]), encounters.csv_encounters(b["csv_encounters"])
+        ),
+        ("encounter_id",),
+        newest_first(F.col("source")),
+    )
+    encounter = winners(encounter_ranked)
+
+    # --- claims ----------------------------------------------------------------------------
+    fhir_claims, fhir_lines, unresolved_contained = claim_facts.fhir_claims(
+        b["fhir_claim"], b["fhir_explanation_of_benefit"], b["fhir_condition"].select("resource_id", F.col("code").alias("snomed_code"))
+    )
+    csv_payer_names = b["csv_payers"].select(F.col("id").alias("payer_id"), F.col("name").alias("payer_name")).distinct()
+    csv_claims, csv_lines = claim_facts.csv_claims(b["csv_claims"], b["csv_claims_transactions"], csv_payer_names)
+    partner_claims, partner_lines = claim_facts.partner_claims(b["partner_claim_line"])
+    claim_ranked = ranked_versions(
+        claim_facts.claim_candidates(fhir_claims, csv_claims, partner_claims), ("claim_key",), newest_first(F.col("source"))
+    )
+    claim = winners(claim_ranked)
+    line_ranked = ranked_versions(
+        claim_facts.line_candidates(claim, fhir_lines, csv_lines, partner_lines),
+        ("claim_key", "line_number"),
+        [F.col("source")],
+    )
+
+    # --- dimensions (with inferred members for what facts reference but no source describes)
+    payer = dimensions.payers(b["csv_payers"], claim.select("payer_name"))
+    provider = dimensions.with_inferred(
+        dimensions.practitioners(b["fhir_practitioner"], b["csv_providers"]),
+        "npi",
+        encounter.select(F.col("provider_npi").alias("npi"), F.col("provider_display").alias("display")).unionByName(
+            claim.select(F.col("provider_npi").alias("npi"), F.lit(None).cast("string").alias("display"))
+        ),
+        "provider_name",
+    ).withColumn("provider_key", F.coalesce("npi", F.concat(F.lit("id:"), "provider_id")))
+    organization = dimensions.with_inferred(
+        dimensions.organizations(b["fhir_organization"], b["csv_organizations"]),
+        "organization_id",
+        encounter.select("organization_id", F.col("organization_display").alias("display")),
+        "organization_name",
+    )
+    location = dimensions.with_inferred(
+        dimensions.locations(b["fhir_location"]),
+        "location_id",
+        encounter.select("location_id", F.col("location_display").alias("display")),
+        "location_name",
+    )
+
+    # --- encounter enrichment ---------------------------------------------------------------
+    payer_by_encounter = latest_wins(
+        claim.where(F.col("encounter_id").isNotNull()).select("encounter_id", F.col("payer_key").alias("_claim_payer"), "source"),
+        ["encounter_id"],
+        [F.col("source")],
+    ).drop("source")
+    payer_by_id = payer.where(F.col("payer_id").isNotNull()).select(F.col("payer_id").alias("_pid"), F.col("payer_key").alias("_csv_payer"))
+    npi_by_id = provider.where(F.col("provider_id").isNotNull() & F.col("npi").isNotNull()).select(
+        F.col("provider_id").alias("_prov_id"), F.col("npi").alias("_npi_of_id")
+    )
+    id_by_npi = provider.where(F.col("provider_id").isNotNull() & F.col("npi").isNotNull()).select(
+        F.col("npi").alias("_npi"), F.col("provider_id").alias("_id_of_npi")
+    )
+    enriched_encounter = (
+        keys.attach(encounter, "ehr_patient_id")
+        .join(payer_by_encounter, "encounter_id", "left")
+        .join(payer_by_id, encounter["payer_id"] == F.col("_pid"), "left")
+        .join(npi_by_id, encounter["provider_id"] == F.col("_prov_id"), "left")
+        .join(id_by_npi, encounter["provider_npi"] == F.col("_npi"), "left")
+        .withColumn("payer_key", F.coalesce("_claim_payer", "_csv_payer"))
+        .withColumn("provider_npi", F.coalesce("provider_npi", "_npi_of_id"))
+        .withColumn("provider_id", F.coalesce("provider_id", "_id_of_npi"))
+        .withColumn("provider_key", F.coalesce("provider_npi", F.concat(F.lit("id:"), "provider_id")))
+        .drop("_claim_payer", "_csv_payer", "_pid", "_prov_id", "_npi_of_id", "_npi", "_id_of_npi")
+    )
+    enriched_encounter = with_condition_codes(enriched_encounter, "reason_code", codes, prefix="reason_")
+    tables["fct_encounter"] = SilverTable(encounter_ranked, enriched_encounter)
+
+    # --- claims enrichment ------------------------------------------------------------------
+    claim_with_keys = keys.attach(
+        keys.attach(claim, "ehr_patient_id").withColumnRenamed("patient_key", "_ehr_key"), "member_source_id", CLAIMS
+    ).withColumn("patient_key", F.coalesce("_ehr_key", "patient_key")).drop("_ehr_key")
+    snomed_claims = with_condition_codes(claim_with_keys.where(F.col("diagnosis_system") != "icd10cm"), "diagnosis_code", codes)
+    icd_claims = with_icd10_category(
+        claim_with_keys.where(F.col("diagnosis_system") == "icd10cm").withColumn("icd10cm_code", F.col("diagnosis_code")),
+        "icd10cm_code",
+    )
+    no_diagnosis = claim_with_keys.where(F.col("diagnosis_system").isNull()).withColumn(
+        "icd10cm_code", F.lit(None).cast("string")
+    ).withColumn("diagnosis_category", F.lit(None).cast("string"))
+    tables["fct_claim"] = SilverTable(
+        claim_ranked, snomed_claims.unionByName(icd_claims).unionByName(no_diagnosis)
+    )
+    tables["fct_claim_line"] = SilverTable(line_ranked, winners(line_ranked).drop("source"))
+
+    # --- clinical facts ---------------------------------------------------------------------
+    fact_rows = {
+        "fct_condition": clinical.conditions(b["fhir_condition"], b["csv_conditions"]),
+        "fct_procedure": clinical.procedures(b["fhir_procedure"], b["csv_procedures"]),
+        "fct_observation": clinical.observations(b["fhir_observation"], b["csv_observations"]),
+        "fct_medication_request": clinical.medication_requests(
+            b["fhir_medication_request"], b["fhir_medication"], b["csv_medications"]
+        ),
+        "fct_immunization": clinical.immunizations(b["fhir_immunization"], b["csv_immunizations"]),
+    }
+    for table, rows in fact_rows.items():
+        ranked = ranked_versions(rows, clinical.DEDUP_KEYS[table], newest_first(F.col("source"), F.col("source_id")))
+        final = keys.attach(winners(ranked), "ehr_patient_id")
+        if table == "fct_condition":
+            final = with_condition_codes(final, "snomed_code", codes)
+        elif table == "fct_procedure":
+            final = with_procedure_codes(final, "snomed_code", codes)
+        tables[table] = SilverTable(ranked, final)
+
+    # --- outreach ---------------------------------------------------------------------------
+    outreach_ranked = ranked_versions(
+        outreach.outreach_candidates(b["outreach_event"]), ("outreach_id",), [F.col("landed_at").desc_nulls_last(),
+        F.col("source_file").desc(), F.col("source_line")]
+    )  # fmt: skip
+    tables["fct_outreach"] = SilverTable(
+        outreach_ranked, keys.attach(winners(outreach_ranked).drop("source_line"), "mrn", OUTREACH)
+    )
+
+    # --- dimensions out -----------------------------------------------------------------------
+    ehr_persons, other_persons = _dim_patient(ehr, keys, resolution.crosswalk, b["partner_claim_line"])
+    tables["dim_patient"] = SilverTable(patient_ranked, ehr_persons, other_persons)
+    tables["dim_provider"] = SilverTable(None, provider)
+    tables["dim_organization"] = SilverTable(None, organization)
+    tables["dim_location"] = SilverTable(None, location)
+    tables["dim_payer"] = SilverTable(None, payer)
+
+    # --- references nobody could resolve ---------------------------------------------------------
+    tables["unresolved_reference"] = SilverTable(
+        None, _unresolved(tables, ehr, unresolved_contained)
+    )
+    return SilverOutput(tables=tables, identity_summary=resolution.summary)
+
+
+DIM_PATIENT_COLUMNS = (
+    "patient_key", "ehr_patient_id", "mrn", "gender", "birth_date", "death_date", "race", "ethnicity",
+    "marital_status", "city", "state", "zip3", "source", "link_rule",
+)  # fmt: skip
+
+
+def _dim_patient(
+    ehr: DataFrame, keys: _PatientKeys, crosswalk: DataFrame, partner_lines: DataFrame
+) -> tuple[DataFrame, DataFrame]:
+    """(EHR persons, persons only partner claims or outreach know about), dim_patient columns.
+
+    Only what the grain needs: ZIP cut to 3 digits, no names, SSN or street address.
+    """
+    ehr_persons = keys.attach(ehr, "ehr_patient_id").select(
+        "patient_key", "ehr_patient_id", "mrn", "gender", "birth_date", "death_date", "race", "ethnicity",
+        "marital_status", "city", "state", F.substring("zip5", 1, 3).alias("zip3"), "source",
+        F.lit(EHR).alias("link_rule"),
+    )  # fmt: skip
+    members = latest_wins(
+        partner_lines.withColumn("source_id", F.concat_ws(":", "partner_id", "member_id")),
+        ["source_id"],
+        [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")],
+    ).select("source_id", "member_gender", "member_birth_date", "member_zip")
+    # Non-EHR records that did not link to an EHR patient are persons of their own.
+    standalone = crosswalk.where((F.col("source") != EHR) & ~F.col("linked"))
+    first_record = Window.partitionBy("patient_key").orderBy("source", "source_id")
+    others = (
+        standalone.join(members, "source_id", "left")
+        .withColumn("_n", F.row_number().over(first_record))
+        .where(F.col("_n") == 1)
+        .select(
+            "patient_key",
+            F.lit(None).cast("string").alias("ehr_patient_id"),
+            F.when(F.col("source") == OUTREACH, F.col("source_id")).alias("mrn"),
+            F.col("member_gender").alias("gender"),
+            F.col("member_birth_date").alias("birth_date"),
+            F.lit(None).cast("date").alias("death_date"),
+            F.lit(None).cast("string").alias("race"),
+            F.lit(None).cast("string").alias("ethnicity"),
+            F.lit(None).cast("string").alias("marital_status"),
+            F.lit(None).cast("string").alias("city"),
+            F.lit(None).cast("string").alias("state"),
+            F.substring("member_zip", 1, 3).alias("zip3"),
+            "source",
+            F.col("rule").alias("link_rule"),
+        )
+    )
+    return ehr_persons, others
+
+
+def _unresolved(tables: dict[str, SilverTable], ehr: DataFrame, contained: DataFrame) -> DataFrame:
+    """References kept on facts whose target no table holds: counted and reported, never dropped."""
+    patient_ids = ehr.select(F.col("ehr_patient_id").alias("_target"))
+    encounter_ids = tables["fct_encounter"].final.select(F.col("encounter_id").alias("_target"))
+    found: list[DataFrame] = []
+    fact_keys = {
+        "fct_encounter": "encounter_id",
+        "fct_condition": "source_id",
+        "fct_procedure": "source_id",
+        "fct_observation": "source_id",
+        "fct_medication_request": "source_id",
+        "fct_immunization": "source_id",
+        "fct_claim": "claim_key",
+    }
+    for table, record_key in fact_keys.items():
+        final = tables[table].final
+        checks = [("patient", "ehr_patient_id", patient_ids)]
+        if table != "fct_encounter":
+            checks.append(("encounter", "encounter_id", encounter_ids))
+        for kind, column, targets in checks:
+            missing = final.where(F.col(column).isNotNull()).join(
+                targets, F.col(column) == F.col("_target"), "left_anti"
+            )
+            found.append(
+                missing.select(
+                    F.lit(table).alias("source_table"),
+                    F.coalesce(F.col(record_key), F.lit("")).alias("record_key"),
+                    F.lit(kind).alias("kind"),
+                    F.col(column).alias("reference"),
+                )
+            )
+    found.append(
+        contained.select(
+            F.col("source_table"), F.col("record_id").alias("record_key"), F.col("kind"), F.col("reference")
+        )
+    )
+    out = found[0]
+    for frame in found[1:]:
+        out = out.unionByName(frame)
+    return out.distinct()
