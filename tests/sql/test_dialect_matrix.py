@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pytest
 import sqlglot
+
 from carelake.query import transpile
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
+
 from carelake.cli import app
 from carelake.query import (
     AthenaSyntaxError,
@@ -28,7 +30,6 @@ from carelake.query import (
     UnsupportedSqlError,
     ViewUnavailableError,
 )
-from typer.testing import CliRunner
 
 ENCOUNTERS_MARCH = {
     "encounter_id": ["e1"],
