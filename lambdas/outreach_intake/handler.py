@@ -1,13 +1,16 @@
 """Outreach intake API (API Gateway REST proxy -> Kinesis).
 
 POST body: one outreach event as in docs/data-contracts.md, validated against
-outreach_request.schema.json (beside this file). Answers:
+outreach_request.schema.json (beside this file) with the `jsonschema` library (Draft 2020-12,
+vendored into this handler's zip from lambdas/requirements.txt). Answers:
 
 - 202 {"record_id": ...}: validated, record_id and received_at added, put to Kinesis
   (partition key = patient_id) as one newline-terminated JSON line.
-- 400 {"errors": [{"field": ..., "message": ...}]}: every field-level problem at once; "field" is
-  null for problems with the body as a whole (not JSON, not an object, bad base64/UTF-8).
-  Extra fields are rejected, record_id and received_at included (the Lambda sets them).
+- 400 {"errors": [{"field": ..., "message": ...}]}: every field-level problem at once (one message
+  per field); "field" is null for problems with the body as a whole (not JSON, not an object, bad
+  base64/UTF-8). Extra fields are rejected, record_id and received_at included (the Lambda sets
+  them). Messages are written here from the schema keyword that failed, never from jsonschema's
+  own text, which quotes the offending value.
 - 413: the body exceeds MAX_BODY_BYTES (after base64 decoding).
 - 503 with Retry-After: Kinesis failed; nothing was stored, the client retries.
 
@@ -18,10 +21,11 @@ status code, record_id and the names of the schema fields that failed.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +35,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from common import aws
 from common.config import require_env
 from common.log import error_code, get_logger, request_id
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema.exceptions import SchemaError as InvalidSchemaError
+from jsonschema.validators import extend
+from referencing.jsonschema import DRAFT202012
 
 # Any schema-valid event fits, however its JSON is escaped: the 4096-byte note is at most
 # 6 x 4096 bytes as \u escapes, plus two 64-character ids and the other fields.
@@ -39,112 +47,99 @@ RETRY_AFTER_SECONDS = 5
 SCHEMA_PATH = Path(__file__).with_name("outreach_request.schema.json")
 UNEXPECTED_FIELD = "(unexpected)"
 SERVER_SET_FIELDS = ("record_id", "received_at")
+MAX_UTF8_BYTES = "x-maxUtf8Bytes"  # carelake keyword: a string's size limit in UTF-8 bytes
 
 log = get_logger("outreach_intake")
 
 
-# ---------------------------------------------------------------- schema (a fail-closed subset)
+# ---------------------------------------------------------------- the validator (jsonschema)
 
 
 class SchemaError(ValueError):
-    """The schema file uses something this validator does not implement."""
+    """The schema file is invalid, or uses something the validator would silently ignore."""
 
 
-_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description"})
-_OBJECT_KEYWORDS = _ANNOTATIONS | {"type", "additionalProperties", "required", "properties"}
-_STRING_KEYWORDS = _ANNOTATIONS | {
-    "type",
-    "enum",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "format",
-    "x-maxUtf8Bytes",
-}
-
-_DATE_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))",
-    re.ASCII,
-)
+def max_utf8_bytes(
+    validator: Any, limit: int, instance: object, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """x-maxUtf8Bytes: JSON Schema's maxLength counts characters; this counts UTF-8 bytes."""
+    # surrogatepass: a lone surrogate counts 3 bytes here; validate_event rejects it anyway.
+    if validator.is_type(instance, "string") and len(instance.encode("utf-8", "surrogatepass")) > limit:
+        yield ValidationError(f"must be at most {limit} bytes as UTF-8")
 
 
-def is_rfc3339_date_time(value: str) -> bool:
-    """RFC 3339 date-time with a zone ('Z' or +hh:mm): a real calendar date, no leap second."""
-    match = _DATE_TIME.fullmatch(value)
-    if match is None:
-        return False
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    off_hour, off_minute = match.group(7), match.group(8)
-    if off_hour is not None and (int(off_hour) > 23 or int(off_minute) > 59):
-        return False
-    try:
-        datetime(year, month, day, hour, minute, second)
-    except ValueError:
-        return False
-    return True
-
-
-def _anchored(pattern: str) -> re.Pattern[str]:
-    # JSON Schema patterns are ECMA-262: '$' matches only at the very end. Python's '$' also
-    # matches before a final newline, so "MRN-1\n" would pass; '\Z' does not allow that.
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
+@functools.lru_cache(maxsize=32)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled with ECMA-262 semantics where Python's differ for anchored patterns:
+    ECMA's '$' matches only at the very end, Python's also before a final newline (so
+    "MRN-1\\n" would pass '^...$'); Python's '\\Z' is ECMA's '$'. ECMA's \\d and \\w are ASCII."""
+    if pattern.endswith("$"):
+        body = pattern[:-1]
+        if (len(body) - len(body.rstrip("\\"))) % 2 == 0:  # the '$' itself is not escaped
+            pattern = body + r"\Z"
     return re.compile(pattern, re.ASCII)
 
 
-@dataclass(frozen=True)
-class StringRule:
-    enum: tuple[str, ...] | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    max_utf8_bytes: int | None = None
-    pattern: re.Pattern[str] | None = None
-    pattern_text: str | None = None
-    date_time: bool = False
+def ecma_pattern(
+    validator: Any, pattern: str, instance: object, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """The `pattern` keyword with ECMA-262 '$' (jsonschema uses Python's re as it is)."""
+    if validator.is_type(instance, "string") and ecma_regex(pattern).search(instance) is None:
+        yield ValidationError("does not match the pattern")
 
 
-@dataclass(frozen=True)
-class ObjectSchema:
-    properties: dict[str, StringRule]
-    required: tuple[str, ...]
+def format_checker() -> FormatChecker:
+    """The formats jsonschema can check here, with date-time made strict about newlines.
+    date-time comes from rfc3339-validator: without it, jsonschema would skip the format."""
+    checker = FormatChecker()
+    if "date-time" not in checker.checkers:
+        raise SchemaError("jsonschema cannot check date-time: rfc3339-validator is not installed")
+    library_date_time, raises = checker.checkers["date-time"]
+
+    @checker.checks("date-time", raises=raises)
+    def date_time(instance: object) -> bool:
+        # rfc3339-validator's regex ends in Python's '$', which lets "...Z\n" through.
+        return not (isinstance(instance, str) and "\n" in instance) and library_date_time(instance)
+
+    return checker
 
 
-def load_schema(document: Mapping[str, Any]) -> ObjectSchema:
-    """Compile the request schema. Raises SchemaError on any keyword or value outside the subset
-    implemented here, so a schema edit can never be silently ignored."""
-    unknown = set(document) - _OBJECT_KEYWORDS
-    if unknown:
-        raise SchemaError(f"unsupported keywords at the top level: {sorted(unknown)}")
-    if document.get("type") != "object" or document.get("additionalProperties") is not False:
-        raise SchemaError("the top level must be type object with additionalProperties false")
-    properties: dict[str, StringRule] = {}
-    for name, spec in document.get("properties", {}).items():
-        unknown = set(spec) - _STRING_KEYWORDS
+OutreachValidator = extend(Draft202012Validator, {"pattern": ecma_pattern, MAX_UTF8_BYTES: max_utf8_bytes})
+FORMAT_CHECKER = format_checker()
+# Keywords that only annotate (or that `if` applies): no validator function, nothing to ignore.
+_ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$anchor", "$dynamicAnchor", "$vocabulary", "$defs", "$comment", "title"}
+    | {"description", "default", "examples", "deprecated", "readOnly", "writeOnly", "then", "else"}
+)
+_LIMIT = Draft202012Validator({"type": "integer", "minimum": 0})
+
+
+def load_validator(document: Mapping[str, Any]) -> Any:
+    """A validator for the schema `document`. Fails closed: raises SchemaError if the document is
+    not a valid Draft 2020-12 schema, or uses a keyword or format the validator does not check
+    (jsonschema ignores unknown keywords and formats, so a typo would silently accept anything)."""
+    try:
+        OutreachValidator.check_schema(document)
+    except InvalidSchemaError as exc:
+        raise SchemaError(f"not a valid Draft 2020-12 schema: {exc.message}") from None
+    pending: list[Any] = [document]
+    while pending:
+        schema = pending.pop()
+        if isinstance(schema, bool):
+            continue
+        unknown = set(schema) - set(OutreachValidator.VALIDATORS) - _ANNOTATIONS
         if unknown:
-            raise SchemaError(f"unsupported keywords for {name}: {sorted(unknown)}")
-        if spec.get("type") != "string":
-            raise SchemaError(f"{name}: only string properties are supported")
-        fmt = spec.get("format")
-        if fmt not in (None, "date-time"):
-            raise SchemaError(f"{name}: unsupported format {fmt!r}")
-        pattern = spec.get("pattern")
-        properties[name] = StringRule(
-            enum=tuple(spec["enum"]) if "enum" in spec else None,
-            min_length=spec.get("minLength"),
-            max_length=spec.get("maxLength"),
-            max_utf8_bytes=spec.get("x-maxUtf8Bytes"),
-            pattern=_anchored(pattern) if pattern is not None else None,
-            pattern_text=pattern,
-            date_time=fmt == "date-time",
-        )
-    required = tuple(document.get("required", ()))
-    missing = [name for name in required if name not in properties]
-    if missing:
-        raise SchemaError(f"required names without a property: {missing}")
-    return ObjectSchema(properties=properties, required=required)
+            raise SchemaError(f"keywords the validator does not implement: {sorted(unknown)}")
+        if "format" in schema and schema["format"] not in FORMAT_CHECKER.checkers:
+            raise SchemaError(f"format {schema['format']!r} cannot be checked")
+        if MAX_UTF8_BYTES in schema and not _LIMIT.is_valid(schema[MAX_UTF8_BYTES]):
+            raise SchemaError(f"{MAX_UTF8_BYTES} must be a non-negative integer")
+        pending.extend(DRAFT202012.subresources_of(schema))
+    return OutreachValidator(document, format_checker=FORMAT_CHECKER)
 
 
-SCHEMA = load_schema(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+VALIDATOR = load_validator(SCHEMA)
 
 
 # ---------------------------------------------------------------- validation
@@ -159,49 +154,127 @@ class FieldError:
         return {"field": self.field, "message": self.message}
 
 
-def string_error(rule: StringRule, value: object) -> str | None:
-    """Why `value` breaks `rule` (the first failing check), or None if it is valid."""
-    if not isinstance(value, str):
-        return "must be a string"
+# When one field breaks several keywords, the first of these is the one reported (the others
+# are usually consequences: "" is too short and so also misses the pattern).
+_PRECEDENCE = (
+    "required",
+    "additionalProperties",
+    "type",
+    "unicode",
+    "const",
+    "enum",
+    "minLength",
+    "maxLength",
+    MAX_UTF8_BYTES,
+    "pattern",
+    "format",
+)
+_TYPE_NAMES = {
+    "string": "a string",
+    "object": "an object",
+    "array": "an array",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+_FORMAT_MESSAGES = {
+    "date-time": "must be an ISO-8601 date-time with a zone offset, e.g. 2024-03-02T14:05:00-05:00",
+}
+UNPAIRED_SURROGATES = "must be valid Unicode text (no unpaired surrogates)"
+
+
+def keyword_message(error: ValidationError) -> str:
+    """The answer for one failed keyword, from the schema alone: never the instance's value."""
+    keyword, value = error.validator, error.validator_value
+    if keyword == "type":
+        types = [value] if isinstance(value, str) else list(value)
+        return "must be " + " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+    if keyword == "enum":
+        return "must be one of: " + ", ".join(v if isinstance(v, str) else json.dumps(v) for v in value)
+    if keyword == "const":
+        return f"must be {json.dumps(value)}"
+    if keyword == "minLength":
+        return "must not be empty" if value == 1 else f"must be at least {value} characters"
+    if keyword == "maxLength":
+        return f"must be at most {value} characters"
+    if keyword == "pattern":
+        return f"must match the pattern {value}"
+    if keyword == "format":
+        return _FORMAT_MESSAGES.get(value, f"must be a valid {value}")
+    if keyword == MAX_UTF8_BYTES:
+        return str(error.message)  # written by max_utf8_bytes, from the limit only
+    return f"does not satisfy the schema keyword {keyword}"
+
+
+def field_errors(error: ValidationError) -> Iterator[tuple[str | None, str]]:
+    """(field, message) pairs for one jsonschema error. `required` and `additionalProperties`
+    fail on the object, so the names come from the object and the schema."""
+    prefix = ".".join(str(part) for part in error.absolute_path)
+
+    def name(child: str) -> str:
+        return f"{prefix}.{child}" if prefix else child
+
+    if error.validator == "required":
+        for missing in error.validator_value:
+            if missing not in error.instance:
+                yield name(missing), "is required"
+    elif error.validator == "additionalProperties" and error.validator_value is False:
+        known = error.schema.get("properties", {})
+        patterns = error.schema.get("patternProperties", {})
+        for extra in error.instance:
+            if extra in known or any(re.search(p, extra) for p in patterns):
+                continue
+            if not prefix and extra in SERVER_SET_FIELDS:
+                yield extra, "is set by the intake API; do not send it"
+            else:
+                yield name(extra), "is not an accepted field"
+    else:
+        yield prefix or None, keyword_message(error)
+
+
+def _rank(keyword: str) -> int:
+    return _PRECEDENCE.index(keyword) if keyword in _PRECEDENCE else len(_PRECEDENCE)
+
+
+def _is_unicode(text: str) -> bool:
     try:
-        utf8_bytes = len(value.encode("utf-8"))
+        text.encode("utf-8")
     except UnicodeEncodeError:
-        return "must be valid Unicode text (no unpaired surrogates)"
-    if rule.enum is not None and value not in rule.enum:
-        return "must be one of: " + ", ".join(rule.enum)
-    if rule.min_length is not None and len(value) < rule.min_length:
-        return (
-            "must not be empty" if rule.min_length == 1 else f"must be at least {rule.min_length} characters"
-        )
-    if rule.max_length is not None and len(value) > rule.max_length:
-        return f"must be at most {rule.max_length} characters"
-    if rule.max_utf8_bytes is not None and utf8_bytes > rule.max_utf8_bytes:
-        return f"must be at most {rule.max_utf8_bytes} bytes as UTF-8"
-    if rule.pattern is not None and rule.pattern.search(value) is None:
-        return f"must match the pattern {rule.pattern_text}"
-    if rule.date_time and not is_rfc3339_date_time(value):
-        return "must be an ISO-8601 date-time with a zone offset, e.g. 2024-03-02T14:05:00-05:00"
-    return None
+        return False
+    return True
 
 
-def validate_event(body: Mapping[str, Any], schema: ObjectSchema = SCHEMA) -> list[FieldError]:
-    """Every field-level error in `body`: missing required fields, invalid fields (schema order),
-    then fields the schema does not accept (body order)."""
-    errors: list[FieldError] = []
-    for name, rule in schema.properties.items():
-        if name not in body:
-            if name in schema.required:
-                errors.append(FieldError(name, "is required"))
-            continue
-        message = string_error(rule, body[name])
-        if message is not None:
-            errors.append(FieldError(name, message))
-    for name in body:
-        if name in SERVER_SET_FIELDS:
-            errors.append(FieldError(name, "is set by the intake API; do not send it"))
-        elif name not in schema.properties:
-            errors.append(FieldError(name, "is not an accepted field"))
-    return errors
+def validate_event(body: Mapping[str, Any], validator: Any = VALIDATOR) -> list[FieldError]:
+    """Every field-level error in `body` (jsonschema's iter_errors), one per field: fields of the
+    schema in schema order, then fields the schema does not accept in body order."""
+    best: dict[str | None, tuple[int, str]] = {}
+
+    def add(field: str | None, keyword: str, message: str) -> None:
+        if field not in best or _rank(keyword) < best[field][0]:
+            best[field] = (_rank(keyword), message)
+
+    for error in validator.iter_errors(body):
+        for field, message in field_errors(error):
+            add(field, str(error.validator), message)
+    # json.loads accepts "\ud800" escapes; such a string cannot be stored as UTF-8. JSON Schema
+    # has no keyword for it.
+    for name, value in body.items():
+        if isinstance(value, str) and not _is_unicode(value):
+            add(name, "unicode", UNPAIRED_SURROGATES)
+
+    schema_order = {name: i for i, name in enumerate(validator.schema.get("properties", {}))}
+    body_order = {name: i for i, name in enumerate(body)}
+
+    def position(field: str | None) -> tuple[int, int]:
+        # A nested field ("visit.minutes") sorts with its top-level one; a client's own name may
+        # hold a dot itself.
+        top = field if field is None or field in body_order else field.split(".", 1)[0]
+        if top in schema_order:
+            return (0, schema_order[top])
+        return (1, body_order.get(top, -1))
+
+    return [FieldError(field, best[field][1]) for field in sorted(best, key=position)]
 
 
 class RequestError(Exception):
@@ -304,9 +377,9 @@ def _response(
     }
 
 
-def loggable_fields(errors: list[FieldError], schema: ObjectSchema = SCHEMA) -> list[str]:
+def loggable_fields(errors: list[FieldError], schema: Mapping[str, Any] = SCHEMA) -> list[str]:
     """Error field names safe to log: schema names only. A client-invented name could be PHI."""
-    known = set(schema.properties) | set(SERVER_SET_FIELDS)
+    known = set(schema.get("properties", {})) | set(SERVER_SET_FIELDS)
     return [
         "(body)" if e.field is None else e.field if e.field in known else UNEXPECTED_FIELD for e in errors
     ]

@@ -152,8 +152,8 @@ def test_every_status_is_accepted(kinesis, status):
 def test_enums_match_the_data_contract():
     assert outreach_enum("channel") == CHANNELS
     assert outreach_enum("status") == STATUSES
-    assert list(intake.SCHEMA.properties["channel"].enum) == CHANNELS
-    assert list(intake.SCHEMA.properties["status"].enum) == STATUSES
+    assert intake.SCHEMA["properties"]["channel"]["enum"] == CHANNELS
+    assert intake.SCHEMA["properties"]["status"]["enum"] == STATUSES
 
 
 @pytest.mark.parametrize(
@@ -564,32 +564,81 @@ def schema_document() -> dict:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda s: s["properties"]["note"].update(minimum=1), "unsupported keywords for note"),
-        (lambda s: s["properties"]["event_at"].update(format="date"), "unsupported format"),
-        (lambda s: s["properties"].update(age={"type": "integer"}), "only string properties"),
-        (lambda s: s.update(additionalProperties=True), "additionalProperties false"),
-        (lambda s: s.update(oneOf=[]), "unsupported keywords at the top level"),
-        (lambda s: s["required"].append("ward"), "required names without a property"),
+        (lambda s: s["properties"]["note"].update(maxLenght=10), "does not implement: \\['maxLenght'\\]"),
+        (lambda s: s.update(additionalproperties=True), "does not implement: \\['additionalproperties'\\]"),
+        (lambda s: s["properties"]["event_at"].update(format="x-mrn"), "format 'x-mrn' cannot be checked"),
+        (lambda s: s["properties"]["note"].update({"x-maxUtf8Bytes": -1}), "non-negative integer"),
+        (lambda s: s["properties"]["note"].update({"x-maxUtf8Bytes": "4096"}), "non-negative integer"),
+        (lambda s: s["properties"]["channel"].update(type="strng"), "not a valid Draft 2020-12 schema"),
+        (lambda s: s.update(required="patient_id"), "not a valid Draft 2020-12 schema"),
     ],
 )
-def test_schema_loader_fails_closed_on_anything_it_does_not_implement(edit, message):
+def test_schema_loader_fails_closed_on_what_jsonschema_would_ignore(edit, message):
+    # jsonschema itself skips unknown keywords and formats: a typo would accept anything.
     document = schema_document()
     edit(document)
     with pytest.raises(intake.SchemaError, match=message):
-        intake.load_schema(document)
+        intake.load_validator(document)
+
+
+def test_any_standard_keyword_in_the_schema_is_enforced():
+    document = schema_document()
+    document["properties"]["visit"] = {
+        "type": "object",
+        "properties": {"minutes": {"type": "integer", "minimum": 1}},
+        "required": ["minutes"],
+    }
+    validator = intake.load_validator(document)
+    valid = {k: v for k, v in VALID.items() if k != "note"}
+    assert intake.validate_event({**valid, "visit": {"minutes": 5}}, validator) == []
+    errors = intake.validate_event({**valid, "visit": {"minutes": 0, "Jane": 1}}, validator)
+    assert [e.as_dict() for e in errors] == [
+        {"field": "visit.minutes", "message": "does not satisfy the schema keyword minimum"}
+    ]
+    errors = intake.validate_event({**valid, "visit": {}}, validator)
+    assert [e.as_dict() for e in errors] == [{"field": "visit.minutes", "message": "is required"}]
 
 
 def test_schema_file_is_what_the_handler_enforces():
-    document = schema_document()
-    assert set(intake.SCHEMA.properties) == set(document["properties"])
-    assert intake.SCHEMA.required == tuple(document["required"])
-    assert intake.SCHEMA.properties["note"].max_utf8_bytes == 4096
+    assert intake.VALIDATOR.schema == schema_document() == intake.SCHEMA
+    assert isinstance(intake.VALIDATOR, intake.OutreachValidator)
+    assert intake.VALIDATOR.format_checker is intake.FORMAT_CHECKER
+    assert "x-maxUtf8Bytes" in intake.OutreachValidator.VALIDATORS
+    assert intake.SCHEMA["properties"]["note"]["x-maxUtf8Bytes"] == 4096
 
 
 def test_schema_file_is_a_valid_draft_2020_12_schema():
     from jsonschema import Draft202012Validator
 
     Draft202012Validator.check_schema(schema_document())
+    assert schema_document()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_validator_messages_never_quote_the_value():
+    # jsonschema's own messages do ("'Jane Doe' is not one of [...]"); ours come from the schema.
+    secret = "Jane Doe 123-45-6789"
+    body = {name: secret for name in [*REQUIRED, "note", "x"]}
+    body["note"] = secret * 300
+    errors = intake.validate_event(body)
+    assert [e.field for e in errors] == [*REQUIRED, "note", "x"]
+    assert all("Jane" not in e.message and "123-45" not in e.message for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [
+        ("^[A-Z]+$", "MRN", True),
+        ("^[A-Z]+$", "MRN\n", False),  # Python's '$' would match before the newline
+        ("^[0-9]+$", "１２３", False),  # ECMA-262 \d and classes are ASCII
+        ("^\\d+$", "１２３", False),
+        ("^a\\$", "a$", True),  # an escaped '$' is a literal dollar sign
+        ("^a\\\\$", "a\\", True),  # an escaped backslash, then the end anchor
+        ("^a\\\\$", "a\\\n", False),
+        ("MRN", "x MRN x", True),  # unanchored patterns still search
+    ],
+)
+def test_patterns_follow_ecma_262(pattern, value, matches):
+    assert (intake.ecma_regex(pattern).search(value) is not None) is matches
 
 
 @pytest.mark.parametrize(
@@ -597,6 +646,7 @@ def test_schema_file_is_a_valid_draft_2020_12_schema():
     [
         ("2024-03-02T14:05:00-05:00", True),
         ("2024-03-02T14:05:00Z", True),
+        ("2024-03-02t14:05:00z", True),
         ("2024-03-02T14:05:00.5+14:00", True),
         ("2000-02-29T00:00:00Z", True),
         ("1900-02-29T00:00:00Z", False),
@@ -604,9 +654,10 @@ def test_schema_file_is_a_valid_draft_2020_12_schema():
         ("2024-03-02T14:05Z", False),
         ("2024-03-02T14:05:00+05", False),
         ("2024-03-02T14:05:00-23:60", False),
+        ("2024-03-02T14:05:00Z\n", False),  # rfc3339-validator alone accepts this
         ("２０２４-03-02T14:05:00Z", False),
         ("", False),
     ],
 )
-def test_rfc3339_date_time(value, valid):
-    assert intake.is_rfc3339_date_time(value) is valid
+def test_date_time_format(value, valid):
+    assert intake.FORMAT_CHECKER.conforms(value, "date-time") is valid
