@@ -1,0 +1,30 @@
+output "athena_workgroups" {
+  description = "Workgroup of each persona and of the pipeline: name, arn and output_location."
+  value = {
+    for p, w in aws_athena_workgroup.this : p => {
+      name            = w.name
+      arn             = local.workgroup_arns[p]
+      output_location = "s3://${var.athena_results_bucket_name}/${p}/"
+    }
+  }
+}
+
+output "sql_deploy_sfn_state_machine_arn" {
+  description = "State machine that deploys sql/ddl and sql/views; start it after apply."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "sql_deploy_iam_role_arn" {
+  description = "Role of the SQL deployment (for Lake Formation grants and the PHI key policy)."
+  value       = aws_iam_role.this.arn
+}
+
+output "sql_view_levels" {
+  description = "Views in deployment order: each inner list runs after the previous one."
+  value       = local.view_levels
+}
+
+output "sql_view_classifications" {
+  description = "data_classification LF-tag each view gets (phi unless its header says otherwise)."
+  value       = local.view_classification
+}

@@ -1,0 +1,117 @@
+mock_provider "aws" {}
+
+variables {
+  context = {
+    project     = "carelake"
+    environment = "dev"
+    name_prefix = "carelake-dev"
+    account_id  = "111122223333"
+    region      = "us-east-1"
+    partition   = "aws"
+  }
+  zone_bucket_names = {
+    raw        = "carelake-dev-raw-111122223333"
+    bronze     = "carelake-dev-bronze-111122223333"
+    silver     = "carelake-dev-silver-111122223333"
+    gold       = "carelake-dev-gold-111122223333"
+    quarantine = "carelake-dev-quarantine-111122223333"
+  }
+  phi_kms_key_arn = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000001"
+  tables          = jsondecode(file("tests/fixtures/catalog.json")).tables
+}
+
+run "databases_and_encryption" {
+  command = plan
+
+  assert {
+    condition     = toset([for d in aws_glue_catalog_database.this : d.name]) == toset(["carelake_dev_raw", "carelake_dev_bronze", "carelake_dev_silver", "carelake_dev_gold", "carelake_dev_quarantine"])
+    error_message = "There must be one database per zone, named carelake_<env>_<zone>."
+  }
+
+  assert {
+    condition     = one(one(aws_glue_data_catalog_encryption_settings.this.data_catalog_encryption_settings).encryption_at_rest).catalog_encryption_mode == "SSE-KMS"
+    error_message = "The Data Catalog must be encrypted with SSE-KMS."
+  }
+
+  assert {
+    condition     = one(one(aws_glue_data_catalog_encryption_settings.this.data_catalog_encryption_settings).encryption_at_rest).sse_aws_kms_key_id == var.phi_kms_key_arn
+    error_message = "The Data Catalog must use the PHI key."
+  }
+
+  assert {
+    condition     = one(one(aws_glue_data_catalog_encryption_settings.this.data_catalog_encryption_settings).connection_password_encryption).return_connection_password_encrypted
+    error_message = "Connection passwords must be encrypted."
+  }
+}
+
+run "tables_from_catalog_file_with_projection" {
+  command = plan
+
+  assert {
+    condition     = length(aws_glue_catalog_table.this) == 5
+    error_message = "Every table in the catalog file must be created."
+  }
+
+  assert {
+    condition     = aws_glue_catalog_table.this["bronze.fhir_patient"].parameters["projection.dt.type"] == "date" && aws_glue_catalog_table.this["bronze.fhir_patient"].parameters["projection.dt.format"] == "yyyy-MM-dd"
+    error_message = "dt must be projected as a yyyy-MM-dd date."
+  }
+
+  assert {
+    condition     = aws_glue_catalog_table.this["bronze.claims_line"].parameters["projection.partner_id.type"] == "injected"
+    error_message = "Partition keys other than dt must be injected."
+  }
+
+  assert {
+    condition     = aws_glue_catalog_table.this["bronze.claims_line"].parameters["storage.location.template"] == "s3://carelake-dev-bronze-111122223333/claims_line/partner_id=$${partner_id}/dt=$${dt}/"
+    error_message = "The location template must follow the partition keys in order."
+  }
+
+  assert {
+    condition     = one(aws_glue_catalog_table.this["quarantine.quarantined_record"].storage_descriptor).location == "s3://carelake-dev-quarantine-111122223333/quarantined_record/"
+    error_message = "A table's location must be s3://<zone bucket>/<table>/."
+  }
+
+  assert {
+    condition     = [for c in one(aws_glue_catalog_table.this["bronze.claims_line"].storage_descriptor).columns : c.type] == ["string", "decimal(12,2)", "array<string>"]
+    error_message = "Column types must be passed through as Hive types."
+  }
+
+  assert {
+    condition     = aws_glue_catalog_table.this["gold.readmission_measure"].parameters["data_classification"] == "deidentified"
+    error_message = "Tables must record their data classification."
+  }
+}
+
+run "rejects_unknown_classification" {
+  command = plan
+
+  variables {
+    tables = [{
+      zone                = "gold"
+      name                = "x"
+      data_classification = "public"
+      partition_keys      = [{ name = "dt", type = "string" }]
+      columns             = [{ name = "a", type = "string" }]
+    }]
+  }
+
+  expect_failures = [var.tables]
+}
+
+run "rejects_identifier_not_a_column" {
+  command = plan
+
+  variables {
+    tables = [{
+      zone                      = "gold"
+      name                      = "x"
+      data_classification       = "deidentified"
+      partition_keys            = [{ name = "dt", type = "string" }]
+      columns                   = [{ name = "a", type = "string" }]
+      direct_identifier_columns = ["ssn"]
+    }]
+  }
+
+  expect_failures = [var.tables]
+}

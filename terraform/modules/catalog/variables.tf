@@ -1,0 +1,99 @@
+variable "context" {
+  description = "Naming context from the context module."
+  type = object({
+    project     = string
+    environment = string
+    name_prefix = string
+    account_id  = string
+    region      = string
+    partition   = string
+  })
+  nullable = false
+}
+
+variable "zone_bucket_names" {
+  description = "Bucket of each zone (raw, bronze, silver, gold, quarantine)."
+  type        = map(string)
+  nullable    = false
+
+  validation {
+    condition     = length(setsubtract(["raw", "bronze", "silver", "gold", "quarantine"], keys(var.zone_bucket_names))) == 0
+    error_message = "zone_bucket_names must name a bucket for raw, bronze, silver, gold and quarantine."
+  }
+}
+
+variable "phi_kms_key_arn" {
+  description = "KMS key (PHI class) that encrypts the Data Catalog and connection passwords."
+  type        = string
+  nullable    = false
+}
+
+variable "tables" {
+  description = "Lake tables, as in the `tables` list of jobs/catalog.json (zone, name, description, data_classification, format, partition_keys, columns, direct_identifier_columns)."
+  type = list(object({
+    zone                = string
+    name                = string
+    description         = optional(string, "")
+    data_classification = string
+    format              = optional(string, "parquet")
+    partition_keys = list(object({
+      name = string
+      type = string
+    }))
+    columns = list(object({
+      name    = string
+      type    = string
+      comment = optional(string)
+    }))
+    direct_identifier_columns = optional(list(string), [])
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for t in var.tables : contains(["raw", "bronze", "silver", "gold", "quarantine"], t.zone)])
+    error_message = "Every table's zone must be raw, bronze, silver, gold or quarantine."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.tables : contains(["phi", "deidentified", "non-phi"], t.data_classification)])
+    error_message = "Every table's data_classification must be phi, deidentified or non-phi."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.tables : contains(["parquet", "json", "csv"], t.format)])
+    error_message = "Every table's format must be parquet, json or csv."
+  }
+
+  validation {
+    condition     = length(distinct([for t in var.tables : "${t.zone}.${t.name}"])) == length(var.tables)
+    error_message = "Table names must be unique within a zone."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.tables : can(regex("^[a-z][a-z0-9_]*$", t.name))])
+    error_message = "Table names must be lowercase snake_case."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.tables : contains([for p in t.partition_keys : p.name], "dt") && alltrue([for p in t.partition_keys : p.type == "string"])])
+    error_message = "Every table must be partitioned by dt, and every partition key must be a string."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.tables : length(setsubtract(t.direct_identifier_columns, [for c in t.columns : c.name])) == 0])
+    error_message = "direct_identifier_columns must name columns of the table."
+  }
+}
+
+variable "dt_projection_start" {
+  description = "First dt partition Athena's projection considers (yyyy-MM-dd); the range ends at NOW."
+  type        = string
+  default     = "2015-01-01"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", var.dt_projection_start))
+    error_message = "dt_projection_start must be yyyy-MM-dd."
+  }
+}

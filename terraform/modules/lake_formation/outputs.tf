@@ -1,0 +1,25 @@
+output "persona_iam_role_arns" {
+  description = "Persona role ARNs: data_engineer, analyst, care_coordinator, auditor."
+  value       = { for k, r in aws_iam_role.persona : k => r.arn }
+}
+
+output "data_access_iam_role_arn" {
+  description = "Role Lake Formation uses to reach the registered zone buckets."
+  value       = aws_iam_role.data_access.arn
+}
+
+output "lf_tag_values" {
+  description = "LF-tag keys and their allowed values."
+  value       = { for k, t in aws_lakeformation_lf_tag.this : k => t.values }
+}
+
+output "lakeformation_grants" {
+  description = "Tag-based grants by principal/resource: permissions and tag expression (for reviews)."
+  value = {
+    for k, g in local.tag_grants : k => {
+      resource_type = g.resource_type
+      permissions   = g.permissions
+      expression    = { for e in g.expression : e.key => e.values }
+    }
+  }
+}

@@ -1,0 +1,164 @@
+mock_provider "aws" {
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::111122223333:role/carelake-dev-mock"
+    }
+  }
+}
+
+variables {
+  context = {
+    project     = "carelake"
+    environment = "dev"
+    name_prefix = "carelake-dev"
+    account_id  = "111122223333"
+    region      = "us-east-1"
+    partition   = "aws"
+  }
+  admin_arns = ["arn:aws:iam::111122223333:role/platform-admin", "arn:aws:iam::111122223333:role/carelake-dev-github-apply"]
+  zone_bucket_arns = {
+    raw        = "arn:aws:s3:::carelake-dev-raw-111122223333"
+    bronze     = "arn:aws:s3:::carelake-dev-bronze-111122223333"
+    silver     = "arn:aws:s3:::carelake-dev-silver-111122223333"
+    gold       = "arn:aws:s3:::carelake-dev-gold-111122223333"
+    quarantine = "arn:aws:s3:::carelake-dev-quarantine-111122223333"
+  }
+  database_names = {
+    raw        = "carelake_dev_raw"
+    bronze     = "carelake_dev_bronze"
+    silver     = "carelake_dev_silver"
+    gold       = "carelake_dev_gold"
+    quarantine = "carelake_dev_quarantine"
+  }
+  tables = [
+    { zone = "bronze", database_name = "carelake_dev_bronze", name = "fhir_patient", data_classification = "phi", direct_identifier_columns = ["name_family"] },
+    { zone = "gold", database_name = "carelake_dev_gold", name = "readmission_measure", data_classification = "deidentified", direct_identifier_columns = ["patient_zip"] },
+    { zone = "gold", database_name = "carelake_dev_gold", name = "high_risk_outreach_list", data_classification = "phi", direct_identifier_columns = ["patient_name", "phone"] },
+  ]
+  pipeline_role_arns       = { glue_jobs = "arn:aws:iam::111122223333:role/carelake-dev-glue-jobs" }
+  tag_associator_role_arns = { sql_deploy = "arn:aws:iam::111122223333:role/carelake-dev-sql-deploy" }
+  athena_workgroups = {
+    data_engineer    = { arn = "arn:aws:athena:us-east-1:111122223333:workgroup/carelake-dev-data-engineer", output_location = "s3://carelake-dev-athena-results-111122223333/data_engineer/" }
+    analyst          = { arn = "arn:aws:athena:us-east-1:111122223333:workgroup/carelake-dev-analyst", output_location = "s3://carelake-dev-athena-results-111122223333/analyst/" }
+    care_coordinator = { arn = "arn:aws:athena:us-east-1:111122223333:workgroup/carelake-dev-care-coordinator", output_location = "s3://carelake-dev-athena-results-111122223333/care_coordinator/" }
+    auditor          = { arn = "arn:aws:athena:us-east-1:111122223333:workgroup/carelake-dev-auditor", output_location = "s3://carelake-dev-athena-results-111122223333/auditor/" }
+  }
+  audit_log_bucket_arns = ["arn:aws:s3:::carelake-dev-audit-111122223333"]
+}
+
+run "settings_and_locations" {
+  command = plan
+
+  assert {
+    condition     = aws_lakeformation_data_lake_settings.this.admins == toset(var.admin_arns)
+    error_message = "Lake Formation admins must be exactly the named admins."
+  }
+
+  assert {
+    condition     = length(aws_lakeformation_resource.this) == 5 && alltrue([for r in aws_lakeformation_resource.this : !r.use_service_linked_role && !r.hybrid_access_enabled])
+    error_message = "Every zone bucket must be registered with the dedicated role, Lake Formation mode only."
+  }
+}
+
+run "tags_on_databases_tables_and_identifier_columns" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k, r in aws_lakeformation_resource_lf_tags.database :
+      contains([for t in r.lf_tag : "${t.key}=${t.value}"], "data_classification=phi") && contains([for t in r.lf_tag : "${t.key}=${t.value}"], "zone=${k}")
+    ])
+    error_message = "Databases must carry their zone and default to data_classification=phi."
+  }
+
+  assert {
+    condition     = [for t in aws_lakeformation_resource_lf_tags.table["carelake_dev_gold.readmission_measure"].lf_tag : t.value if t.key == "data_classification"] == ["deidentified"]
+    error_message = "Tables must be tagged with their own classification."
+  }
+
+  assert {
+    condition     = contains([for t in aws_lakeformation_resource_lf_tags.table["carelake_dev_gold.high_risk_outreach_list"].lf_tag : "${t.key}=${t.value}"], "audience=care_coordination")
+    error_message = "The outreach list must be tagged for care coordination."
+  }
+
+  assert {
+    condition     = !contains([for t in aws_lakeformation_resource_lf_tags.table["carelake_dev_gold.readmission_measure"].lf_tag : t.key], "audience")
+    error_message = "Only the outreach list may be tagged for care coordination."
+  }
+
+  assert {
+    condition = (
+      one(aws_lakeformation_resource_lf_tags.direct_identifiers["carelake_dev_gold.readmission_measure"].table_with_columns).column_names == toset(["patient_zip"])
+      && [for t in aws_lakeformation_resource_lf_tags.direct_identifiers["carelake_dev_gold.readmission_measure"].lf_tag : t.value] == ["phi"]
+    )
+    error_message = "Direct identifier columns must be tagged phi so de-identified grants exclude them."
+  }
+}
+
+run "persona_grants" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_lakeformation_permissions.tag_policy["analyst/tables"].permissions == toset(["DESCRIBE", "SELECT"])
+      && { for e in one(aws_lakeformation_permissions.tag_policy["analyst/tables"].lf_tag_policy).expression : e.key => e.values } == { zone = toset(["gold"]), data_classification = toset(["deidentified"]) }
+    )
+    error_message = "Analysts may only SELECT gold tables tagged deidentified."
+  }
+
+  assert {
+    condition     = { for e in one(aws_lakeformation_permissions.tag_policy["care_coordinator/tables"].lf_tag_policy).expression : e.key => e.values } == { zone = toset(["gold"]), audience = toset(["care_coordination"]) }
+    error_message = "Care coordinators may only read gold tables tagged for care coordination."
+  }
+
+  assert {
+    condition = alltrue([
+      for k in ["auditor/databases", "auditor/tables"] : aws_lakeformation_permissions.tag_policy[k].permissions == toset(["DESCRIBE"])
+    ])
+    error_message = "Auditors get metadata (DESCRIBE) only."
+  }
+
+  assert {
+    condition     = aws_lakeformation_permissions.tag_policy["data_engineer/tables"].permissions == toset(["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"]) && contains(keys(aws_lakeformation_permissions.tag_policy), "glue_jobs/tables")
+    error_message = "Data engineers and pipeline roles work on every zone."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, g in aws_lakeformation_permissions.tag_policy : !contains(g.permissions, "ALL") && length(g.permissions_with_grant_option) == 0
+    ])
+    error_message = "No grant may be ALL or grantable."
+  }
+
+  assert {
+    condition     = length([for k, g in aws_lakeformation_permissions.data_location : k if startswith(k, "analyst") || startswith(k, "care_coordinator") || startswith(k, "auditor")]) == 0
+    error_message = "Only engineers and pipeline roles get data location access."
+  }
+}
+
+run "persona_iam_least_privilege" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for p in aws_iam_role_policy.persona_query : alltrue([
+        for s in jsondecode(p.policy).Statement : !anytrue([for a in flatten([s.Action]) : a == "*" || endswith(a, ":*")])
+      ])
+    ])
+    error_message = "Persona policies must not allow wildcard actions."
+  }
+
+  assert {
+    condition = alltrue([
+      for p in aws_iam_role_policy.persona_query : alltrue([
+        for s in jsondecode(p.policy).Statement : !anytrue([for r in flatten([s.Resource]) : can(regex("(raw|bronze|silver|gold|quarantine)-111122223333", r))])
+      ])
+    ])
+    error_message = "Personas must not reach zone buckets through IAM; Lake Formation vends access."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.persona_query["analyst"].policy).Statement : s.Resource if s.Sid == "OwnQueryResults"][0] == "arn:aws:s3:::carelake-dev-athena-results-111122223333/analyst/*"
+    error_message = "Each persona may only read its own query results."
+  }
+}

@@ -1,0 +1,117 @@
+variable "context" {
+  description = "Naming context from the context module."
+  type = object({
+    project     = string
+    environment = string
+    name_prefix = string
+    account_id  = string
+    region      = string
+    partition   = string
+  })
+  nullable = false
+}
+
+variable "admin_arns" {
+  description = "Lake Formation administrators (replaces the account's list): platform admins and the deploy role that applies these grants."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.admin_arns) > 0 && alltrue([for a in var.admin_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", a))])
+    error_message = "admin_arns must hold at least one IAM role ARN."
+  }
+}
+
+variable "zone_bucket_arns" {
+  description = "Bucket ARN of each zone (raw, bronze, silver, gold, quarantine), registered with Lake Formation."
+  type        = map(string)
+  nullable    = false
+
+  validation {
+    condition     = length(setsubtract(["raw", "bronze", "silver", "gold", "quarantine"], keys(var.zone_bucket_arns))) == 0
+    error_message = "zone_bucket_arns must hold raw, bronze, silver, gold and quarantine."
+  }
+}
+
+variable "database_names" {
+  description = "Glue database of each zone."
+  type        = map(string)
+  nullable    = false
+}
+
+variable "tables" {
+  description = "Catalogued tables (the catalog module's glue_catalog_tables output): zone, database_name, name, data_classification, direct_identifier_columns."
+  type = list(object({
+    zone                      = string
+    database_name             = string
+    name                      = string
+    data_classification       = string
+    direct_identifier_columns = list(string)
+  }))
+  default  = []
+  nullable = false
+}
+
+variable "care_coordinator_table_names" {
+  description = "Gold tables care coordinators may read (tagged audience=care_coordination)."
+  type        = list(string)
+  default     = ["high_risk_outreach_list"]
+  nullable    = false
+}
+
+variable "pipeline_role_arns" {
+  description = "Service roles that read and write every zone like a data engineer (e.g. glue_jobs, sql_deploy), by a static key."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "tag_associator_role_arns" {
+  description = "Roles that may assign the data_classification and audience LF-tags (the SQL view deployment), by a static key."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "persona_trusted_principal_arns" {
+  description = "Principals (e.g. IAM Identity Center roles) allowed to assume each persona role: data_engineer, analyst, care_coordinator, auditor. A persona without an entry trusts the account, so IAM policies decide who may assume it."
+  type        = map(list(string))
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = length(setsubtract(keys(var.persona_trusted_principal_arns), ["data_engineer", "analyst", "care_coordinator", "auditor"])) == 0
+    error_message = "persona_trusted_principal_arns keys must be data_engineer, analyst, care_coordinator or auditor."
+  }
+
+  validation {
+    condition     = alltrue([for a in flatten(values(var.persona_trusted_principal_arns)) : a != "*"])
+    error_message = "persona_trusted_principal_arns must not contain a wildcard."
+  }
+}
+
+variable "athena_workgroups" {
+  description = "Athena workgroup of each persona (the analytics module's athena_workgroups output): arn and output_location (s3://bucket/prefix/)."
+  type = map(object({
+    arn             = string
+    output_location = string
+  }))
+  nullable = false
+
+  validation {
+    condition     = length(setsubtract(["data_engineer", "analyst", "care_coordinator", "auditor"], keys(var.athena_workgroups))) == 0
+    error_message = "athena_workgroups must hold data_engineer, analyst, care_coordinator and auditor."
+  }
+
+  validation {
+    condition     = alltrue([for w in values(var.athena_workgroups) : can(regex("^s3://[^/]+/.+/$", w.output_location))])
+    error_message = "Every output_location must be s3://<bucket>/<prefix>/."
+  }
+}
+
+variable "audit_log_bucket_arns" {
+  description = "Buckets the auditor reads: CloudTrail logs and S3 access logs."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}

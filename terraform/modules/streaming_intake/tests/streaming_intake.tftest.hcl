@@ -1,0 +1,142 @@
+mock_provider "aws" {}
+
+variables {
+  context = {
+    project     = "carelake"
+    environment = "dev"
+    name_prefix = "carelake-dev"
+    account_id  = "111122223333"
+    region      = "us-east-1"
+    partition   = "aws"
+  }
+  raw_bucket_name = "carelake-dev-raw-111122223333"
+  intake_code = {
+    s3_bucket = "carelake-dev-artifacts-111122223333"
+    s3_key    = "carelake/1.2.3/lambdas/outreach_intake.zip"
+  }
+  phi_kms_key_arn       = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000001"
+  logs_kms_key_arn      = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000002"
+  artifacts_kms_key_arn = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000003"
+  subnet_ids            = ["subnet-0a", "subnet-0b"]
+  security_group_ids    = ["sg-0a"]
+  alarm_topic_arn       = "arn:aws:sns:us-east-1:111122223333:carelake-dev-pipeline-failures"
+}
+
+run "api_authorised_validated_throttled_logged" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_method.this.authorization == "AWS_IAM"
+    error_message = "The API must require IAM authorisation by default."
+  }
+
+  assert {
+    condition     = aws_api_gateway_request_validator.this.validate_request_body && aws_api_gateway_method.this.request_models["application/json"] == "OutreachEvent"
+    error_message = "Request bodies must be validated against the OutreachEvent model."
+  }
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_model.this.schema).properties.note.maxLength == 4096 && !jsondecode(aws_api_gateway_model.this.schema).additionalProperties
+    error_message = "The model must follow the data contract (note up to 4 KB, no extra fields)."
+  }
+
+  assert {
+    condition     = one(aws_api_gateway_method_settings.this.settings).throttling_rate_limit == 50 && one(aws_api_gateway_method_settings.this.settings).throttling_burst_limit == 100
+    error_message = "The API must be throttled."
+  }
+
+  assert {
+    condition     = !one(aws_api_gateway_method_settings.this.settings).data_trace_enabled
+    error_message = "Full request logging would write PHI to logs; it must be off."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.access.kms_key_id == var.logs_kms_key_arn && length(aws_api_gateway_stage.this.access_log_settings) == 1
+    error_message = "Access logs must be on and KMS-encrypted."
+  }
+}
+
+run "stream_and_delivery_encrypted" {
+  command = plan
+
+  assert {
+    condition     = aws_kinesis_stream.this.encryption_type == "KMS" && aws_kinesis_stream.this.kms_key_id == var.phi_kms_key_arn
+    error_message = "The stream must be encrypted with the PHI key."
+  }
+
+  assert {
+    condition     = one(aws_kinesis_firehose_delivery_stream.this.extended_s3_configuration).kms_key_arn == var.phi_kms_key_arn
+    error_message = "Delivered files must be encrypted with the PHI key."
+  }
+
+  assert {
+    condition = (
+      one(aws_kinesis_firehose_delivery_stream.this.extended_s3_configuration).prefix == "care_mgmt/dt=!{partitionKeyFromQuery:dt}/"
+      && one(one(aws_kinesis_firehose_delivery_stream.this.extended_s3_configuration).dynamic_partitioning_configuration).enabled
+    )
+    error_message = "Firehose must partition dynamically into care_mgmt/dt=.../."
+  }
+
+  assert {
+    condition     = module.intake.lambda_function_name == "carelake-dev-outreach-intake"
+    error_message = "The intake Lambda must exist."
+  }
+}
+
+run "model_from_lambda_schema" {
+  command = plan
+
+  variables {
+    request_schema = {
+      "$schema"            = "https://json-schema.org/draft/2020-12/schema"
+      "$comment"           = "carelake keyword x-maxUtf8Bytes"
+      type                 = "object"
+      additionalProperties = false
+      required             = ["patient_id"]
+      properties = {
+        patient_id = { type = "string", maxLength = 64 }
+        event_at   = { type = "string", format = "date-time" }
+        note       = { type = "string", maxLength = 4096, "x-maxUtf8Bytes" = 4096 }
+      }
+    }
+  }
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_model.this.schema)["$schema"] == "http://json-schema.org/draft-04/schema#"
+    error_message = "The model must be JSON Schema draft 4."
+  }
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_model.this.schema).properties.note == { type = "string", maxLength = 4096 }
+    error_message = "Keywords API Gateway does not know must be dropped, the rest kept."
+  }
+
+  assert {
+    condition     = !contains(keys(jsondecode(aws_api_gateway_model.this.schema)), "$comment") && !jsondecode(aws_api_gateway_model.this.schema).additionalProperties
+    error_message = "Only draft 4 keywords may reach API Gateway; additionalProperties=false must survive."
+  }
+}
+
+run "cognito_authorisation" {
+  command = plan
+
+  variables {
+    authorization_type     = "COGNITO_USER_POOLS"
+    cognito_user_pool_arns = ["arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_example"]
+  }
+
+  assert {
+    condition     = aws_api_gateway_method.this.authorization == "COGNITO_USER_POOLS" && length(aws_api_gateway_authorizer.this) == 1
+    error_message = "Cognito authorisation must use the user pool authoriser."
+  }
+}
+
+run "rejects_unauthenticated_api" {
+  command = plan
+
+  variables {
+    authorization_type = "NONE"
+  }
+
+  expect_failures = [var.authorization_type]
+}

@@ -1,0 +1,62 @@
+# Terraform: offline checks (run by `make test` through tests/terraform too) and the
+# deploy steps the deploy workflow calls. -included by the root Makefile.
+# Providers come from the machine's filesystem mirror when scripts/tf-mirror.sh finds
+# one, else from the registry. See terraform/README.md.
+
+ENV ?= dev
+ARTIFACT_VERSION ?= $(shell git rev-parse --short=12 HEAD)
+TF_ROOT = terraform/environments/$(ENV)
+TF_PLAN = $(CURDIR)/build/terraform/$(ENV).tfplan
+TF = scripts/tf.sh -chdir=$(TF_ROOT)
+
+tf-validate: ## Terraform fmt check, then init (offline, no backend) and validate every module and root
+	scripts/tf-check.sh fmt
+	scripts/tf-check.sh validate
+
+tf-test: ## terraform test of every module (mocked AWS provider, plan only)
+	scripts/tf-check.sh test
+
+tf-checkov: tools ## checkov over terraform/ (Terraform and the bootstrap template): 0 failed, skips inline with reasons
+	$(TOOLS_VENV)/bin/checkov -d terraform --framework terraform cloudformation --skip-path '\.terraform' --skip-download --quiet --compact
+
+tf-cfn-lint: venv ## cfn-lint the bootstrap CloudFormation template
+	$(BIN)/cfn-lint terraform/bootstrap/*.yaml
+
+tf-docs: venv ## Rewrite the inputs/outputs tables of every module README (terraform-docs format)
+	$(BIN)/python scripts/tf-docs.py
+
+# ---- deploy steps (need AWS credentials; see docs/runbook.md#terraform) ----------
+tf-init: ## Init ENV's root with its S3 backend (TF_STATE_BUCKET, TF_LOCK_TABLE, TF_STATE_KMS_KEY, AWS_REGION)
+	$(TF) init -input=false \
+	  -backend-config="bucket=$${TF_STATE_BUCKET:?set TF_STATE_BUCKET}" \
+	  -backend-config="dynamodb_table=$${TF_LOCK_TABLE:-carelake-tflock}" \
+	  -backend-config="kms_key_id=$${TF_STATE_KMS_KEY:?set TF_STATE_KMS_KEY}" \
+	  -backend-config="region=$${AWS_REGION:-us-east-1}"
+
+tf-plan: ## Plan ENV at ARTIFACT_VERSION into build/terraform/ENV.tfplan
+	mkdir -p $(dir $(TF_PLAN))
+	$(TF) plan -input=false -var artifact_version=$(ARTIFACT_VERSION) -out=$(TF_PLAN)
+
+tf-apply: ## Apply the saved plan of ENV (make tf-plan first)
+	$(TF) apply -input=false $(TF_PLAN)
+
+tf-publish: ## Upload dist/ to s3://<artifacts bucket>/carelake/ARTIFACT_VERSION/ (SSE-KMS with the artifacts key)
+	test -d dist || { echo "dist/ is missing: run make package" >&2; exit 1; }
+	bucket=$$($(TF) output -raw artifacts_s3_bucket_name); \
+	key=$$($(TF) output -json kms_key_arns | python3 -c 'import json,sys; print(json.load(sys.stdin)["artifacts"])'); \
+	aws s3 cp dist/ "s3://$$bucket/carelake/$(ARTIFACT_VERSION)/" --recursive --only-show-errors \
+	  --sse aws:kms --sse-kms-key-id "$$key"
+
+tf-deploy-sql: ## Run ENV's SQL deployment state machine (sql/ddl, sql/views) and wait for it
+	arn=$$($(TF) output -raw sql_deploy_sfn_state_machine_arn); \
+	execution=$$(aws stepfunctions start-execution --state-machine-arn "$$arn" --name "deploy-$(ARTIFACT_VERSION)-$$(date +%s)" --query executionArn --output text); \
+	echo "SQL deployment: $$execution"; \
+	for _ in $$(seq 1 120); do \
+	  status=$$(aws stepfunctions describe-execution --execution-arn "$$execution" --query status --output text); \
+	  case $$status in SUCCEEDED) echo "SQL deployment succeeded"; exit 0;; RUNNING) sleep 10;; *) echo "SQL deployment $$status" >&2; exit 1;; esac; \
+	done; echo "SQL deployment still running after 20 minutes" >&2; exit 1
+
+tf-smoke: ## Read-only smoke checks of deployed ENV at ARTIFACT_VERSION
+	scripts/tf-smoke.sh $(ENV) $(ARTIFACT_VERSION)
+
+.PHONY: tf-validate tf-test tf-checkov tf-cfn-lint tf-docs tf-init tf-plan tf-apply tf-publish tf-deploy-sql tf-smoke

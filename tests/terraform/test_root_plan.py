@@ -1,0 +1,349 @@
+"""A real `terraform plan` of the dev root, offline, and what it must contain.
+
+The root is copied with the files it reads (job manifest, table catalog, SQL, the
+intake schema) into a temporary tree with a local backend, and planned with the real
+AWS provider as the issue 7 emulator run will use it: fake credentials, an account ID
+given (so no sts:GetCallerIdentity), every endpoint pointed at a closed loopback port
+and max_retries=0, so any API call at plan time fails at once. The one call a plan
+makes, Step Functions' ValidateStateMachineDefinition, goes to a small stub that
+accepts the definition and records the call. Local artifacts (a fake dist/) are on, as
+in the emulator run.
+
+The plan JSON is then checked platform-wide: tags, encryption of every log group,
+topic, queue, stream and table, the full set of bucket controls for every bucket, no
+wildcard actions, the Glue jobs equal to the manifest, the catalog equal to the
+catalog file.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+import yaml
+from tf_testkit import MODULES, REPO, TERRAFORM, run
+
+ACCOUNT = "111122223333"
+VERSION = "0.1.0-plan-test"
+SERVICES = [
+    "apigateway", "athena", "chatbot", "cloudtrail", "cloudwatch", "dynamodb", "ec2", "events", "firehose",
+    "glue", "iam", "kinesis", "kms", "lakeformation", "lambda", "logs", "quicksight", "s3", "scheduler",
+    "sns", "sqs", "sts", "transfer",
+]  # fmt: skip
+CLOSED_PORT = "http://127.0.0.1:9"
+REQUIRED_TAGS = {"Project", "Environment", "Owner", "CostCenter", "DataClassification"}
+LAMBDAS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier"]
+
+
+class _SfnStub(http.server.BaseHTTPRequestHandler):
+    calls: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        _SfnStub.calls.append(self.headers.get("X-Amz-Target", ""))
+        body = json.dumps({"result": "OK", "diagnostics": []}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def sfn_stub() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SfnStub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _catalog_tables() -> list[dict[str, Any]]:
+    """The repository's catalog plus the catalog module's fixture (gold tables, identifiers, claims)."""
+    tables = json.loads((MODULES / "catalog/tests/fixtures/catalog.json").read_text())["tables"]
+    real = REPO / "jobs" / "catalog.json"
+    if real.exists():
+        tables = json.loads(real.read_text())["tables"] + tables
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for t in tables:
+        seen.setdefault((t["zone"], t["name"]), t)
+    return list(seen.values())
+
+
+def _copy_tree(tmp: Path) -> Path:
+    shutil.copytree(MODULES, tmp / "terraform/modules", ignore=shutil.ignore_patterns(".terraform"))
+    root = tmp / "terraform/environments/dev"
+    shutil.copytree(
+        TERRAFORM / "environments/dev", root, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
+    )
+    (root / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    (tmp / "jobs/src/carelake").mkdir(parents=True)
+    shutil.copy(REPO / "jobs/src/carelake/manifest.yaml", tmp / "jobs/src/carelake/manifest.yaml")
+    (tmp / "jobs/catalog.json").write_text(json.dumps({"version": 1, "tables": _catalog_tables()}))
+    schema = REPO / "lambdas/outreach_intake/outreach_request.schema.json"
+    if schema.exists():
+        (tmp / "lambdas/outreach_intake").mkdir(parents=True)
+        shutil.copy(schema, tmp / "lambdas/outreach_intake" / schema.name)
+    shutil.copytree(MODULES / "analytics/tests/fixtures/sql", tmp / "sql")
+    if (REPO / "sql").is_dir():
+        shutil.copytree(REPO / "sql", tmp / "sql", dirs_exist_ok=True)
+    dist = tmp / "dist"
+    for rel in [
+        "glue/raw_to_bronze.py",
+        "carelake-0.1.0-py3-none-any.whl",
+        *(f"lambdas/{n}.zip" for n in LAMBDAS),
+    ]:
+        (dist / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dist / rel).write_bytes(b"fake artifact for the plan test\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def dev_plan(
+    tmp_path_factory: pytest.TempPathFactory, tf_env: dict[str, str], sfn_stub: str
+) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("dev-plan")
+    root = _copy_tree(tmp)
+    endpoints = dict.fromkeys(SERVICES, CLOSED_PORT) | {"sfn": sfn_stub}
+    (root / "plan-test.auto.tfvars.json").write_text(
+        json.dumps(
+            {
+                "account_id": ACCOUNT,
+                "artifact_version": VERSION,
+                "local_artifacts_dir": str(tmp / "dist"),
+                "aws_endpoint_urls": endpoints,
+                "aws_skip_credentials_validation": True,
+                "aws_skip_requesting_account_id": True,
+                "aws_skip_metadata_api_check": True,
+                "aws_max_retries": 0,
+                "sftp_partners": {
+                    "acme": {"ssh_public_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample acme"]}
+                },
+                "sftp_allowed_cidrs": ["192.0.2.0/24"],
+            }
+        )
+    )
+    env = tf_env | {
+        "AWS_ACCESS_KEY_ID": "fake",
+        "AWS_SECRET_ACCESS_KEY": "fake",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    init = run(["terraform", "init", "-input=false", "-no-color"], root, env)
+    assert init.returncode == 0, init.stdout + init.stderr
+    plan = run(
+        ["terraform", "plan", "-input=false", "-lock=false", "-no-color", "-out=plan.tfplan"], root, env
+    )
+    assert plan.returncode == 0, f"offline plan of the dev root failed:\n{plan.stdout}\n{plan.stderr}"
+    show = run(["terraform", "show", "-json", "plan.tfplan"], root, env)
+    assert show.returncode == 0, show.stderr
+    return json.loads(show.stdout)
+
+
+def _changes(plan: dict[str, Any], rtype: str | None = None) -> list[dict[str, Any]]:
+    return [r for r in plan["resource_changes"] if rtype is None or r["type"] == rtype]
+
+
+def _after(r: dict[str, Any]) -> dict[str, Any]:
+    return r["change"]["after"] or {}
+
+
+def _set_or_unknown(r: dict[str, Any], attr: str) -> bool:
+    """True when the attribute has a value or is computed from one (e.g. a key ARN known after apply)."""
+    return bool(_after(r).get(attr)) or bool((r["change"].get("after_unknown") or {}).get(attr))
+
+
+def test_plan_is_offline_and_complete(dev_plan: dict[str, Any]) -> None:
+    assert len(_changes(dev_plan)) > 250
+    assert all(r["change"]["actions"] == ["create"] for r in _changes(dev_plan))
+    assert set(_SfnStub.calls) == {"AWSStepFunctions.ValidateStateMachineDefinition"}
+
+
+def test_every_taggable_resource_carries_the_context_tags(dev_plan: dict[str, Any]) -> None:
+    taggable = [r for r in _changes(dev_plan) if "tags_all" in _after(r)]
+    assert len(taggable) > 100
+    missing = {r["address"]: sorted(REQUIRED_TAGS - set(_after(r)["tags_all"] or {})) for r in taggable}
+    assert {a: m for a, m in missing.items() if m} == {}
+    assert {_after(r)["tags_all"]["DataClassification"] for r in taggable} == {"phi", "non-phi"}
+    assert {_after(r)["tags_all"]["Environment"] for r in taggable} == {"dev"}
+
+
+def test_everything_that_stores_or_carries_data_is_kms_encrypted(dev_plan: dict[str, Any]) -> None:
+    checks = {
+        "aws_cloudwatch_log_group": "kms_key_id",
+        "aws_sns_topic": "kms_master_key_id",
+        "aws_sqs_queue": "kms_master_key_id",
+        "aws_kinesis_stream": "kms_key_id",
+        "aws_lambda_function": "kms_key_arn",
+        "aws_cloudtrail": "kms_key_id",
+    }
+    for rtype, attr in checks.items():
+        resources = _changes(dev_plan, rtype)
+        assert resources, rtype
+        unencrypted = [r["address"] for r in resources if not _set_or_unknown(r, attr)]
+        assert unencrypted == [], f"{rtype} without {attr}"
+    for table in _changes(dev_plan, "aws_dynamodb_table"):
+        sse = _after(table)["server_side_encryption"][0]
+        assert sse["enabled"], table["address"]
+        assert _after(table)["point_in_time_recovery"][0]["enabled"], table["address"]
+    for stream in _changes(dev_plan, "aws_kinesis_stream"):
+        assert _after(stream)["encryption_type"] == "KMS"
+
+
+def test_every_bucket_has_every_control(dev_plan: dict[str, Any]) -> None:
+    buckets = {_after(r)["bucket"] for r in _changes(dev_plan, "aws_s3_bucket")}
+    assert len(buckets) == 9  # 7 lake buckets, access logs, trail
+
+    def by_bucket(rtype: str) -> dict[str, dict[str, Any]]:
+        return {_after(r)["bucket"]: _after(r) for r in _changes(dev_plan, rtype)}
+
+    for rtype in [
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_versioning",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_policy",
+        "aws_s3_bucket_notification",
+    ]:
+        assert set(by_bucket(rtype)) == buckets, rtype
+    logged = set(by_bucket("aws_s3_bucket_logging"))
+    assert buckets - logged == {f"carelake-dev-access-logs-{ACCOUNT}"}
+    for name, pab in by_bucket("aws_s3_bucket_public_access_block").items():
+        assert all(
+            pab[k]
+            for k in (
+                "block_public_acls",
+                "block_public_policy",
+                "ignore_public_acls",
+                "restrict_public_buckets",
+            )
+        ), name
+    for name, versioning in by_bucket("aws_s3_bucket_versioning").items():
+        assert versioning["versioning_configuration"][0]["status"] == "Enabled", name
+    for name, sse in by_bucket("aws_s3_bucket_server_side_encryption_configuration").items():
+        algorithm = sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"]
+        assert algorithm == ("AES256" if "access-logs" in name else "aws:kms"), name
+    # Policies that name a KMS key are known only after apply (the module tests check
+    # their content); the others are checked here.
+    known = {n: p["policy"] for n, p in by_bucket("aws_s3_bucket_policy").items() if p.get("policy")}
+    assert len(known) >= 2
+    for name, policy in known.items():
+        statements = json.loads(policy)["Statement"]
+        assert any(
+            s["Effect"] == "Deny"
+            and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            for s in statements
+        ), name
+        assert any(
+            s["Effect"] == "Deny" and "s3:TlsVersion" in s.get("Condition", {}).get("NumericLessThan", {})
+            for s in statements
+        ), name
+        assert any(
+            s["Effect"] == "Deny"
+            and "s3:x-amz-server-side-encryption" in s.get("Condition", {}).get("StringNotEqualsIfExists", {})
+            for s in statements
+        ), name
+
+
+def _policies(plan: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every policy that grants something. VPC endpoint policies are left out: they only
+    bound what may pass through an endpoint (here: this account's resources) and grant nothing."""
+    for r in _changes(plan):
+        if r["type"] == "aws_vpc_endpoint":
+            continue
+        for attr in ("policy", "assume_role_policy"):
+            value = _after(r).get(attr)
+            if isinstance(value, str) and value.startswith("{"):
+                yield f"{r['address']}.{attr}", json.loads(value)
+
+
+def test_no_wildcard_actions_and_no_s3_on_every_resource(dev_plan: dict[str, Any]) -> None:
+    seen = 0
+    for where, policy in _policies(dev_plan):
+        for s in policy["Statement"]:
+            if s["Effect"] != "Allow":
+                continue
+            seen += 1
+            actions = s.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            assert not [a for a in actions if a == "*" or a.endswith(":*")], f"{where}: {s}"
+            if any(a.startswith("s3:") for a in actions):
+                resources = s.get("Resource", [])
+                resources = [resources] if isinstance(resources, str) else resources
+                assert "*" not in resources, f"{where}: S3 actions on every bucket: {s}"
+    assert seen > 50
+
+
+def test_glue_jobs_are_the_manifest(dev_plan: dict[str, Any]) -> None:
+    manifest = yaml.safe_load((REPO / "jobs/src/carelake/manifest.yaml").read_text())
+    jobs = {_after(r)["name"]: _after(r) for r in _changes(dev_plan, "aws_glue_job")}
+    assert set(jobs) == {f"carelake-dev-{j}" for j in manifest["jobs"]}
+    for name, spec in manifest["jobs"].items():
+        job = jobs[f"carelake-dev-{name}"]
+        assert job["command"][0]["script_location"].endswith(f"/carelake/{VERSION}/glue/{name}.py")
+        assert {a.removeprefix("--") for a in job["default_arguments"]} >= set(spec["arguments"])
+        assert job["worker_type"] == spec["glue"]["worker_type"]
+    triggers = _changes(dev_plan, "aws_glue_trigger")
+    roots = sorted(j for j, spec in manifest["jobs"].items() if not spec["depends_on"])
+    start = next(_after(t) for t in triggers if _after(t)["type"] == "SCHEDULED")
+    assert sorted(a["job_name"] for a in start["actions"]) == [f"carelake-dev-{j}" for j in roots]
+    assert len(triggers) == 1 + sum(1 for spec in manifest["jobs"].values() if spec["depends_on"])
+
+
+def test_catalog_tables_are_the_catalog_file(dev_plan: dict[str, Any]) -> None:
+    tables = {
+        (_after(r)["database_name"], _after(r)["name"]) for r in _changes(dev_plan, "aws_glue_catalog_table")
+    }
+    assert tables == {(f"carelake_dev_{t['zone']}", t["name"]) for t in _catalog_tables()}
+    column_tags = [
+        r
+        for r in _changes(dev_plan, "aws_lakeformation_resource_lf_tags")
+        if _after(r).get("table_with_columns")
+    ]
+    expected = {t["name"] for t in _catalog_tables() if t.get("direct_identifier_columns")}
+    assert {_after(r)["table_with_columns"][0]["name"] for r in column_tags} == expected
+
+
+def test_local_artifacts_are_uploaded_and_used(dev_plan: dict[str, Any]) -> None:
+    keys = {_after(r)["key"] for r in _changes(dev_plan, "aws_s3_object")}
+    assert f"carelake/{VERSION}/carelake-0.1.0-py3-none-any.whl" in keys
+    assert {f"carelake/{VERSION}/lambdas/{n}.zip" for n in LAMBDAS} <= keys
+    functions = {_after(r)["function_name"]: _after(r) for r in _changes(dev_plan, "aws_lambda_function")}
+    assert set(functions) == {f"carelake-dev-{n.replace('_', '-')}" for n in LAMBDAS}
+    for f in functions.values():
+        assert f["s3_key"].startswith(f"carelake/{VERSION}/lambdas/")
+        assert f["handler"] == "handler.handler" and f["runtime"] == "python3.11"
+
+
+def test_lambda_environments_match_the_handlers(dev_plan: dict[str, Any]) -> None:
+    def names(r: dict[str, Any]) -> set[str]:
+        known = (_after(r).get("environment") or [{}])[0].get("variables") or {}
+        unknown = ((r["change"].get("after_unknown") or {}).get("environment") or [{}])[0]
+        unknown = unknown.get("variables") if isinstance(unknown, dict) else {}
+        return set(known) | set(unknown if isinstance(unknown, dict) else {})
+
+    env = {_after(r)["function_name"]: names(r) for r in _changes(dev_plan, "aws_lambda_function")}
+    assert env == {
+        "carelake-dev-outreach-intake": {"STREAM_NAME"},
+        "carelake-dev-risk-alert": {
+            "ALERT_FEED_URI",
+            "RISK_THRESHOLD",
+            "TOPIC_ARN",
+            "SUPPRESSION_TABLE",
+            "SUPPRESSION_HOURS",
+        },
+        "carelake-dev-sftp-arrival": {"CLAIMS_JOB_NAME", "QUARANTINE_BUCKET", "MAX_FILE_BYTES"},
+        "carelake-dev-failure-notifier": {"TOPIC_ARN", "RUNBOOK_BASE_URL", "JOB_NAME_PREFIX"},
+    }
