@@ -1,9 +1,9 @@
 """SFTP arrival: check a partner claims file as it lands in raw/ and start its ingestion job.
 
 Triggered by S3 ObjectCreated, either as an S3 event notification ({"Records": [...]}) or as an
-EventBridge "Object Created" event. For each object under raw/claims/:
+EventBridge "Object Created" event. For each object under claims/:
 
-- checks the key layout raw/claims/partner=<id>/dt=YYYY-MM-DD/<file>, the file name
+- checks the key layout claims/partner=<id>/dt=YYYY-MM-DD/<file>, the file name
   claims_<id>_<YYYYMMDD>[_<seq>].csv (same <id> as the folder), the size (> 0 and
   <= MAX_FILE_BYTES) and the header row (exactly the partner-claims columns of
   docs/data-contracts.md, read with a ranged GET of the first bytes only);
@@ -11,7 +11,7 @@ EventBridge "Object Created" event. For each object under raw/claims/:
 - bad file: copies it to s3://QUARANTINE_BUCKET/sftp_rejected/partner=<id>/dt=<dt>/<file>
   (metadata and tag `reason`), writes <file>.reason.json beside it, deletes the original.
 
-Folder markers (keys ending in '/') and keys outside raw/claims/ are ignored. Reasons never quote
+Folder markers (keys ending in '/') and keys outside claims/ are ignored. Reasons never quote
 file content: a file without a header row would otherwise put a member's name in the log.
 Any AWS failure leaves the file where it is and fails the invocation after all records are
 handled, so the asynchronous retry (or a replay) processes it again.
@@ -62,7 +62,7 @@ CLAIMS_COLUMNS = (
     "denial_reason",
     "received_date",
 )
-CLAIMS_PREFIX = "raw/claims/"
+CLAIMS_PREFIX = "claims/"
 QUARANTINE_PREFIX = "sftp_rejected"
 HEADER_READ_BYTES = 8192
 # Quarantine copies are server-side; objects over 64 MiB are copied in 64 MiB parts, 10 at a time.
@@ -72,7 +72,7 @@ COPY_CONFIG = TransferConfig(
 S3_READ_TIMEOUT = 60
 UNKNOWN_PARTNER = "unknown"
 
-_KEY = re.compile(r"raw/claims/partner=(?P<partner>[^/]+)/dt=(?P<dt>[^/]+)/(?P<file>[^/]+)")
+_KEY = re.compile(r"claims/partner=(?P<partner>[^/]+)/dt=(?P<dt>[^/]+)/(?P<file>[^/]+)")
 _PARTNER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", re.ASCII)
 _ANY_CLAIMS_NAME = re.compile(r"claims_(?P<partner>.+)_(?P<date>\d{8})(?:_\d+)?\.csv", re.ASCII)
 
@@ -162,7 +162,7 @@ def parse_claims_key(key: str) -> ClaimsKey | Rejection:
     match = _KEY.fullmatch(key)
     if match is None:
         return Rejection(
-            "bad_key_layout", "the key is not raw/claims/partner=<partner_id>/dt=YYYY-MM-DD/<file>"
+            "bad_key_layout", "the key is not claims/partner=<partner_id>/dt=YYYY-MM-DD/<file>"
         )
     partner, dt = match.group("partner"), match.group("dt")
     if _PARTNER_ID.fullmatch(partner) is None:
@@ -235,7 +235,7 @@ def check_header(first_bytes: bytes, object_size: int) -> Rejection | None:
 def quarantine_location(key: str, arrived_on: str) -> tuple[str, str]:
     """(partner_id, dt) for the quarantine path, each read from the key where it can be, else
     partner=unknown and dt = the arrival day (UTC)."""
-    partner_match = re.match(r"raw/claims/partner=([^/]+)/", key)
+    partner_match = re.match(r"claims/partner=([^/]+)/", key)
     partner = partner_match.group(1) if partner_match else UNKNOWN_PARTNER
     if _PARTNER_ID.fullmatch(partner) is None:
         partner = UNKNOWN_PARTNER

@@ -28,7 +28,7 @@ DATA_ROW = (
     "C1001,1,M-778,Jane,Quimby,1950-01-02,F,123-45-6789,02139,P01,Acme Health,1234567893,"
     "2024-02-01,2024-02-01,11,E11.9,,99213,,1,150.00,120.00,96.00,paid,,2024-02-20"
 )
-GOOD_KEY = "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302.csv"
+GOOD_KEY = "claims/partner=acme/dt=2024-03-02/claims_acme_20240302.csv"
 PHI_VALUES = ("Jane", "Quimby", "123-45-6789", "1950-01-02", "M-778")
 
 
@@ -133,10 +133,10 @@ def test_event_keys_are_url_decoded(env):
 @pytest.mark.parametrize(
     "key",
     [
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302_2.csv",
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240229_017.csv",
-        "raw/claims/partner=blue-cross_ma/dt=2024-03-02/claims_blue-cross_ma_20240302.csv",
-        "raw/claims/partner=ACME01/dt=2024-03-02/claims_ACME01_20240301.csv",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_20240302_2.csv",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_20240229_017.csv",
+        "claims/partner=blue-cross_ma/dt=2024-03-02/claims_blue-cross_ma_20240302.csv",
+        "claims/partner=ACME01/dt=2024-03-02/claims_ACME01_20240301.csv",
     ],
 )
 def test_good_file_names(env, key):
@@ -193,105 +193,105 @@ def too_long_header() -> bytes:
 BAD_FILES = [
     # key, body, reason, partner and dt of the quarantine path
     pytest.param(
-        "raw/claims/acme/dt=2024-03-02/claims_acme_20240302.csv",
+        "claims/acme/dt=2024-03-02/claims_acme_20240302.csv",
         csv_bytes(),
         "bad_key_layout",
         ("unknown", "2024-03-02"),
         id="no-partner-folder",
     ),
     pytest.param(
-        "raw/claims/partner=acme/claims_acme_20240302.csv",
+        "claims/partner=acme/claims_acme_20240302.csv",
         csv_bytes(),
         "bad_key_layout",
         ("acme", "2024-03-05"),
         id="no-dt-folder",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-02-30/claims_acme_20240302.csv",
+        "claims/partner=acme/dt=2024-02-30/claims_acme_20240302.csv",
         csv_bytes(),
         "bad_key_layout",
         ("acme", "2024-03-05"),
         id="dt-not-a-date",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=20240302/claims_acme_20240302.csv",
+        "claims/partner=acme/dt=20240302/claims_acme_20240302.csv",
         csv_bytes(),
         "bad_key_layout",
         ("acme", "2024-03-05"),
         id="dt-without-dashes",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/incoming/claims_acme_20240302.csv",
+        "claims/partner=acme/dt=2024-03-02/incoming/claims_acme_20240302.csv",
         csv_bytes(),
         "bad_key_layout",
         ("acme", "2024-03-02"),
         id="nested-folder",
     ),
     pytest.param(
-        "raw/claims/partner=ac me/dt=2024-03-02/claims_ac me_20240302.csv",
+        "claims/partner=ac me/dt=2024-03-02/claims_ac me_20240302.csv",
         csv_bytes(),
         "bad_key_layout",
         ("unknown", "2024-03-02"),
         id="partner-with-space",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims-acme-20240302.csv",
+        "claims/partner=acme/dt=2024-03-02/claims-acme-20240302.csv",
         csv_bytes(),
         "bad_file_name",
         ("acme", "2024-03-02"),
         id="dashes-in-name",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302.txt",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_20240302.txt",
         csv_bytes(),
         "bad_file_name",
         ("acme", "2024-03-02"),
         id="txt",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302.CSV",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_20240302.CSV",
         csv_bytes(),
         "bad_file_name",
         ("acme", "2024-03-02"),
         id="upper-case-extension",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_2024-03-02.csv",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_2024-03-02.csv",
         csv_bytes(),
         "bad_file_name",
         ("acme", "2024-03-02"),
         id="dashed-date",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240230.csv",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_20240230.csv",
         csv_bytes(),
         "bad_file_name",
         ("acme", "2024-03-02"),
         id="impossible-date",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302_.csv",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_20240302_.csv",
         csv_bytes(),
         "bad_file_name",
         ("acme", "2024-03-02"),
         id="empty-seq",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302 (1).csv",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_20240302 (1).csv",
         csv_bytes(),
         "bad_file_name",
         ("acme", "2024-03-02"),
         id="copy-suffix-with-space",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims_globex_20240302.csv",
+        "claims/partner=acme/dt=2024-03-02/claims_globex_20240302.csv",
         csv_bytes(),
         "partner_mismatch",
         ("acme", "2024-03-02"),
         id="other-partner",
     ),
     pytest.param(
-        "raw/claims/partner=acme/dt=2024-03-02/claims_acme_x_20240302.csv",
+        "claims/partner=acme/dt=2024-03-02/claims_acme_x_20240302.csv",
         csv_bytes(),
         "partner_mismatch",
         ("acme", "2024-03-02"),
@@ -432,14 +432,14 @@ def test_header_reason_lists_the_missing_column(env):
 
 
 def test_file_with_an_impossible_key_keeps_its_name_in_quarantine(env):
-    key = "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302 (1).csv"
+    key = "claims/partner=acme/dt=2024-03-02/claims_acme_20240302 (1).csv"
     env.put(key, csv_bytes())
     sftp.handler(eventbridge_object_created(RAW, key), FakeContext())
     assert env.exists(QUARANTINE, "sftp_rejected/partner=acme/dt=2024-03-02/claims_acme_20240302 (1).csv")
 
 
 def test_several_records_in_one_event(env):
-    bad_key = "raw/claims/partner=acme/dt=2024-03-02/claims_acme.csv"
+    bad_key = "claims/partner=acme/dt=2024-03-02/claims_acme.csv"
     env.put(GOOD_KEY, csv_bytes())
     env.put(bad_key, csv_bytes())
     event = s3_notification(RAW, GOOD_KEY)
@@ -455,7 +455,7 @@ def test_several_records_in_one_event(env):
 
 
 def test_folder_marker_is_ignored(env):
-    key = "raw/claims/partner=acme/dt=2024-03-02/"
+    key = "claims/partner=acme/dt=2024-03-02/"
     env.put(key, b"")
     summary = env.handle(s3_notification(RAW, key))
     assert [r["why"] for r in summary["ignored"]] == ["folder marker"]
@@ -466,12 +466,12 @@ def test_object_outside_raw_claims_is_left_alone(env):
     key = "raw/ehr/fhir/dt=2024-03-02/bundle.json"
     env.put(key, b"{}")
     summary = env.handle(eventbridge_object_created(RAW, key))
-    assert [r["why"] for r in summary["ignored"]] == ["outside raw/claims/"]
+    assert [r["why"] for r in summary["ignored"]] == ["outside claims/"]
     assert env.exists(RAW, key) and env.quarantine_keys() == []
 
 
 def test_redelivered_event_for_a_moved_file_is_ignored(env):
-    key = "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302.txt"
+    key = "claims/partner=acme/dt=2024-03-02/claims_acme_20240302.txt"
     env.put(key, csv_bytes())
     event = s3_notification(RAW, key)
     assert env.handle(event)["quarantined"]
@@ -534,7 +534,7 @@ def test_concurrent_runs_exceeded_leaves_the_file_for_a_retry(
     mocked_aws, monkeypatch, glue_runs_stay_running
 ):
     env = Env(monkeypatch, max_concurrent_runs=1)
-    other = "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302_2.csv"
+    other = "claims/partner=acme/dt=2024-03-02/claims_acme_20240302_2.csv"
     env.put(GOOD_KEY, csv_bytes())
     env.put(other, csv_bytes())
     env.handle(s3_notification(RAW, GOOD_KEY))  # the job is now running
@@ -545,7 +545,7 @@ def test_concurrent_runs_exceeded_leaves_the_file_for_a_retry(
 
 
 def test_quarantine_failure_keeps_the_original_and_a_retry_finishes_the_move(env):
-    key = "raw/claims/partner=acme/dt=2024-03-02/claims_acme_20240302.txt"
+    key = "claims/partner=acme/dt=2024-03-02/claims_acme_20240302.txt"
     env.put(key, csv_bytes())
     event = s3_notification(RAW, key)
 
@@ -593,11 +593,11 @@ def test_check_header_reports_order_problems():
 @pytest.mark.parametrize(
     ("key", "expected"),
     [
-        ("raw/claims/partner=acme/dt=2024-03-02/f.csv", ("acme", "2024-03-02")),
-        ("raw/claims/partner=acme/x/f.csv", ("acme", "2024-03-05")),
-        ("raw/claims/x/dt=2024-03-02/f.csv", ("unknown", "2024-03-02")),
-        ("raw/claims/f.csv", ("unknown", "2024-03-05")),
-        ("raw/claims/partner=a%b/dt=2024-13-02/f.csv", ("unknown", "2024-03-05")),
+        ("claims/partner=acme/dt=2024-03-02/f.csv", ("acme", "2024-03-02")),
+        ("claims/partner=acme/x/f.csv", ("acme", "2024-03-05")),
+        ("claims/x/dt=2024-03-02/f.csv", ("unknown", "2024-03-02")),
+        ("claims/f.csv", ("unknown", "2024-03-05")),
+        ("claims/partner=a%b/dt=2024-13-02/f.csv", ("unknown", "2024-03-05")),
     ],
 )
 def test_quarantine_location(key, expected):

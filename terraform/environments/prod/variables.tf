@@ -210,9 +210,9 @@ variable "sftp_partners" {
 }
 
 variable "sftp_claims_prefix" {
-  description = "Key prefix of partner claims in the raw bucket (partner homes are <prefix>/partner=<id>/). raw/claims is what the sftp_arrival handler expects today; see docs/runbook.md#terraform."
+  description = "Key prefix of partner claims in the raw bucket (partner homes are <prefix>/partner=<id>/). claims: where claims_to_bronze and the sftp_arrival handler look."
   type        = string
-  default     = "raw/claims"
+  default     = "claims"
   nullable    = false
 }
 

@@ -74,14 +74,14 @@ variable "partners" {
 }
 
 variable "claims_prefix" {
-  description = "Key prefix of partner claims in the raw bucket; partner homes are <claims_prefix>/partner=<id>/ (the sftp_arrival handler expects raw/claims)."
+  description = "Key prefix of partner claims in the raw bucket; partner homes are <claims_prefix>/partner=<id>/ (claims: where claims_to_bronze and the sftp_arrival handler look)."
   type        = string
-  default     = "raw/claims"
+  default     = "claims"
   nullable    = false
 
   validation {
     condition     = can(regex("^[a-z0-9_=/-]+$", var.claims_prefix)) && !startswith(var.claims_prefix, "/")
-    error_message = "claims_prefix must be a relative key prefix such as raw/claims."
+    error_message = "claims_prefix must be a relative key prefix such as claims."
   }
 }
 

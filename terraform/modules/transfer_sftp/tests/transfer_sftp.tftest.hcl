@@ -57,12 +57,12 @@ run "partners_chrooted" {
   command = plan
 
   assert {
-    condition     = aws_transfer_user.this["acme-health"].home_directory_type == "LOGICAL" && one(aws_transfer_user.this["acme-health"].home_directory_mappings).target == "/carelake-dev-raw-111122223333/raw/claims/partner=acme-health"
-    error_message = "Each partner must be chrooted to raw/claims/partner=<id> in the raw bucket."
+    condition     = aws_transfer_user.this["acme-health"].home_directory_type == "LOGICAL" && one(aws_transfer_user.this["acme-health"].home_directory_mappings).target == "/carelake-dev-raw-111122223333/claims/partner=acme-health"
+    error_message = "Each partner must be chrooted to claims/partner=<id> in the raw bucket."
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_transfer_user.this["bluepayer"].policy).Statement : s.Resource if s.Sid == "UploadOwnFolder"][0] == "arn:aws:s3:::carelake-dev-raw-111122223333/raw/claims/partner=bluepayer/*"
+    condition     = [for s in jsondecode(aws_transfer_user.this["bluepayer"].policy).Statement : s.Resource if s.Sid == "UploadOwnFolder"][0] == "arn:aws:s3:::carelake-dev-raw-111122223333/claims/partner=bluepayer/*"
     error_message = "Each partner's session policy must cover its own folder only."
   }
 
@@ -83,8 +83,8 @@ run "arrival_starts_claims_job" {
   command = plan
 
   assert {
-    condition     = jsondecode(aws_cloudwatch_event_rule.this.event_pattern).detail.object.key == [{ prefix = "raw/claims/" }]
-    error_message = "The arrival rule must match objects created under raw/claims/."
+    condition     = jsondecode(aws_cloudwatch_event_rule.this.event_pattern).detail.object.key == [{ prefix = "claims/" }]
+    error_message = "The arrival rule must match objects created under claims/."
   }
 
   assert {
