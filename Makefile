@@ -47,6 +47,9 @@ test-fast: venv ## Run the tests without the slow integration ones
 bench: venv ## Measure raw_to_bronze throughput and peak memory (PATIENTS=1000 by default)
 	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --seed $(SEED)
 
+package: venv package-lambdas ## Build dist/: the carelake wheel, Glue entry scripts, SQL and the Lambda zips
+	$(BIN)/python scripts/package_jobs.py
+
 lint: venv ## ruff and terraform fmt
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -63,7 +66,7 @@ clean: ## Remove the local lake and build output (keeps the virtualenvs)
 distclean: clean ## Also remove the virtualenvs
 	rm -rf $(VENV) $(TOOLS_VENV)
 
-.PHONY: help venv tools lock demo test test-fast bench lint fmt clean distclean
+.PHONY: help venv tools lock demo test test-fast bench package lint fmt clean distclean
 
 -include lambdas/lambdas.mk
 -include terraform/terraform.mk

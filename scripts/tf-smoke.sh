@@ -17,8 +17,8 @@ check() {  # check <description> <command...>
 }
 
 artifacts=$(out artifacts_s3_bucket_name)
-check "wheel s3://$artifacts/carelake/$version/ exists" \
-  aws s3api head-object --bucket "$artifacts" --key "carelake/$version/carelake-0.1.0-py3-none-any.whl"
+check "python modules s3://$artifacts/carelake/$version/ exist" \
+  aws s3api head-object --bucket "$artifacts" --key "carelake/$version/carelake-python-modules.zip"
 
 for job in $(outjson glue_job_names | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin).values()))'); do
   script=$(aws glue get-job --job-name "$job" --query 'Job.Command.ScriptLocation' --output text 2>/dev/null || true)

@@ -102,7 +102,7 @@ def _copy_tree(tmp: Path) -> Path:
     dist = tmp / "dist"
     for rel in [
         "glue/raw_to_bronze.py",
-        "carelake-0.1.0-py3-none-any.whl",
+        "carelake-python-modules.zip",
         *(f"lambdas/{n}.zip" for n in LAMBDAS),
     ]:
         (dist / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -318,7 +318,7 @@ def test_catalog_tables_are_the_catalog_file(dev_plan: dict[str, Any]) -> None:
 
 def test_local_artifacts_are_uploaded_and_used(dev_plan: dict[str, Any]) -> None:
     keys = {_after(r)["key"] for r in _changes(dev_plan, "aws_s3_object")}
-    assert f"carelake/{VERSION}/carelake-0.1.0-py3-none-any.whl" in keys
+    assert f"carelake/{VERSION}/carelake-python-modules.zip" in keys
     assert {f"carelake/{VERSION}/lambdas/{n}.zip" for n in LAMBDAS} <= keys
     functions = {_after(r)["function_name"]: _after(r) for r in _changes(dev_plan, "aws_lambda_function")}
     assert set(functions) == {f"carelake-dev-{n.replace('_', '-')}" for n in LAMBDAS}

@@ -1,6 +1,6 @@
 # Glue jobs, workflow and triggers from the job manifest
 # (jobs/src/carelake/manifest.yaml), the one definition of the job graph: a job per
-# manifest entry (Glue 5.0, script and wheel from the artifacts bucket by version,
+# manifest entry (Glue 5.0, script and Python modules from the artifacts bucket by version,
 # bookmarks on, KMS security configuration, private subnets), a scheduled trigger
 # for the jobs without dependencies and a conditional trigger (all dependencies
 # SUCCEEDED) for each of the others, and failure notification through EventBridge.
@@ -32,7 +32,8 @@ locals {
   common_arguments = {
     "--job-language"                     = "python"
     "--job-bookmark-option"              = "job-bookmark-enable"
-    "--additional-python-modules"        = "${local.artifact_root}/${var.wheel_file_name}"
+    "--additional-python-modules"        = "${local.artifact_root}/${var.python_modules_file_name}"
+    "--python-modules-installer-option"  = "--no-index"
     "--TempDir"                          = "s3://${var.temp_bucket_name}/glue-temp/"
     "--enable-continuous-cloudwatch-log" = "true"
     "--enable-continuous-log-filter"     = "true"

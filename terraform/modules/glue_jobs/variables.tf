@@ -53,10 +53,10 @@ variable "artifact_version" {
   }
 }
 
-variable "wheel_file_name" {
-  description = "File name of the carelake wheel under the version folder."
+variable "python_modules_file_name" {
+  description = "Zip of wheels under the version folder (make package): the carelake wheel and its pinned runtime dependencies for Glue 5.0, installed without an index (private subnets have no internet)."
   type        = string
-  default     = "carelake-0.1.0-py3-none-any.whl"
+  default     = "carelake-python-modules.zip"
   nullable    = false
 }
 

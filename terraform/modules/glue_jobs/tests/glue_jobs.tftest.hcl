@@ -51,8 +51,8 @@ run "jobs_from_manifest" {
   }
 
   assert {
-    condition     = aws_glue_job.this["raw_to_bronze"].default_arguments["--additional-python-modules"] == "s3://carelake-dev-artifacts-111122223333/carelake/1.2.3/carelake-0.1.0-py3-none-any.whl"
-    error_message = "The carelake wheel must come from the artifacts bucket by version."
+    condition     = aws_glue_job.this["raw_to_bronze"].default_arguments["--additional-python-modules"] == "s3://carelake-dev-artifacts-111122223333/carelake/1.2.3/carelake-python-modules.zip" && aws_glue_job.this["raw_to_bronze"].default_arguments["--python-modules-installer-option"] == "--no-index"
+    error_message = "The carelake Python modules (zip of wheels) must come from the artifacts bucket by version, installed without an index."
   }
 
   assert {
