@@ -86,7 +86,9 @@ def quarantine_tables() -> Iterator[LakeTable]:
 
 
 def all_tables() -> list[LakeTable]:
-    return [*bronze_tables(), *quarantine_tables()]
+    from carelake.silver.treatments import lake_tables as treatment_tables
+
+    return [*bronze_tables(), *treatment_tables(), *quarantine_tables()]
 
 
 def tables_by_name(zone: str) -> dict[str, LakeTable]:
