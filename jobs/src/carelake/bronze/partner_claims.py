@@ -18,7 +18,7 @@ failing check in this order:
    otherwise), paid <= allowed, nothing paid on a denied line, service_from <= service_to
    <= received_date.
 
-Decisions (see docs/data-contracts.md):
+Decisions:
 
 - NPI: the check digit is enforced. The generator's NPIs carry it; Synthea's own
   ``999xxxxxxx`` NPIs in the real fixtures do not, but those reach carelake only through the
@@ -199,7 +199,7 @@ def reference_lookup() -> CodeLookup:
     """The reference tables the known-code checks use (carelake.reference)."""
     from carelake import reference
 
-    return reference  # type: ignore[return-value]
+    return reference
 
 
 def known_codes(present: Mapping[str, Iterable[str]], lookup: CodeLookup) -> KnownCodes:
@@ -548,6 +548,7 @@ class ClassifiedClaims:
     quarantine: DataFrame  # QUARANTINE_SCHEMA columns
     counts: RunCounts
     written_by_partner: dict[str, int]
+    cached: tuple[DataFrame, ...] = ()  # persisted frames, released after the writes
 
 
 def _relative(prefix: str, uri: str) -> str:
@@ -571,10 +572,27 @@ def classify_partner_claims(
         .withColumn("source_file", relative_source(raw_uri, spark))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    headers = {
-        r["source_file"]: r["value"]
-        for r in lines.where("source_line = 1").select("source_file", "value").collect()
-    }
+    # One pass over the lines: every file's first line, and the codes the lines carry (read
+    # as if every file were good: a superset, looked up in the reference on the driver).
+    survey = (
+        lines.where("source_line = 1")
+        .select(F.lit("header").alias("kind"), F.col("source_file").alias("key"), "value")
+        .unionByName(
+            codes_present(parsed_claim_lines(lines, readable)).select(
+                F.col("system").alias("kind"),
+                F.col("code").alias("key"),
+                F.lit(None).cast("string").alias("value"),
+            )
+        )
+    )
+    headers: dict[str, str] = {}
+    present: dict[str, set[str]] = {}
+    for row in survey.collect():
+        if row["kind"] == "header":
+            headers[row["key"]] = row["value"]
+        else:
+            present.setdefault(row["kind"], set()).add(row["key"])
+
     problems = {p: file_problem(p, headers.get(p)) for p in files}
     # Files not read line by line (not .csv, or empty) are one quarantined record each.
     unread = {
@@ -582,17 +600,15 @@ def classify_partner_claims(
     }
     good_files = [p for p in readable if problems[p] is None]
     bad_files = {p: reason for p, reason in problems.items() if reason is not None and p in readable}
-    parsed = parsed_claim_lines(lines, good_files, bad_files).persist(StorageLevel.MEMORY_AND_DISK)
-    present: dict[str, set[str]] = {}
-    for row in codes_present(parsed).collect():
-        present.setdefault(row["system"], set()).add(row["code"])
+    parsed = parsed_claim_lines(lines, good_files, bad_files)
     checked = checked_claim_lines(parsed, known_codes(present, lookup)).persist(StorageLevel.MEMORY_AND_DISK)
 
-    unread_rows = spark.createDataFrame(
-        [(SOURCE, p, None, None, TABLE, reason, None, None) for p, reason in sorted(unread.items())],
-        QUARANTINE_SCHEMA,
-    )
-    quarantine = quarantine_claim_rows(checked).unionByName(unread_rows)
+    quarantine = quarantine_claim_rows(checked)
+    if unread:
+        unread_rows = [
+            (SOURCE, p, None, None, TABLE, reason, None, None) for p, reason in sorted(unread.items())
+        ]
+        quarantine = quarantine.unionByName(spark.createDataFrame(unread_rows, QUARANTINE_SCHEMA))
 
     counts = RunCounts(written={TABLE: 0}, quarantined={TABLE: 0}, metrics={"files": len(files)})
     written_by_partner: dict[str, int] = {}
@@ -622,7 +638,7 @@ def classify_partner_claims(
             sorted({p for p in (file_partner(path) for path in files) if p and _PARTNER_ID.fullmatch(p)})
         )
     return ClassifiedClaims(
-        scope, partners, bronze_claim_rows(checked), quarantine, counts, written_by_partner
+        scope, partners, bronze_claim_rows(checked), quarantine, counts, written_by_partner, (lines, checked)
     )
 
 
@@ -649,6 +665,7 @@ def write_partner_claims(
 
     quarantine = classified.quarantine
     rows = counts.rows_quarantined
+    kept = None
     if scope.partner_id is not None:
         kept = _other_partners_quarantine(spark, quarantine_uri, job, scope)
         if kept is not None:
@@ -656,6 +673,8 @@ def write_partner_claims(
             counts.metrics["quarantine_rows_kept_other_partners"] = kept_rows
             quarantine, rows = quarantine.unionByName(kept), rows + kept_rows
     write_quarantine(quarantine, quarantine_uri, job, scope.dt, rows)
+    for frame in (*classified.cached, *([kept] if kept is not None else [])):
+        frame.unpersist()
     return counts
 
 
@@ -664,12 +683,14 @@ def _other_partners_quarantine(
 ) -> DataFrame | None:
     """The existing quarantine records of this job and dt outside the scope, materialised.
 
-    They are read from the partition the write replaces, so they are checkpointed first:
-    the write then never reads files it is about to delete.
+    They are read from the partition the write replaces, so they are persisted and counted
+    before it: the overwrite then reads them from memory or local disk. (Were a cached block
+    lost, Spark would read the files again in the write's tasks, which dynamic partition
+    overwrite runs before it removes the old partition at commit.)
     """
     folder = partition_uri(join_uri(quarantine_uri, QUARANTINE_TABLE), job=job, dt=scope.dt)
     if not list_files(spark, folder):
         return None
     existing = spark.read.schema(QUARANTINE_SCHEMA).parquet(folder)
     own = F.col("source_file").startswith(f"{scope.raw_folder}/")
-    return existing.where(F.col("source_file").isNull() | ~own).localCheckpoint(eager=True)
+    return existing.where(F.col("source_file").isNull() | ~own).persist(StorageLevel.MEMORY_AND_DISK)
