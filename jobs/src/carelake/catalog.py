@@ -11,9 +11,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
 from carelake.accounting import JOB_RUN_SCHEMA, JOB_RUN_TABLE, QUARANTINE_SCHEMA, QUARANTINE_TABLE
+from carelake.bronze import partner_claims
 from carelake.bronze.csv_parsing import bronze_csv_schema
 from carelake.bronze.fhir import BRONZE_FHIR_COLUMNS, INSPECTION_SCHEMA, RECORD_SCHEMA
 from carelake.bronze.outreach import BRONZE_OUTREACH_SCHEMA
@@ -74,6 +76,7 @@ def bronze_tables() -> Iterator[LakeTable]:
         yield LakeTable("bronze", spec.table, f"Synthea CSV export {spec.file}.csv, typed, with the raw line.",
                         bronze_csv_schema(spec),
                         direct_identifier_columns=(*_CSV_DIRECT_IDENTIFIERS.get(spec.file, ()), "raw_line"))  # fmt: skip
+    yield from partner_claims.lake_tables()
     yield LakeTable("bronze", OUTREACH_TABLE, "Care-manager outreach events as Firehose landed them, validated.",
                     BRONZE_OUTREACH_SCHEMA, direct_identifier_columns=("patient_id", "note"))  # fmt: skip
 
@@ -85,20 +88,55 @@ def quarantine_tables() -> Iterator[LakeTable]:
                     JOB_RUN_SCHEMA, ("job", "dt"), NON_PHI)  # fmt: skip
 
 
-def all_tables() -> list[LakeTable]:
+# Silver columns that identify a person directly (excluded from analysts by Lake Formation).
+SILVER_DIRECT_IDENTIFIERS: dict[str, tuple[str, ...]] = {
+    "dim_patient": ("mrn",),
+    "fct_outreach": ("mrn", "note"),
+}
+SILVER_DESCRIPTIONS: dict[str, str] = {
+    "mpi_crosswalk": "Master patient index: every source record's patient_key, with the rule and score.",
+    "mpi_review": "Ambiguous or unmatched identity records for a person to review.",
+    "unresolved_reference": "References kept on facts whose target no table holds.",
+}
+
+
+def static_tables() -> list[LakeTable]:
+    """Tables whose schemas are declared in code (bronze, treatments, quarantine)."""
     from carelake.silver.treatments import lake_tables as treatment_tables
 
     return [*bronze_tables(), *treatment_tables(), *quarantine_tables()]
 
 
+def silver_tables(spark: SparkSession) -> list[LakeTable]:
+    """bronze_to_silver's tables, with the schemas its transforms produce (built on empty bronze)."""
+    from carelake.silver.build import SILVER_KEYS, build_silver
+    from carelake.silver.codes import CodeMaps
+
+    bronze = {t.name: spark.createDataFrame([], t.schema) for t in bronze_tables()}
+    output = build_silver(bronze, CodeMaps.load(spark))
+    tables = []
+    for name, table in sorted(output.tables.items()):
+        description = SILVER_DESCRIPTIONS.get(name, f"Silver {name}; grain: {', '.join(SILVER_KEYS[name])}.")
+        identifiers = SILVER_DIRECT_IDENTIFIERS.get(name, ())
+        tables.append(LakeTable("silver", name, description, table.rows().schema, (), PHI, identifiers))
+    return tables
+
+
+def all_tables(spark: SparkSession) -> list[LakeTable]:
+    from carelake.gold.schemas import lake_tables as gold_tables
+
+    return [*static_tables(), *silver_tables(spark), *gold_tables()]
+
+
 def tables_by_name(zone: str) -> dict[str, LakeTable]:
-    """The zone's tables by name."""
-    return {t.name: t for t in all_tables() if t.zone == zone}
+    """The zone's tables declared in code, by name (bronze, quarantine, treatments)."""
+    return {t.name: t for t in static_tables() if t.zone == zone}
 
 
-def catalog_document() -> dict:
-    return {"version": 1, "tables": [t.to_json() for t in sorted(all_tables(), key=lambda t: (t.zone, t.name))]}
+def catalog_document(spark: SparkSession) -> dict:
+    tables = sorted(all_tables(spark), key=lambda t: (t.zone, t.name))
+    return {"version": 1, "tables": [t.to_json() for t in tables]}
 
 
-def catalog_json() -> str:
-    return json.dumps(catalog_document(), indent=2) + "\n"
+def catalog_json(spark: SparkSession) -> str:
+    return json.dumps(catalog_document(spark), indent=2) + "\n"

@@ -89,8 +89,9 @@ def catalog(
 ) -> None:
     """Export every lake table's schema (read by Terraform and the Athena DDL)."""
     from carelake.catalog import catalog_json
+    from carelake.runtime import local_session
 
-    out.write_text(catalog_json(), encoding="utf-8")
+    out.write_text(catalog_json(local_session("carelake-catalog")), encoding="utf-8")
     typer.echo(f"wrote {out}")
 
 
@@ -143,6 +144,37 @@ def query(
     )
     if code:
         raise typer.Exit(code)
+
+
+@app.command()
+def dashboard(
+    lake: LakeOption = Path("lake"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for index.html and the PNG charts.")] = Path(
+        "build/dashboard"
+    ),
+    views: Annotated[
+        Path | None, typer.Option("--views", help="Folder of Athena view files (default: sql/views).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when a chart has no data (for CI and make demo).")
+    ] = False,
+) -> None:
+    """Write the static dashboard (one self-contained HTML page and a PNG per chart); print its path."""
+    from carelake.dashboard import build_dashboard
+    from carelake.query import LocalQueryEngine, QueryError
+    from carelake.query.engine import default_catalog_path
+
+    try:
+        with LocalQueryEngine(lake, views, catalog=default_catalog_path()) as engine:
+            written = build_dashboard(engine, out)
+    except QueryError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    for chart in written.empty_charts:
+        typer.echo(f"warning: chart {chart.chart_id} has no data: {chart.note}", err=True)
+    typer.echo(str(written.index_path))
+    if strict and written.empty_charts:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

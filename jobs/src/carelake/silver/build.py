@@ -13,8 +13,10 @@ equal deduplicated rows catches any enrichment join that drops or multiplies row
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -75,6 +77,7 @@ class SilverTable:
 class SilverOutput:
     tables: dict[str, SilverTable]
     identity_summary: dict[str, int] = field(default_factory=dict)
+    on_written: Callable[[], None] = lambda: None  # releases what the build cached
 
 
 def _all_keys(keys: tuple[str, ...]) -> Column:
@@ -85,12 +88,15 @@ def _all_keys(keys: tuple[str, ...]) -> Column:
 
 
 def ranked_versions(candidates: DataFrame, keys: tuple[str, ...], order: list[Column]) -> DataFrame:
-    """Candidates with RANK (1 = the version that wins its key) and ``reason`` for rows without a key."""
+    """Candidates with RANK (1 = the version that wins its key) and ``reason`` for rows without a key.
+
+    Persisted: the winners feed several tables and the counts, and Spark would otherwise
+    recompute (and re-plan) the whole lineage for each use.
+    """
     missing = F.coalesce(*(F.when(F.col(k).isNull(), F.lit(f"missing {k}: cannot place the record in its grain")) for k in keys))
     window = Window.partitionBy(*keys).orderBy(*order)
-    return candidates.withColumn("reason", missing).withColumn(
-        RANK, F.when(_all_keys(keys), F.row_number().over(window))
-    )
+    ranked = candidates.withColumn("reason", missing).withColumn(RANK, F.when(_all_keys(keys), F.row_number().over(window)))
+    return ranked.persist(StorageLevel.MEMORY_AND_DISK)
 
 
 def winners(ranked: DataFrame) -> DataFrame:
@@ -304,10 +310,8 @@ def build_silver(bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchS
     tables["dim_payer"] = SilverTable(None, payer)
 
     # --- references nobody could resolve ---------------------------------------------------------
-    tables["unresolved_reference"] = SilverTable(
-        None, _unresolved(tables, ehr, unresolved_contained)
-    )
-    return SilverOutput(tables=tables, identity_summary=resolution.summary)
+    tables["unresolved_reference"] = SilverTable(None, _unresolved(tables, ehr, unresolved_contained))
+    return SilverOutput(tables=tables, identity_summary=resolution.summary, on_written=resolution.unpersist)
 
 
 DIM_PATIENT_COLUMNS = (
@@ -361,10 +365,13 @@ def _dim_patient(
 
 
 def _unresolved(tables: dict[str, SilverTable], ehr: DataFrame, contained: DataFrame) -> DataFrame:
-    """References kept on facts whose target no table holds: counted and reported, never dropped."""
-    patient_ids = ehr.select(F.col("ehr_patient_id").alias("_target"))
-    encounter_ids = tables["fct_encounter"].final.select(F.col("encounter_id").alias("_target"))
-    found: list[DataFrame] = []
+    """References kept on facts whose target no table holds: counted and reported, never dropped.
+
+    Checked on the surviving versions (keys only), not on the enriched tables, so the
+    check is a handful of narrow anti-joins.
+    """
+    patient_ids = ehr.select(F.col("ehr_patient_id").alias("_target")).distinct()
+    encounter_ids = winners(tables["fct_encounter"].ranked).select(F.col("encounter_id").alias("_target"))
     fact_keys = {
         "fct_encounter": "encounter_id",
         "fct_condition": "source_id",
@@ -374,22 +381,19 @@ def _unresolved(tables: dict[str, SilverTable], ehr: DataFrame, contained: DataF
         "fct_immunization": "source_id",
         "fct_claim": "claim_key",
     }
+    found: list[DataFrame] = []
     for table, record_key in fact_keys.items():
-        final = tables[table].final
+        survivors = winners(tables[table].ranked)
         checks = [("patient", "ehr_patient_id", patient_ids)]
         if table != "fct_encounter":
             checks.append(("encounter", "encounter_id", encounter_ids))
         for kind, column, targets in checks:
-            missing = final.where(F.col(column).isNotNull()).join(
-                targets, F.col(column) == F.col("_target"), "left_anti"
+            references = survivors.where(F.col(column).isNotNull()).select(
+                F.coalesce(F.col(record_key), F.lit("")).alias("record_key"), F.col(column).alias("reference")
             )
+            missing = references.join(F.broadcast(targets), F.col("reference") == F.col("_target"), "left_anti")
             found.append(
-                missing.select(
-                    F.lit(table).alias("source_table"),
-                    F.coalesce(F.col(record_key), F.lit("")).alias("record_key"),
-                    F.lit(kind).alias("kind"),
-                    F.col(column).alias("reference"),
-                )
+                missing.select(F.lit(table).alias("source_table"), "record_key", F.lit(kind).alias("kind"), "reference")
             )
     found.append(
         contained.select(

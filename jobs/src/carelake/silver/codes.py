@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from carelake.reference import UNMAPPED
 
 
-@F.udf("string")
+@F.udf(returnType=T.StringType())
 def _icd10_body_system(code: str | None) -> str | None:
     from carelake import reference
 

@@ -68,6 +68,7 @@ def write_silver(output: SilverOutput, silver_uri: str, quarantine_uri: str, job
     for frame in quarantines[1:]:
         quarantine = quarantine.unionByName(frame)
     write_quarantine(quarantine, quarantine_uri, job, dt, counts.rows_quarantined)
+    output.on_written()
     return counts
 
 

@@ -1,0 +1,59 @@
+"""make demo: generate data, land it with the real Synthea fixtures, run every job, print the
+counts and KPIs, write the dashboard. Everything a newcomer needs to see the platform work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from carelake.config import Lake, resolve_dt
+from carelake.landing import land_file, land_generated
+
+FIXTURES_BATCH = "synthea-fixtures"
+GENERATED_BATCH = "generated"
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    """The real Synthea output shipped beside the repository (../shared/fixtures/synthea)."""
+
+    root: Path
+
+    @property
+    def fhir_files(self) -> list[Path]:
+        return sorted((self.root / "fhir").glob("*.json"))
+
+    @property
+    def csv_files(self) -> list[Path]:
+        return sorted((self.root / "csv").rglob("*.csv"))
+
+
+def default_fixtures() -> Fixtures | None:
+    """../shared/fixtures/synthea next to the repository, when it is there."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent.parent / "shared" / "fixtures" / "synthea"
+        if candidate.is_dir():
+            return Fixtures(candidate)
+    return None
+
+
+def land_fixtures(fixtures: Fixtures, lake: Lake, dt: str) -> int:
+    """Land the real FHIR bundle(s) and CSV export as an EHR feed would; returns files copied."""
+    copied = 0
+    for path in fixtures.fhir_files:
+        copied += land_file(path, lake.zone("raw") / "ehr/fhir" / f"dt={dt}" / FIXTURES_BATCH / path.name)
+    for path in fixtures.csv_files:
+        copied += land_file(path, lake.zone("raw") / "ehr/csv" / f"dt={dt}" / FIXTURES_BATCH / path.name)
+    return copied
+
+
+def prepare_lake(landing: Path, lake: Lake, dt: str, fixtures: Fixtures | None) -> dict[str, int]:
+    """Land generated data (FHIR bundles and the CSV export of the same population, partner
+    claims, outreach, treatments) and the real fixtures into raw; returns files per source."""
+    dt = resolve_dt(dt)
+    copied = dict(land_generated(landing, lake, dt, GENERATED_BATCH, ("bundles",)))
+    if fixtures is not None:
+        copied["synthea fixtures"] = land_fixtures(fixtures, lake, dt)
+    return copied

@@ -1,0 +1,155 @@
+"""Reference data for gold, from carelake.reference (docs/reference-data.md).
+
+Nothing clinical is written down here: the code lists, flags, weights and point tables
+all come from the versioned tables shipped in carelake/reference, through its helpers.
+
+* Small whole tables (encounter classes, NUBC discharge dispositions) become broadcast
+  lookup frames (:func:`encounter_class_flags`, :func:`disposition_flags`).
+* LACE point bands (``lace_points``) become a CASE expression (:func:`lace_points`; the unit
+  tests compare it with ``ref.lace_points`` over every value).
+* Rules that combine several codes (planned admission: procedures + principal diagnosis;
+  Charlson with its hierarchy; ICD-10-CM descriptions and groups) call the reference
+  helpers themselves in Python UDFs, so gold and the helpers can never disagree. The UDFs
+  only run on small inputs: inpatient stays, one code array per index stay, distinct
+  diagnosis codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from carelake import reference as ref
+from carelake.gold.inputs import local_frame
+
+SNOMED = "SNOMED"
+CPT = "CPT"
+ICD10CM = "ICD-10-CM"
+PLANNED_REHABILITATION = "rehabilitation"  # the planned category that marks a non-acute admission
+
+
+# --- lookup frames ---------------------------------------------------------------------------
+
+
+def _schema(key: str, *flags: str) -> T.StructType:
+    return T.StructType(
+        [
+            T.StructField(key, T.StringType(), False),
+            *(T.StructField(f, T.BooleanType(), False) for f in flags),
+        ]
+    )
+
+
+def encounter_class_flags(spark: SparkSession) -> DataFrame:
+    """``encounter_class`` (lower case, as silver writes it) -> is_inpatient, is_acute_inpatient,
+    is_emergency; every class of the ``encounter_classes`` table (Synthea and v3 ActCode)."""
+    rows = []
+    for row in ref.load("encounter_classes"):
+        found = ref.encounter_class(row["code"])
+        assert found is not None
+        rows.append((row["code"].lower(), found.is_inpatient, found.is_acute_inpatient, found.is_emergency))
+    return local_frame(spark, _schema("encounter_class", "is_inpatient", "is_acute_inpatient", "is_emergency"),
+                       sorted(set(rows)))  # fmt: skip
+
+
+def disposition_flags(spark: SparkSession) -> DataFrame:
+    """NUBC discharge status (two digits) -> is_transfer_to_acute, is_death."""
+    rows = []
+    for row in ref.load("discharge_dispositions"):
+        found = ref.discharge_disposition(row["code"])
+        assert found is not None
+        rows.append((found.code, found.is_transfer_to_acute, found.is_death))
+    return local_frame(spark, _schema("disposition_code", "is_transfer_to_acute", "is_death"), rows)
+
+
+def nubc_code(code: Column) -> Column:
+    """A NUBC status as the reference keys it: digits, left-padded to two ('1' -> '01')."""
+    trimmed = F.trim(code)
+    return F.when(trimmed.rlike("^[0-9]+$"), F.lpad(trimmed, 2, "0"))
+
+
+# --- helpers as UDFs --------------------------------------------------------------------------
+
+
+def _planned_category(
+    procedures: Sequence[tuple[str, str]] | None, principal: tuple[str, str] | None
+) -> str | None:
+    codings = [(p[0], p[1]) for p in (procedures or []) if p[0] and p[1]]
+    diagnosis = (principal[0], principal[1]) if principal is not None and principal[1] else None
+    return ref.planned_readmission_category(procedures=codings, principal_diagnosis=diagnosis)
+
+
+_PLANNED = F.udf(_planned_category, T.StringType())
+
+
+def planned_category(procedures: Column, principal_diagnosis: Column) -> Column:
+    """``ref.planned_readmission_category``: ``procedures`` is an array of struct(system, code),
+    ``principal_diagnosis`` a struct(system, code) or null. transplant, chemotherapy,
+    rehabilitation, planned_procedure, or null (not planned)."""
+    return _PLANNED(procedures, principal_diagnosis)
+
+
+def _lace_charlson(codes: Sequence[str] | None) -> int:
+    return ref.charlson_score(sorted(set(codes or [])), scheme="lace")
+
+
+_CHARLSON = F.udf(_lace_charlson, T.IntegerType())
+
+
+def lace_charlson_index(icd10cm_codes: Column) -> Column:
+    """Charlson comorbidity score of an array of ICD-10-CM codes with the LACE tool's weights
+    (van Walraven 2010) and the Charlson hierarchy: ``ref.charlson_score(codes, scheme='lace')``."""
+    return _CHARLSON(icd10cm_codes)
+
+
+def lace_points(component: str, value: Column) -> Column:
+    """Points of one LACE component (``L`` days, ``A`` 0/1, ``C`` Charlson, ``E`` ED visits): the
+    bands of the reference ``lace_points`` table as a CASE expression (what ``ref.lace_points``
+    looks up, without a Python round trip); null for a null or negative value."""
+    number = value.cast("int")
+    points = F.lit(None).cast("int")
+    for row in reversed(ref.load("lace_points")):
+        if row["component"] != component:
+            continue
+        band = number >= int(row["min_value"])
+        if row["max_value"]:
+            band = band & (number <= int(row["max_value"]))
+        points = F.when(band, F.lit(int(row["points"]))).otherwise(points)
+    return points
+
+
+DIAGNOSIS_SCHEMA = T.StructType(
+    [
+        T.StructField("icd10cm_display", T.StringType(), True),
+        T.StructField("diagnosis_category", T.StringType(), True),
+        T.StructField("diagnosis_category_name", T.StringType(), True),
+        T.StructField("charlson_group", T.StringType(), True),
+    ]
+)
+
+
+def _diagnosis(icd10cm_code: str | None) -> tuple[str | None, str, str, str | None]:
+    category = ref.diagnosis_category(icd10cm_code)
+    return (
+        ref.icd10cm_description(icd10cm_code),
+        category,
+        ref.body_system_name(category),
+        ref.charlson_group(icd10cm_code),
+    )
+
+
+_DIAGNOSIS = F.udf(_diagnosis, DIAGNOSIS_SCHEMA)
+
+
+def diagnosis_attributes(icd10cm_code: Column) -> Column:
+    """struct(icd10cm_display, diagnosis_category (CCSR body system code, 'Unmapped' when none),
+    diagnosis_category_name, charlson_group) of an ICD-10-CM code."""
+    return _DIAGNOSIS(icd10cm_code)
+
+
+def versions() -> dict[str, str]:
+    """The reference table versions a run used (for its metrics)."""
+    return ref.versions()

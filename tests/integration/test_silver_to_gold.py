@@ -1,0 +1,191 @@
+"""silver_to_gold end to end on a tiny silver lake written by hand: every gold table written
+with the contract's columns, the alert feed's JSON lines (exact keys, no MRN), a rerun of the
+same dt writes the same feed content, dq_summary reads the run records, and the run record."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pyspark.sql import types as T
+
+from carelake.accounting import JOB_RUN_SCHEMA
+from carelake.gold.inputs import frame, local_frame
+from carelake.gold.io import write_alert_feed
+from carelake.gold.quality import silver_dq_keys
+from carelake.gold.schemas import ALERT_FEED_KEYS, ALERT_FEED_PATH, GOLD_SCHEMAS
+from carelake.silver.treatments import FCT_TREATMENT_SCHEMA, TRACKER_SCHEMA
+
+pytestmark = [pytest.mark.spark, pytest.mark.integration]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def small_data_settings(spark):
+    """A few rows per table: interpreted expressions beat code generation by minutes on a
+    loaded 2-core machine (same results; the job's own session settings still apply)."""
+    settings = {"spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
+    previous = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    yield
+    for key, value in previous.items():
+        if value is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, value)
+
+
+DT = "2024-06-30"
+D = date.fromisoformat
+
+
+def at(day: str, hour: int) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour)
+
+
+def encounter(eid, pk, cls, admit, discharge, start_hour, end_hour):
+    return {"encounter_id": eid, "patient_key": pk, "encounter_class": cls, "start_at": at(admit, start_hour),
+            "end_at": at(discharge, end_hour), "admit_date": D(admit), "discharge_date": D(discharge),
+            "length_of_stay_days": (D(discharge) - D(admit)).days, "discharge_disposition_code": "01",
+            "provider_key": "1000000001", "organization_id": "org-a", "payer_key": "medicare",
+            "reason_code": "88805009", "reason_icd10cm_code": "I50.9"}  # fmt: skip
+
+
+# fmt: off
+SILVER = {
+    "dim_patient": [
+        {"patient_key": "pk-a", "ehr_patient_id": "e-a", "mrn": "MRN-A", "gender": "F", "birth_date": D("1950-02-03"),
+         "race": "white", "ethnicity": "nonhispanic", "zip3": "036"},
+        {"patient_key": "pk-b", "ehr_patient_id": "e-b", "mrn": "MRN-B", "gender": "M", "birth_date": D("1980-04-05"),
+         "race": "black", "ethnicity": "nonhispanic", "zip3": "021"},
+    ],
+    "fct_encounter": [
+        # pk-a: ED visit that admits, then 14 days in hospital: L 7 + A 3 = 10 -> high risk
+        encounter("e-a-ed", "pk-a", "emergency", "2024-05-01", "2024-05-01", 1, 4),
+        encounter("e-a", "pk-a", "inpatient", "2024-05-01", "2024-05-15", 9, 12),
+        # pk-b: elective 2-day stay: L 2 -> low
+        encounter("e-b", "pk-b", "inpatient", "2024-06-01", "2024-06-03", 9, 12),
+    ],
+    "fct_condition": [{"patient_key": "pk-b", "snomed_code": "44054006", "onset_date": D("2020-01-01"),
+                       "icd10cm_code": "E11.9"}],
+    "fct_procedure": [],
+    "fct_claim": [
+        {"claim_key": "c1", "source": "ehr_fhir", "patient_key": "pk-a", "encounter_id": "e-a", "payer_key": "medicare",
+         "provider_npi": "1000000001", "service_from": at("2024-05-01", 9), "diagnosis_code": "88805009",
+         "diagnosis_system": "snomed", "icd10cm_code": "I50.9", "billed_amount": Decimal("900.00"),
+         "allowed_amount": Decimal("700.00"), "paid_amount": Decimal("650.00"), "claim_status": "paid"},
+    ],
+    "fct_outreach": [
+        {"outreach_id": "o1", "patient_key": "pk-a", "coordinator_id": "cm-1", "event_at": at("2024-05-20", 14),
+         "event_local_date": D("2024-05-20"), "status": "no_answer"},
+    ],
+    "dim_provider": [{"provider_key": "1000000001", "npi": "1000000001", "provider_name": "Dr Who",
+                      "specialty": "CARDIOLOGY", "organization_id": "org-a", "is_inferred": False}],
+    "dim_organization": [{"organization_id": "org-a", "organization_name": "General Hospital", "city": "Boston",
+                          "state": "MA", "zip5": "02115", "is_inferred": False}],
+    "dim_payer": [{"payer_key": "medicare", "payer_name": "Medicare", "payer_type": "medicare"}],
+}
+# fmt: on
+TREATMENTS = [
+    ("t1", "MRN-A", "success", "2024-03-01"),
+    ("t2", "MRN-Z", "in_progress", "2024-03-02"),  # no such patient: kept, patient_key null
+]
+
+
+def write_silver(spark, silver: Path, quarantine: Path) -> None:
+    for table, rows in SILVER.items():
+        frame(spark, table, rows).write.mode("overwrite").parquet(str(silver / table))
+    treatments = local_frame(spark, FCT_TREATMENT_SCHEMA, [
+        {"treatment_id": t, "patient_id": mrn, "provider_npi": "1234567893", "provider_name": "Dr A",
+         "specialty": "Cardiology", "city": "Boston", "state": "MA", "disease": "Hypertension",
+         "treatment_type": "Medication", "outcome_status": status, "cost": Decimal("125.00"),
+         "treatment_date": D(day), "metadata_modified_at": at(day, 10), "export_id": "x",
+         "source_file": "treatments/x.json.gz", "source_line": 1}
+        for t, mrn, status, day in TREATMENTS
+    ])  # fmt: skip
+    treatments.write.mode("overwrite").parquet(str(silver / "fct_treatment" / "dt=2024-06-29"))
+    tracker = local_frame(spark, T.StructType([*TRACKER_SCHEMA.fields, T.StructField("dt", T.StringType())]), [
+        {"source": "treatments", "run_id": "tr-1", "job": "treatments_to_silver", "rows_read": 2, "rows_applied": 2,
+         "rows_quarantined": 0, "table_rows": 2, "started_at": at("2024-06-29", 6),
+         "finished_at": at("2024-06-29", 7), "dt": "2024-06-29"},
+    ])  # fmt: skip
+    tracker.write.mode("overwrite").partitionBy("dt").parquet(str(silver / "etl_tracker"))
+    runs = local_frame(spark, T.StructType([*JOB_RUN_SCHEMA.fields, T.StructField("job", T.StringType()),
+                                            T.StructField("dt", T.StringType())]), [
+        {"run_id": "b2s-1", "started_at": at("2024-06-30", 5), "finished_at": at("2024-06-30", 6), "rows_read": 0,
+         "rows_written": 0, "rows_quarantined": 0, "rows_deduplicated": 0,
+         "rows_written_by_table": {"fct_encounter": 3, "dim_patient": 2},
+         "rows_quarantined_by_table": {"fct_encounter": 1}, "rows_deduplicated_by_table": {"fct_encounter": 4},
+         "metrics": {}, "job": "bronze_to_silver", "dt": "2024-06-30"},
+    ])  # fmt: skip
+    runs.write.mode("append").partitionBy("job", "dt").parquet(str(quarantine / "job_run"))
+
+
+def feed_files(gold: Path, dt: str) -> list[Path]:
+    return sorted(
+        p for p in (gold / ALERT_FEED_PATH / f"dt={dt}").iterdir() if not p.name.startswith(("_", "."))
+    )
+
+
+def test_silver_to_gold_end_to_end(spark, tmp_path):
+    from carelake.entrypoints import silver_to_gold
+
+    silver, gold, quarantine = tmp_path / "silver", tmp_path / "gold", tmp_path / "quarantine"
+    write_silver(spark, silver, quarantine)
+    argv = [
+        "--dt",
+        DT,
+        "--silver_uri",
+        str(silver),
+        "--gold_uri",
+        str(gold),
+        "--quarantine_uri",
+        str(quarantine),
+    ]
+
+    counts = silver_to_gold.main(argv)  # risk_threshold defaults to 10
+
+    assert set(counts.written) == set(GOLD_SCHEMAS) | {"alert_feed_high_risk"}
+    assert counts.written["high_risk_outreach_list"] == counts.written["alert_feed_high_risk"] == 1
+    assert counts.written["fact_treatment"] == 2 and counts.metrics["fact_treatment_patient_unresolved"] == 1
+    for table, schema in GOLD_SCHEMAS.items():
+        assert spark.read.parquet(str(gold / table)).columns == schema.fieldNames(), table
+
+    files = feed_files(gold, DT)
+    assert len(files) == 1 and files[0].suffix == ".json"
+    first_content = files[0].read_text()
+    lines = [json.loads(line) for line in first_content.splitlines()]
+    assert [list(line) for line in lines] == [list(ALERT_FEED_KEYS)]
+    assert lines[0] == {"patient_key": "pk-a", "clinic_id": "org-a", "clinic_name": "General Hospital",
+                        "lace_score": 10, "risk_band": "high", "last_outreach_status": "no_answer",
+                        "last_outreach_at": "2024-05-20T14:00:00Z"}  # fmt: skip
+    assert "MRN-" not in first_content
+
+    dq = {(r["zone"], r["table_name"]): r for r in spark.read.parquet(str(gold / "dq_summary")).collect()}
+    assert {name for zone, name in dq if zone == "silver"} == set(silver_dq_keys())
+    assert {name for zone, name in dq if zone == "gold"} == set(GOLD_SCHEMAS)
+    encounters = dq[("silver", "fct_encounter")]
+    assert (encounters["row_count"], encounters["duplicates_removed"], encounters["quarantined_rows"],
+            encounters["last_run_id"]) == (3, 4, 1, "b2s-1")  # fmt: skip
+    assert dq[("silver", "fct_treatment")]["row_count"] == 2
+    assert (
+        dq[("gold", "patient_risk")]["row_count"] == 2 and dq[("gold", "patient_risk")]["duplicate_keys"] == 0
+    )
+
+    # rerun the same dt: the same feed content, one file, and a second run record
+    silver_to_gold.main(argv)
+    files = feed_files(gold, DT)
+    assert len(files) == 1 and files[0].read_text() == first_content
+    runs = spark.read.parquet(str(quarantine / "job_run")).where("job = 'silver_to_gold'").collect()
+    assert len(runs) == 2 and {r["dt"] for r in runs} == {DT}
+
+
+def test_empty_feed_still_writes_its_partition(spark, tmp_path):
+    gold = tmp_path / "gold"
+    feed = local_frame(spark, T.StructType([T.StructField(k, T.StringType()) for k in ALERT_FEED_KEYS]), [])
+    write_alert_feed(feed, str(gold), DT, 0)
+    files = feed_files(gold, DT)
+    assert files and all(p.read_text() == "" for p in files)  # the Lambda sees today's empty feed

@@ -1,0 +1,65 @@
+"""The gold schemas against the written contract (docs/data-model.md, docs/data-contracts.md)
+and the catalog entries; no Spark needed."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from carelake.catalog import DEIDENTIFIED, PHI
+from carelake.gold.schemas import ALERT_FEED_KEYS, GOLD_KEYS, GOLD_SCHEMAS, lake_tables
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# backticked words in the contract rows that name something other than the table's own columns
+NOT_COLUMNS = {
+    "dim_patient": {"as_of"},
+    "dim_location": {"organization_id"},
+    "dim_diagnosis": {"UNMAPPED:<snomed>"},
+}
+
+
+def contract_rows() -> dict[str, tuple[list[str], list[str]]]:
+    """gold table -> (key columns, every backticked name in its row) from data-model.md."""
+    text = (DOCS / "data-model.md").read_text(encoding="utf-8")
+    gold = text[text.index("## gold") :]
+    rows = {}
+    for line in gold.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        table = cells[0].strip("`")
+        rows[table] = (re.findall(r"`([^`]+)`", cells[1]), re.findall(r"`([^`]+)`", cells[1] + cells[2]))
+    return rows
+
+
+def test_every_contract_table_has_exactly_its_columns():
+    rows = contract_rows()
+    assert set(rows) - {"alert_feed/high_risk"} == set(GOLD_SCHEMAS)
+    for table, schema in GOLD_SCHEMAS.items():
+        keys, named = rows[table]
+        columns = set(schema.fieldNames())
+        assert set(named) - NOT_COLUMNS.get(table, set()) == columns, table
+        assert tuple(k for k in keys if k in columns) == GOLD_KEYS[table], table
+
+
+def test_alert_feed_keys_are_the_data_contracts_example():
+    text = (DOCS / "data-contracts.md").read_text(encoding="utf-8")
+    section = text[text.index("## High-risk alert feed") :]
+    example = section[
+        section.index("```json") + len("```json") : section.index("```", section.index("```json") + 7)
+    ]
+    assert tuple(json.loads(example.replace("pk-…", "pk-1"))) == ALERT_FEED_KEYS
+    assert "mrn" not in ALERT_FEED_KEYS
+
+
+def test_lake_tables_for_the_catalog():
+    tables = {t.name: t for t in lake_tables()}
+    assert set(tables) == set(GOLD_SCHEMAS)
+    for name, table in tables.items():
+        assert (table.zone, table.partition_keys, table.schema) == ("gold", (), GOLD_SCHEMAS[name])
+        if name == "high_risk_outreach_list":
+            assert (table.data_classification, table.direct_identifier_columns) == (PHI, ("mrn",))
+        else:
+            assert (table.data_classification, table.direct_identifier_columns) == (DEIDENTIFIED, ())
+        assert table.to_json()["partition_keys"] == []
