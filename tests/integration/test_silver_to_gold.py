@@ -13,10 +13,13 @@ import pytest
 from pyspark.sql import types as T
 
 from carelake.accounting import JOB_RUN_SCHEMA
+from carelake.config import Lake
 from carelake.gold.inputs import frame, local_frame
 from carelake.gold.io import write_alert_feed
 from carelake.gold.quality import silver_dq_keys
 from carelake.gold.schemas import ALERT_FEED_KEYS, ALERT_FEED_PATH, GOLD_SCHEMAS
+from carelake.manifest import load_manifest
+from carelake.runner import job_argv
 from carelake.silver.treatments import FCT_TREATMENT_SCHEMA, TRACKER_SCHEMA
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
@@ -63,9 +66,10 @@ SILVER = {
          "race": "black", "ethnicity": "nonhispanic", "zip3": "021"},
     ],
     "fct_encounter": [
-        # pk-a: ED visit that admits, then 14 days in hospital: L 7 + A 3 = 10 -> high risk
-        encounter("e-a-ed", "pk-a", "emergency", "2024-05-01", "2024-05-01", 1, 4),
-        encounter("e-a", "pk-a", "inpatient", "2024-05-01", "2024-05-15", 9, 12),
+        # pk-a: ED visit that admits, then 14 days in hospital (discharged 27 days before DT, inside the
+        # 30-day outreach window): L 7 + A 3 = 10 -> high risk
+        encounter("e-a-ed", "pk-a", "emergency", "2024-05-20", "2024-05-20", 1, 4),
+        encounter("e-a", "pk-a", "inpatient", "2024-05-20", "2024-06-03", 9, 12),
         # pk-b: elective 2-day stay: L 2 -> low
         encounter("e-b", "pk-b", "inpatient", "2024-06-01", "2024-06-03", 9, 12),
     ],
@@ -74,13 +78,13 @@ SILVER = {
     "fct_procedure": [],
     "fct_claim": [
         {"claim_key": "c1", "source": "ehr_fhir", "patient_key": "pk-a", "encounter_id": "e-a", "payer_key": "medicare",
-         "provider_npi": "1000000001", "service_from": at("2024-05-01", 9), "diagnosis_code": "88805009",
+         "provider_npi": "1000000001", "service_from": at("2024-05-20", 9), "diagnosis_code": "88805009",
          "diagnosis_system": "snomed", "icd10cm_code": "I50.9", "billed_amount": Decimal("900.00"),
          "allowed_amount": Decimal("700.00"), "paid_amount": Decimal("650.00"), "claim_status": "paid"},
     ],
     "fct_outreach": [
-        {"outreach_id": "o1", "patient_key": "pk-a", "coordinator_id": "cm-1", "event_at": at("2024-05-20", 14),
-         "event_local_date": D("2024-05-20"), "status": "no_answer"},
+        {"outreach_id": "o1", "patient_key": "pk-a", "coordinator_id": "cm-1", "event_at": at("2024-06-08", 14),
+         "event_local_date": D("2024-06-08"), "status": "no_answer"},
     ],
     "dim_provider": [{"provider_key": "1000000001", "npi": "1000000001", "provider_name": "Dr Who",
                       "specialty": "CARDIOLOGY", "organization_id": "org-a", "is_inferred": False}],
@@ -135,18 +139,11 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
 
     silver, gold, quarantine = tmp_path / "silver", tmp_path / "gold", tmp_path / "quarantine"
     write_silver(spark, silver, quarantine)
-    argv = [
-        "--dt",
-        DT,
-        "--silver_uri",
-        str(silver),
-        "--gold_uri",
-        str(gold),
-        "--quarantine_uri",
-        str(quarantine),
-    ]
+    # The runner's arguments: zone URIs of the lake under tmp_path, dt, and the manifest's
+    # defaults (risk_threshold 10, outreach_window_days 30).
+    argv = job_argv(load_manifest().jobs["silver_to_gold"], Lake(tmp_path), DT)
 
-    counts = silver_to_gold.main(argv)  # risk_threshold defaults to 10
+    counts = silver_to_gold.main(argv)
 
     assert set(counts.written) == set(GOLD_SCHEMAS) | {"alert_feed_high_risk"}
     assert counts.written["high_risk_outreach_list"] == counts.written["alert_feed_high_risk"] == 1
@@ -161,7 +158,7 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
     assert [list(line) for line in lines] == [list(ALERT_FEED_KEYS)]
     assert lines[0] == {"patient_key": "pk-a", "clinic_id": "org-a", "clinic_name": "General Hospital",
                         "lace_score": 10, "risk_band": "high", "last_outreach_status": "no_answer",
-                        "last_outreach_at": "2024-05-20T14:00:00Z"}  # fmt: skip
+                        "last_outreach_at": "2024-06-08T14:00:00Z"}  # fmt: skip
     assert "MRN-" not in first_content
 
     dq = {(r["zone"], r["table_name"]): r for r in spark.read.parquet(str(gold / "dq_summary")).collect()}

@@ -219,7 +219,9 @@ def gold(spark):
         "fct_claim": frame(spark, "fct_claim", CLAIMS),
         "fct_treatment": frame(spark, "fct_treatment", TREATMENTS),
     }
-    output = build_gold(silver, AS_OF, 10)
+    # The cohort's discharges lie 1-3 months before AS_OF: a 90-day outreach window keeps them listed
+    # (the 30-day default is tested on its own below).
+    output = build_gold(silver, AS_OF, 10, outreach_window_days=90)
     for shared in output.shared:  # as the job does: the tables below share these
         shared.persist()
     collected = {
@@ -459,3 +461,24 @@ def test_dim_patient_age_boundary_at_89_and_90(spark):
         "p89": (89, 1934, "85+"), "p90": (90, None, "85+"), "p17": (17, 2006, "0-17"), "p18": (18, 2006, "18-34"),
     }  # fmt: skip
     assert all(r["is_active"] is False for r in rows.values())  # no encounter in the 24 months
+
+
+def test_outreach_list_keeps_discharges_of_the_last_30_days(spark):
+    from carelake.gold.lace import high_risk_outreach_list
+
+    as_of = date(2024, 6, 30)
+    risk = spark.createDataFrame(
+        [
+            ("pk-30", 12, "high", date(2024, 5, 31), "org-a"),  # 30 days before as_of: listed
+            ("pk-31", 12, "high", date(2024, 5, 30), "org-a"),  # 31 days: no longer a reason to call
+            ("pk-0", 11, "high", date(2024, 6, 30), "org-a"),  # discharged on as_of: listed
+        ],
+        "patient_key string, lace_score int, risk_band string, discharge_date date, organization_id string",
+    )
+    patients = spark.createDataFrame([("pk-30", "m30"), ("pk-31", "m31"), ("pk-0", "m0")], "patient_key string, mrn string")
+    organizations = spark.createDataFrame([("org-a", "General Hospital")], "organization_id string, organization_name string")
+    outreach = spark.createDataFrame(
+        [], "patient_key string, outreach_id string, event_at timestamp, event_local_date date, status string, coordinator_id string"
+    )
+    listed = high_risk_outreach_list(risk, patients, organizations, outreach, as_of, threshold=10)
+    assert sorted(r["patient_key"] for r in listed.collect()) == ["pk-0", "pk-30"]

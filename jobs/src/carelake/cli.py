@@ -84,6 +84,64 @@ def run(
 
 
 @app.command()
+def demo(
+    lake: LakeOption = Path("lake"),
+    patients: Annotated[int, typer.Option("--patients", min=1, help="Patients to generate.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the generated population.")] = 42,
+    landing: Annotated[Path, typer.Option("--landing", help="Where generated files are written.")] = Path(
+        "build/landing"
+    ),
+    dashboard_dir: Annotated[Path, typer.Option("--dashboard", help="Where the dashboard is written.")] = Path(
+        "build/dashboard"
+    ),
+) -> None:
+    """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the dashboard."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from carelake.config import Lake
+    from carelake.dashboard import build_dashboard
+    from carelake.demo import default_fixtures, fixture_bundle_counts, prepare_lake
+    from carelake.generate import generate_population
+    from carelake.generate.settings import DEFAULT_AS_OF
+    from carelake.progress import progress_callback
+    from carelake.query import LocalQueryEngine
+    from carelake.query.engine import default_catalog_path
+    from carelake.reporting import print_job_result
+    from carelake.runner import run_jobs
+
+    console = Console()
+    dt = DEFAULT_AS_OF.isoformat()  # the generated data's as-of date: the demo is the same every day
+    with progress_callback("generating patients", total=patients) as advance:
+        generate_population(landing, patients=patients, seed=seed, progress=advance)
+    fixtures = default_fixtures()
+    copied = prepare_lake(landing, Lake(lake), dt, fixtures)
+    console.print(f"landed in {lake}/raw (dt={dt}): " + ", ".join(f"{k} {v} files" for k, v in sorted(copied.items())))
+
+    results = run_jobs(Lake(lake), dt, on_done=print_job_result)
+
+    if fixtures is not None:
+        table = Table("resource type", "in the real bundle", "in bronze", title="Real Synthea FHIR bundle in bronze")
+        for kind, expected, landed in fixture_bundle_counts(Lake(lake), dt, fixtures):
+            table.add_row(kind, str(expected), str(landed), style=None if expected == landed else "bold red")
+        console.print(table)
+    silver = next(r for r in results if r.job == "bronze_to_silver").counts
+    identity = {k.split(":", 1)[1]: v for k, v in silver.metrics.items() if k.startswith("identity:")}
+    console.print("identity resolution: " + ", ".join(f"{rule} {n}" for rule, n in identity.items()))
+
+    with LocalQueryEngine(lake, catalog=default_catalog_path()) as engine:
+        written = build_dashboard(engine, dashboard_dir)
+    console.print("[bold]KPIs[/bold]")
+    for line in written.kpis:
+        console.print(f"  {line}")
+    console.print(f"dashboard: {written.index_path.resolve()}")
+    if written.empty_charts:
+        names = ", ".join(chart.chart_id for chart in written.empty_charts)
+        typer.echo(f"error: dashboard charts without data: {names}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
 def catalog(
     out: Annotated[Path, typer.Option("--out", help="Where to write the catalog JSON.")] = Path("jobs/catalog.json"),
 ) -> None:

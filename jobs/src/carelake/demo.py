@@ -57,3 +57,25 @@ def prepare_lake(landing: Path, lake: Lake, dt: str, fixtures: Fixtures | None) 
     if fixtures is not None:
         copied["synthea fixtures"] = land_fixtures(fixtures, lake, dt)
     return copied
+
+
+def fixture_bundle_counts(lake: Lake, dt: str, fixtures: Fixtures) -> list[tuple[str, int, int]]:
+    """(resource type, entries in the real bundle(s), rows in bronze from them): the two must match."""
+    import json
+    from collections import Counter
+
+    import duckdb
+
+    expected: Counter[str] = Counter()
+    for path in fixtures.fhir_files:
+        bundle = json.loads(path.read_text(encoding="utf-8"))
+        expected.update(entry["resource"]["resourceType"] for entry in bundle.get("entry", []))
+    pattern = lake.zone("bronze") / "fhir_*" / f"dt={dt}" / "*.parquet"
+    prefix = f"ehr/fhir/dt={dt}/{FIXTURES_BATCH}/"
+    rows = duckdb.execute(
+        f"select resource_type, count(*) from read_parquet('{pattern}', union_by_name = true) "
+        "where starts_with(source_file, ?) group by 1",
+        [prefix],
+    ).fetchall()
+    landed = dict(rows)
+    return [(kind, expected[kind], landed.get(kind, 0)) for kind in sorted(set(expected) | set(landed))]

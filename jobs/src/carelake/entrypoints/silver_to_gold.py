@@ -5,12 +5,13 @@ of the contract (carelake.gold.build; docs/data-model.md, docs/measures/), repla
 as a complete snapshot, writes the high-risk alert feed as JSON lines under
 gold/alert_feed/high_risk/dt=<dt>/ (that partition replaced), dq_summary, and a run record.
 as_of = dt: ages, "active" and the LACE index are measured on it. risk_threshold: the LACE
-score (0-19) from which a patient is on the outreach list and the alert feed (default 10).
+score (0-19) from which a patient is on the outreach list and the alert feed;
+outreach_window_days: how long after the index discharge they stay on it (defaults in
+manifest.yaml, passed by the runner and by Terraform).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import date
 
@@ -18,27 +19,21 @@ from carelake.accounting import RunCounts, write_run_record
 from carelake.config import resolve_dt
 from carelake.gold.build import build_gold, check_threshold
 from carelake.gold.io import read_silver, write_gold
-from carelake.gold.lace import DEFAULT_RISK_THRESHOLD
 from carelake.runtime import start_job
 
 JOB_NAME = "silver_to_gold"
-ARGUMENTS = ("dt", "silver_uri", "gold_uri", "quarantine_uri", "risk_threshold")
-
-
-def _with_default_threshold(argv: Sequence[str] | None) -> list[str]:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not any(a == "--risk_threshold" or a.startswith("--risk_threshold=") for a in args):
-        args += ["--risk_threshold", str(DEFAULT_RISK_THRESHOLD)]
-    return args
+ARGUMENTS = ("dt", "silver_uri", "gold_uri", "quarantine_uri", "risk_threshold", "outreach_window_days")
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
-    job = start_job(JOB_NAME, ARGUMENTS, _with_default_threshold(argv))
+    job = start_job(JOB_NAME, ARGUMENTS, argv)
     args, spark = job.args, job.spark
     dt = args["dt"] = resolve_dt(args["dt"])
 
     silver = read_silver(spark, args["silver_uri"], dt)
-    gold = build_gold(silver, date.fromisoformat(dt), check_threshold(args["risk_threshold"]))
+    gold = build_gold(
+        silver, date.fromisoformat(dt), check_threshold(args["risk_threshold"]), int(args["outreach_window_days"])
+    )
     counts = write_gold(gold, spark, silver, args, job)
     counts.check(JOB_NAME)
 

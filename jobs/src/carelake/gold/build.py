@@ -46,7 +46,10 @@ class GoldOutput:
 
 
 def build_gold(
-    silver: dict[str, DataFrame], as_of: date, risk_threshold: int = lace.DEFAULT_RISK_THRESHOLD
+    silver: dict[str, DataFrame],
+    as_of: date,
+    risk_threshold: int = lace.DEFAULT_RISK_THRESHOLD,
+    outreach_window_days: int = lace.OUTREACH_WINDOW_DAYS,
 ) -> GoldOutput:
     """Every gold table from the silver frames of carelake.gold.inputs.SILVER_INPUTS."""
     s = silver
@@ -74,7 +77,7 @@ def build_gold(
     # --- LACE ----------------------------------------------------------------------------------------
     risk = lace.patient_risk(facts.enriched, s["fct_condition"], s["dim_patient"], as_of)
     outreach_list = lace.high_risk_outreach_list(
-        risk, s["dim_patient"], s["dim_organization"], s["fct_outreach"], as_of, threshold
+        risk, s["dim_patient"], s["dim_organization"], s["fct_outreach"], as_of, threshold, outreach_window_days
     )
 
     tables: dict[str, DataFrame] = {

@@ -38,6 +38,10 @@ ED_LOOKBACK_MONTHS = 6
 OPEN_END = date(9999, 12, 31)
 
 
+# Days after the index discharge a high-risk patient stays on the outreach list.
+OUTREACH_WINDOW_DAYS = 30
+
+
 def risk_band(score: Column) -> Column:
     """low (< 5), moderate (5-9), high (>= 10): the contract's bands, whatever the threshold."""
     return F.when(score >= 10, "high").when(score >= 5, "moderate").when(score.isNotNull(), "low")
@@ -191,10 +195,14 @@ def high_risk_outreach_list(
     outreach: DataFrame,
     as_of: date,
     threshold: int = DEFAULT_RISK_THRESHOLD,
+    window_days: int = OUTREACH_WINDOW_DAYS,
 ) -> DataFrame:
-    """Patients with lace_score >= threshold, their MRN and clinic (the facility that
-    discharged them from the index stay) and their last outreach: the latest event (event_at,
-    then outreach_id) dated (event_local_date) from the index discharge date through as_of."""
+    """Patients with lace_score >= threshold discharged in the ``window_days`` before as_of
+    (LACE predicts readmission within 30 days: an older discharge is no longer a reason to
+    call, and the daily alert must not repeat it for ever), their MRN and clinic (the
+    facility that discharged them from the index stay) and their last outreach: the latest
+    event (event_at, then outreach_id) dated (event_local_date) from the index discharge
+    date through as_of."""
     mrns = patients.select(F.col("patient_key").alias("_pk"), "mrn")
     clinics = organizations.select(
         F.col("organization_id").alias("_org"), F.col("organization_name").alias("clinic_name")
@@ -212,7 +220,9 @@ def high_risk_outreach_list(
         F.col("event_at").desc_nulls_last(), F.col("outreach_id").desc_nulls_last()
     )
     out = (
-        risk.where(F.col("lace_score") >= threshold)
+        risk.where(
+            (F.col("lace_score") >= threshold) & (F.col("discharge_date") >= F.date_sub(F.lit(as_of), window_days))
+        )
         .join(events, after_discharge, "left")
         .withColumn("_n", F.row_number().over(latest_first))
         .where(F.col("_n") == 1)
