@@ -25,21 +25,6 @@ from carelake.silver.treatments import FCT_TREATMENT_SCHEMA, TRACKER_SCHEMA
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def small_data_settings(spark):
-    """A few rows per table: interpreted expressions beat code generation by minutes on a
-    loaded 2-core machine (same results; the job's own session settings still apply)."""
-    settings = {"spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
-    previous = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    yield
-    for key, value in previous.items():
-        if value is None:
-            spark.conf.unset(key)
-        else:
-            spark.conf.set(key, value)
-
 
 DT = "2024-06-30"
 D = date.fromisoformat

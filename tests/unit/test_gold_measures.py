@@ -22,26 +22,6 @@ from carelake.gold.schemas import ALERT_FEED_KEYS, GOLD_SCHEMAS
 pytestmark = pytest.mark.spark
 
 
-@pytest.fixture(scope="module", autouse=True)
-def small_data_settings(spark):
-    """These frames hold a few rows: interpreted expressions and one shuffle partition beat
-    code generation and adaptive planning by minutes on a loaded 2-core machine. Same results."""
-    settings = {
-        "spark.sql.codegen.wholeStage": "false",
-        "spark.sql.codegen.factoryMode": "NO_CODEGEN",
-        "spark.sql.adaptive.enabled": "false",
-        "spark.sql.shuffle.partitions": "1",
-    }
-    previous = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    yield
-    for key, value in previous.items():
-        if value is None:
-            spark.conf.unset(key)
-        else:
-            spark.conf.set(key, value)
-
 
 AS_OF = date(2024, 6, 30)
 D = date.fromisoformat

@@ -16,6 +16,7 @@ NOT_COLUMNS = {
     "dim_patient": {"as_of"},
     "dim_location": {"organization_id"},
     "dim_diagnosis": {"UNMAPPED:<snomed>"},
+    "high_risk_outreach_list": {"outreach_window_days"},
 }
 
 

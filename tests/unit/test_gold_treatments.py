@@ -18,26 +18,6 @@ from carelake.gold.inputs import frame
 pytestmark = pytest.mark.spark
 
 
-@pytest.fixture(scope="module", autouse=True)
-def small_data_settings(spark):
-    """These frames hold a few rows: interpreted expressions and one shuffle partition beat
-    code generation and adaptive planning by minutes on a loaded 2-core machine. Same results."""
-    settings = {
-        "spark.sql.codegen.wholeStage": "false",
-        "spark.sql.codegen.factoryMode": "NO_CODEGEN",
-        "spark.sql.adaptive.enabled": "false",
-        "spark.sql.shuffle.partitions": "1",
-    }
-    previous = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    yield
-    for key, value in previous.items():
-        if value is None:
-            spark.conf.unset(key)
-        else:
-            spark.conf.set(key, value)
-
 
 P1, P2, P3, P4 = "1111111111", "2222222222", "3333333333", "4444444444"
 # id, npi, provider name, specialty, city, state, type, outcome, cost, date, patient MRN

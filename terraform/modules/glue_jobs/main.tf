@@ -18,15 +18,19 @@ locals {
   root_jobs      = sort([for j, spec in local.jobs : j if length(spec.depends_on) == 0])
   dependent_jobs = { for j, spec in local.jobs : j => spec.depends_on if length(spec.depends_on) > 0 }
 
-  # Values for the manifest's argument names: <zone>_uri is the zone's base URI,
-  # dt defaults to "today", anything else must be in extra_job_arguments.
-  argument_values = merge(
-    { for z in local.zones : "${z}_uri" => "s3://${var.zone_bucket_names[z]}/" },
-    { dt = "today" },
-    var.extra_job_arguments,
-  )
+  # Values for each job's manifest arguments: <zone>_uri is the zone's base URI, dt
+  # defaults to "today", then the job's default_arguments from the manifest, then
+  # extra_job_arguments (which win). An argument without a value fails the plan.
+  argument_values = {
+    for j, spec in local.jobs : j => merge(
+      { for z in local.zones : "${z}_uri" => "s3://${var.zone_bucket_names[z]}/" },
+      { dt = "today" },
+      { for k, v in try(spec.default_arguments, {}) : k => tostring(v) },
+      var.extra_job_arguments,
+    )
+  }
   unresolved_arguments = {
-    for j, spec in local.jobs : j => [for a in spec.arguments : a if !contains(keys(local.argument_values), a)]
+    for j, spec in local.jobs : j => [for a in spec.arguments : a if !contains(keys(local.argument_values[j]), a)]
   }
 
   common_arguments = {
@@ -243,7 +247,7 @@ resource "aws_glue_job" "this" {
 
   default_arguments = merge(
     local.common_arguments,
-    { for a in each.value.arguments : "--${a}" => local.argument_values[a] if contains(keys(local.argument_values), a) },
+    { for a in each.value.arguments : "--${a}" => local.argument_values[each.key][a] if contains(keys(local.argument_values[each.key]), a) },
   )
 
   execution_property {
@@ -257,7 +261,7 @@ resource "aws_glue_job" "this" {
   lifecycle {
     precondition {
       condition     = length(local.unresolved_arguments[each.key]) == 0
-      error_message = "Job ${each.key}: no value for arguments ${join(", ", local.unresolved_arguments[each.key])}; add them to extra_job_arguments."
+      error_message = "Job ${each.key}: no value for arguments ${join(", ", local.unresolved_arguments[each.key])}; give them default_arguments in the manifest or values in extra_job_arguments."
     }
   }
 }

@@ -78,7 +78,7 @@ variable "temp_bucket_name" {
 }
 
 variable "extra_job_arguments" {
-  description = "Values for manifest argument names other than <zone>_uri and dt (e.g. partner_id = \"all\")."
+  description = "Values for manifest argument names other than <zone>_uri and dt (e.g. partner_id = \"all\"); they override the manifest's default_arguments."
   type        = map(string)
   default     = {}
   nullable    = false

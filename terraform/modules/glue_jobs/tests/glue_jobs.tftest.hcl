@@ -166,6 +166,23 @@ run "least_privilege_and_failure_routing" {
   }
 }
 
+run "manifest_default_arguments_apply_and_extra_arguments_win" {
+  command = plan
+
+  variables {
+    extra_job_arguments = { partner_id = "all", lookback_days = "7" }
+  }
+
+  assert {
+    condition = (
+      aws_glue_job.this["bronze_to_silver"].default_arguments["--risk_threshold"] == "10"
+      && aws_glue_job.this["bronze_to_silver"].default_arguments["--lookback_days"] == "7"
+      && !contains(keys(aws_glue_job.this["raw_to_bronze"].default_arguments), "--risk_threshold")
+    )
+    error_message = "A job's manifest default_arguments must give values to its arguments, and extra_job_arguments must override them."
+  }
+}
+
 run "rejects_unresolved_argument" {
   command = plan
 
