@@ -73,8 +73,12 @@ def main() -> None:
             bronze_seconds = time.perf_counter() - started
         fhir_rows = sum(n for table, n in result.counts.written.items() if table.startswith("fhir_"))
         print(f"patients                     {args.patients:,}")
-        print(f"generator                    {generate_seconds:.1f} s = {args.patients / generate_seconds * 60:,.0f} patients/minute")
-        print(f"raw_to_bronze input          {args.fhir}; {result.counts.rows_read:,} records ({fhir_rows:,} FHIR resources)")
+        print(
+            f"generator                    {generate_seconds:.1f} s = {args.patients / generate_seconds * 60:,.0f} patients/minute"
+        )
+        print(
+            f"raw_to_bronze input          {args.fhir}; {result.counts.rows_read:,} records ({fhir_rows:,} FHIR resources)"
+        )
         print(f"raw_to_bronze time           {bronze_seconds:.1f} s (includes Spark start-up)")
         print(f"raw_to_bronze throughput     {fhir_rows / bronze_seconds:,.0f} FHIR resources/s, "
               f"{result.counts.rows_read / bronze_seconds:,.0f} records/s")  # fmt: skip

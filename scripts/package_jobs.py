@@ -24,7 +24,14 @@ REPO = Path(__file__).resolve().parents[1]
 MODULES_ZIP = "carelake-python-modules.zip"
 # Glue 5.0 runs Python 3.11 on Amazon Linux 2023 (glibc 2.34, x86_64).
 GLUE_PLATFORM = [
-    *("--platform", "manylinux_2_34_x86_64", "--platform", "manylinux_2_28_x86_64", "--platform", "manylinux2014_x86_64"),
+    *(
+        "--platform",
+        "manylinux_2_34_x86_64",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--platform",
+        "manylinux2014_x86_64",
+    ),
     *("--implementation", "cp", "--python-version", "3.11"),
 ]
 
@@ -37,7 +44,9 @@ def python_modules_zip(target: Path) -> list[str]:
         # SOURCE_DATE_EPOCH pins the timestamps inside the wheel: same source, same bytes.
         env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}
         subprocess.run(
-            [*pip, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(REPO)], check=True, env=env
+            [*pip, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(REPO)],
+            check=True,
+            env=env,
         )
         subprocess.run(
             [*pip, "download", "--quiet", "--no-deps", "--only-binary=:all:", *GLUE_PLATFORM,

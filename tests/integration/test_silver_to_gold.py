@@ -25,7 +25,6 @@ from carelake.silver.treatments import FCT_TREATMENT_SCHEMA, TRACKER_SCHEMA
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
 
 
-
 DT = "2024-06-30"
 D = date.fromisoformat
 

@@ -31,7 +31,10 @@ def test_split_bundle_keeps_every_resource_equal_to_the_source():
         assert entry.problem is None
         assert json.loads(entry.resource_json) == source["resource"]
         assert entry.full_url == source["fullUrl"]
-        assert (entry.request_method, entry.request_url) == (source["request"]["method"], source["request"]["url"])
+        assert (entry.request_method, entry.request_url) == (
+            source["request"]["method"],
+            source["request"]["url"],
+        )
 
 
 def test_split_bundle_reports_entry_problems_with_their_index():
@@ -67,7 +70,9 @@ def test_split_bundle_file_problems(text, problem_start):
 def test_a_single_resource_file_is_one_record():
     problem, entries = split_bundle('{"resourceType": "Patient", "id": "p1"}')
     assert problem is None
-    assert [(e.entry_index, e.resource_json) for e in entries] == [(None, '{"resourceType":"Patient","id":"p1"}')]
+    assert [(e.entry_index, e.resource_json) for e in entries] == [
+        (None, '{"resourceType":"Patient","id":"p1"}')
+    ]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from carelake.gold.schemas import GOLD_SCHEMAS
 pytestmark = pytest.mark.spark
 
 
-
 RUN_SCHEMA = T.StructType(
     [*JOB_RUN_SCHEMA.fields, T.StructField("job", T.StringType()), T.StructField("dt", T.StringType())]
 )

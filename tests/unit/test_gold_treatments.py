@@ -18,7 +18,6 @@ from carelake.gold.inputs import frame
 pytestmark = pytest.mark.spark
 
 
-
 P1, P2, P3, P4 = "1111111111", "2222222222", "3333333333", "4444444444"
 # id, npi, provider name, specialty, city, state, type, outcome, cost, date, patient MRN
 TREATMENTS = [

@@ -29,7 +29,10 @@ def _projection(partition_keys: list[str]) -> list[tuple[str, str]]:
                 ("projection.dt.interval.unit", "DAYS"),
             ]
         elif key == "job":
-            props += [("projection.job.type", "enum"), ("projection.job.values", ",".join(sorted(load_manifest().jobs)))]
+            props += [
+                ("projection.job.type", "enum"),
+                ("projection.job.values", ",".join(sorted(load_manifest().jobs))),
+            ]
         else:
             props += [(f"projection.{key}.type", "injected")]
     template = "/".join(f"{key}=${{{key}}}" for key in partition_keys)

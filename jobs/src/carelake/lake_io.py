@@ -68,7 +68,9 @@ def read_text_lines(spark: SparkSession, uris: list[str]) -> DataFrame:
     ordered by split offset, then by position inside the split.
     """
     if not uris:
-        return spark.createDataFrame([], "source_file string, source_line int, value string, landed_at timestamp")
+        return spark.createDataFrame(
+            [], "source_file string, source_line int, value string, landed_at timestamp"
+        )
     lines = spark.read.text(uris).select(
         F.col("_metadata.file_path").alias("source_file"),
         F.col("_metadata.file_block_start").alias("_block_start"),

@@ -43,7 +43,9 @@ class Manifest:
 
     def tables(self) -> list[tuple[str, str]]:
         """Every (zone, table) some job writes, sorted."""
-        return sorted({(zone, table) for job in self.jobs.values() for zone, ts in job.outputs.items() for table in ts})
+        return sorted(
+            {(zone, table) for job in self.jobs.values() for zone, ts in job.outputs.items() for table in ts}
+        )
 
 
 def parse_manifest(raw: dict[str, Any]) -> Manifest:
@@ -57,7 +59,9 @@ def parse_manifest(raw: dict[str, Any]) -> Manifest:
             raise ValueError(f"job {name}: missing keys {sorted(missing)}")
         expected_entry = f"carelake.entrypoints.{name}"
         if spec["entry_point"] != expected_entry:
-            raise ValueError(f"job {name}: entry_point must be {expected_entry} (one script per job, named for it)")
+            raise ValueError(
+                f"job {name}: entry_point must be {expected_entry} (one script per job, named for it)"
+            )
         jobs[name] = Job(
             name=name,
             description=spec["description"],
@@ -72,7 +76,9 @@ def parse_manifest(raw: dict[str, Any]) -> Manifest:
     for job in jobs.values():
         undeclared = set(job.default_arguments) - set(job.arguments)
         if undeclared:
-            raise ValueError(f"job {job.name}: default_arguments {sorted(undeclared)} are not in its arguments")
+            raise ValueError(
+                f"job {job.name}: default_arguments {sorted(undeclared)} are not in its arguments"
+            )
         unknown = set(job.depends_on) - set(jobs)
         if unknown:
             raise ValueError(f"job {job.name}: depends on unknown jobs {sorted(unknown)}")

@@ -69,7 +69,9 @@ def local_session(app_name: str = "carelake") -> SparkSession:
     # python3 is first on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(app_name).master(os.environ.get("CARELAKE_SPARK_MASTER", "local[2]"))
+    builder = SparkSession.builder.appName(app_name).master(
+        os.environ.get("CARELAKE_SPARK_MASTER", "local[2]")
+    )
     for key, value in {**SPARK_SETTINGS, **LOCAL_SETTINGS}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

@@ -21,7 +21,9 @@ from carelake.bronze.synthea_csv import CsvColumn, CsvTable
 _QUOTED = r'"([^"]|"")*"'
 _INT = r"^[+-]?[0-9]+$"
 _DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
-_DOUBLE = r"^([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|-?Infinity)$"  # Java writes NaN, Infinity
+_DOUBLE = (
+    r"^([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|-?Infinity)$"  # Java writes NaN, Infinity
+)
 
 SPARK_TYPES: dict[str, T.DataType] = {
     "string": T.StringType(),
@@ -82,7 +84,11 @@ def csv_rows(lines: DataFrame, table: CsvTable, bad_header_files: Collection[str
     for c in table.columns:
         if c.type != "string":
             is_bad = raw[c.name].isNotNull() & (raw[c.name] != "") & typed[c.name].isNull()
-            checks.append(F.when(is_bad, F.format_string(f"column {c.header}: '%s' is not of type {c.type}", raw[c.name])))
+            checks.append(
+                F.when(
+                    is_bad, F.format_string(f"column {c.header}: '%s' is not of type {c.type}", raw[c.name])
+                )
+            )
     for c in table.columns:
         if c.required:
             checks.append(F.when(typed[c.name].isNull(), F.lit(f"column {c.header} is required")))

@@ -82,7 +82,8 @@ _SPLIT_SCHEMA = T.StructType(
 def _split_bundle_udf(text: str | None) -> tuple[str | None, list[tuple]]:
     problem, entries = parsing.split_bundle(text or "")
     return problem, [
-        (e.entry_index, e.full_url, e.request_method, e.request_url, e.resource_json, e.problem) for e in entries
+        (e.entry_index, e.full_url, e.request_method, e.request_url, e.resource_json, e.problem)
+        for e in entries
     ]
 
 
@@ -147,9 +148,7 @@ def bundle_records(files: DataFrame) -> DataFrame:
 
 def inspected_records(records: DataFrame) -> DataFrame:
     """Add ``reason`` (null for a good record), ``table`` and the typed common columns."""
-    inspected = records.withColumn(
-        "i", F.when(F.col("record_problem").isNull(), _inspect_udf("record"))
-    )
+    inspected = records.withColumn("i", F.when(F.col("record_problem").isNull(), _inspect_udf("record")))
     reason = F.coalesce(F.col("record_problem"), F.col("i.problem"))
     table_by_type = F.create_map(*(F.lit(x) for t in BRONZE_RESOURCE_TYPES for x in (t, bronze_table_for(t))))
     table = F.col("i.resource_type")

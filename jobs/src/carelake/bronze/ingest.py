@@ -91,7 +91,8 @@ def classify_fhir(spark: SparkSession, raw_uri: str, dt: str) -> Classified:
         tables={t: good.where(F.col("table") == t).drop("table") for t in FHIR_TABLES},
         quarantine=fhir.quarantine_rows(inspected),
         tally=inspected.select(
-            F.coalesce("table", F.lit(UNKNOWN_TABLE)).alias("table"), F.col("reason").isNotNull().alias("quarantined")
+            F.coalesce("table", F.lit(UNKNOWN_TABLE)).alias("table"),
+            F.col("reason").isNotNull().alias("quarantined"),
         ),
     )
 
@@ -121,7 +122,9 @@ def classify_synthea_csv(spark: SparkSession, raw_uri: str, dt: str) -> Classifi
         rows = csv_rows(lines.where(F.col("_stem") == spec.file).drop("_stem"), spec, bad_header_files)
         tables[spec.table] = rows.where(F.col("reason").isNull()).drop("reason")
         quarantines.append(_quarantine_of(rows.where(F.col("reason").isNotNull()), "ehr_csv", spec.table))
-        tallies.append(rows.select(F.lit(spec.table).alias("table"), F.col("reason").isNotNull().alias("quarantined")))
+        tallies.append(
+            rows.select(F.lit(spec.table).alias("table"), F.col("reason").isNotNull().alias("quarantined"))
+        )
 
     unknown = lines.where(~F.col("_stem").isin(list(SYNTHEA_CSV_TABLES))).select(
         F.lit("unknown Synthea CSV file; expected one of the v3 export's files").alias("reason"),
@@ -148,11 +151,15 @@ def classify_outreach(spark: SparkSession, raw_uri: str, dt: str) -> Classified:
     files = [f.uri for f in list_files(spark, join_uri(raw_uri, "care_mgmt", f"dt={dt}"))]
     lines = read_text_lines(spark, files).withColumn("source_file", relative_source(raw_uri, spark))
     rows = outreach.outreach_rows(lines).persist(StorageLevel.MEMORY_AND_DISK)
-    good = rows.where(F.col("reason").isNull()).select(*(f.name for f in outreach.BRONZE_OUTREACH_SCHEMA.fields))
+    good = rows.where(F.col("reason").isNull()).select(
+        *(f.name for f in outreach.BRONZE_OUTREACH_SCHEMA.fields)
+    )
     return Classified(
         tables={outreach.TABLE: good},
         quarantine=_quarantine_of(rows.where(F.col("reason").isNotNull()), "care_mgmt", outreach.TABLE),
-        tally=rows.select(F.lit(outreach.TABLE).alias("table"), F.col("reason").isNotNull().alias("quarantined")),
+        tally=rows.select(
+            F.lit(outreach.TABLE).alias("table"), F.col("reason").isNotNull().alias("quarantined")
+        ),
     )
 
 
@@ -187,6 +194,10 @@ def write_classified(
         part_counts = part.counts()
         counts.add(part_counts)
         for table, rows in part.tables.items():
-            replace_partition(rows, join_uri(bronze_uri, table), {"dt": dt}, part_counts.written.get(table, 0))
-    write_quarantine(_union(p.quarantine for p in classified), quarantine_uri, job, dt, counts.rows_quarantined)
+            replace_partition(
+                rows, join_uri(bronze_uri, table), {"dt": dt}, part_counts.written.get(table, 0)
+            )
+    write_quarantine(
+        _union(p.quarantine for p in classified), quarantine_uri, job, dt, counts.rows_quarantined
+    )
     return counts

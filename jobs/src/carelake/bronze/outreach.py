@@ -22,8 +22,17 @@ _REQUIRED = ("record_id", "patient_id", "coordinator_id", "event_at", "channel",
 _EVENT_SCHEMA = T.StructType(
     [
         T.StructField(name, T.StringType(), True)
-        for name in ("record_id", "patient_id", "coordinator_id", "event_at", "channel", "status", "note",
-                     "received_at", "_corrupt_record")
+        for name in (
+            "record_id",
+            "patient_id",
+            "coordinator_id",
+            "event_at",
+            "channel",
+            "status",
+            "note",
+            "received_at",
+            "_corrupt_record",
+        )
     ]
 )
 
@@ -56,15 +65,25 @@ def outreach_rows(lines: DataFrame) -> DataFrame:
     )
     checks = [
         F.when(F.trim("value") == "", F.lit("empty line")),
-        F.when(F.col("e._corrupt_record").isNotNull() | F.col("e").isNull() | ~F.trim("value").startswith("{"),
-               F.lit("unparseable JSON (one JSON object per line expected)")),
-        *(F.when(F.col(f"e.{name}").isNull() | (F.trim(f"e.{name}") == ""), F.lit(f"missing {name}"))
-          for name in _REQUIRED),
-        F.when(_timestamp("e.event_at").isNull(),
-               F.format_string("bad date in event_at: '%s' (ISO-8601 with zone expected)", F.col("e.event_at"))),
-        F.when(F.col("e.received_at").isNotNull() & _timestamp("e.received_at").isNull(),
-               F.format_string("bad date in received_at: '%s'", F.col("e.received_at"))),
-        F.when(~F.col("e.channel").isin(*CHANNELS), F.format_string("unknown channel '%s'", F.col("e.channel"))),
+        F.when(
+            F.col("e._corrupt_record").isNotNull() | F.col("e").isNull() | ~F.trim("value").startswith("{"),
+            F.lit("unparseable JSON (one JSON object per line expected)"),
+        ),
+        *(
+            F.when(F.col(f"e.{name}").isNull() | (F.trim(f"e.{name}") == ""), F.lit(f"missing {name}"))
+            for name in _REQUIRED
+        ),
+        F.when(
+            _timestamp("e.event_at").isNull(),
+            F.format_string("bad date in event_at: '%s' (ISO-8601 with zone expected)", F.col("e.event_at")),
+        ),
+        F.when(
+            F.col("e.received_at").isNotNull() & _timestamp("e.received_at").isNull(),
+            F.format_string("bad date in received_at: '%s'", F.col("e.received_at")),
+        ),
+        F.when(
+            ~F.col("e.channel").isin(*CHANNELS), F.format_string("unknown channel '%s'", F.col("e.channel"))
+        ),
         F.when(~F.col("e.status").isin(*STATUSES), F.format_string("unknown status '%s'", F.col("e.status"))),
         F.when(F.octet_length("e.note") > MAX_NOTE_BYTES, F.lit(f"note longer than {MAX_NOTE_BYTES} bytes")),
     ]

@@ -32,7 +32,10 @@ def main(argv: Sequence[str] | None = None) -> RunCounts:
 
     silver = read_silver(spark, args["silver_uri"], dt)
     gold = build_gold(
-        silver, date.fromisoformat(dt), check_threshold(args["risk_threshold"]), int(args["outreach_window_days"])
+        silver,
+        date.fromisoformat(dt),
+        check_threshold(args["risk_threshold"]),
+        int(args["outreach_window_days"]),
     )
     counts = write_gold(gold, spark, silver, args, job)
     counts.check(JOB_NAME)

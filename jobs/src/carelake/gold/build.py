@@ -77,7 +77,13 @@ def build_gold(
     # --- LACE ----------------------------------------------------------------------------------------
     risk = lace.patient_risk(facts.enriched, s["fct_condition"], s["dim_patient"], as_of)
     outreach_list = lace.high_risk_outreach_list(
-        risk, s["dim_patient"], s["dim_organization"], s["fct_outreach"], as_of, threshold, outreach_window_days
+        risk,
+        s["dim_patient"],
+        s["dim_organization"],
+        s["fct_outreach"],
+        as_of,
+        threshold,
+        outreach_window_days,
     )
 
     tables: dict[str, DataFrame] = {

@@ -221,7 +221,8 @@ def high_risk_outreach_list(
     )
     out = (
         risk.where(
-            (F.col("lace_score") >= threshold) & (F.col("discharge_date") >= F.date_sub(F.lit(as_of), window_days))
+            (F.col("lace_score") >= threshold)
+            & (F.col("discharge_date") >= F.date_sub(F.lit(as_of), window_days))
         )
         .join(events, after_discharge, "left")
         .withColumn("_n", F.row_number().over(latest_first))

@@ -37,7 +37,9 @@ PROCEDURE = (
     f"id string, status string, code {CONCEPT}, subject {REFERENCE}, encounter {REFERENCE}, "
     f"performedPeriod {PERIOD}, performedDateTime string, reasonCode array<{CONCEPT}>"
 )
-OBSERVATION_VALUE = f"valueQuantity {QUANTITY}, valueCodeableConcept {CONCEPT}, valueString string, valueBoolean boolean"
+OBSERVATION_VALUE = (
+    f"valueQuantity {QUANTITY}, valueCodeableConcept {CONCEPT}, valueString string, valueBoolean boolean"
+)
 OBSERVATION = (
     f"id string, status string, category array<{CONCEPT}>, code {CONCEPT}, subject {REFERENCE}, "
     f"encounter {REFERENCE}, effectiveDateTime string, effectiveInstant string, {OBSERVATION_VALUE}, "
@@ -77,7 +79,9 @@ PRACTITIONER = (
     f"id string, identifier array<{IDENTIFIER}>, name array<{HUMAN_NAME}>, gender string, "
     f"address array<{ADDRESS}>, qualification array<struct<code: {CONCEPT}>>"
 )
-ORGANIZATION = f"id string, identifier array<{IDENTIFIER}>, name string, type array<{CONCEPT}>, address array<{ADDRESS}>"
+ORGANIZATION = (
+    f"id string, identifier array<{IDENTIFIER}>, name string, type array<{CONCEPT}>, address array<{ADDRESS}>"
+)
 LOCATION = (
     f"id string, identifier array<{IDENTIFIER}>, name string, address {ADDRESS}, "
     f"managingOrganization {REFERENCE}, position struct<latitude: double, longitude: double>"

@@ -36,7 +36,8 @@ PATIENT_COLUMNS = (
 
 def _identifier_of_type(identifiers: Column, type_code: str) -> Column:
     matching = F.filter(
-        identifiers, lambda i: F.element_at(i.getField("type").getField("coding"), 1).getField("code") == type_code
+        identifiers,
+        lambda i: F.element_at(i.getField("type").getField("coding"), 1).getField("code") == type_code,
     )
     return F.element_at(matching, 1).getField("value")
 
@@ -53,7 +54,9 @@ def _omb(extensions: Column, url: str, mapping: dict[str, str]) -> Column:
 def _gender(value: Column) -> Column:
     lowered = F.lower(value)
     return (
-        F.when(lowered.isin("male", "m"), "M").when(lowered.isin("female", "f"), "F").when(value.isNotNull(), "U")
+        F.when(lowered.isin("male", "m"), "M")
+        .when(lowered.isin("female", "f"), "F")
+        .when(value.isNotNull(), "U")
     )
 
 
@@ -75,7 +78,9 @@ def fhir_patients(bronze_patient: DataFrame) -> DataFrame:
         local_date(r.getField("deceasedDateTime")).alias("death_date"),
         _omb(r.getField("extension"), "us-core-race", RACE_BY_OMB_CODE).alias("race"),
         _omb(r.getField("extension"), "us-core-ethnicity", ETHNICITY_BY_OMB_CODE).alias("ethnicity"),
-        F.element_at(r.getField("maritalStatus").getField("coding"), 1).getField("code").alias("marital_status"),
+        F.element_at(r.getField("maritalStatus").getField("coding"), 1)
+        .getField("code")
+        .alias("marital_status"),
         F.concat_ws(" ", address.getField("line")).alias("address_line"),
         address.getField("city").alias("city"),
         address.getField("state").alias("state"),
