@@ -7,8 +7,10 @@ create external table if not exists carelake_${env}_quarantine.job_run (
   `rows_read` bigint,
   `rows_written` bigint,
   `rows_quarantined` bigint,
+  `rows_deduplicated` bigint,
   `rows_written_by_table` map<string,bigint>,
   `rows_quarantined_by_table` map<string,bigint>,
+  `rows_deduplicated_by_table` map<string,bigint>,
   `metrics` map<string,bigint>
 )
 partitioned by (`job` string, `dt` string)
@@ -19,7 +21,7 @@ tblproperties (
   'data_classification' = 'non-phi',
   'projection.enabled' = 'true',
   'projection.job.type' = 'enum',
-  'projection.job.values' = 'raw_to_bronze',
+  'projection.job.values' = 'bronze_to_silver,claims_to_bronze,raw_to_bronze,silver_to_gold,treatments_to_silver',
   'projection.dt.type' = 'date',
   'projection.dt.format' = 'yyyy-MM-dd',
   'projection.dt.range' = '2015-01-01,NOW',

@@ -18,7 +18,7 @@ tblproperties (
   'data_classification' = 'phi',
   'projection.enabled' = 'true',
   'projection.job.type' = 'enum',
-  'projection.job.values' = 'raw_to_bronze',
+  'projection.job.values' = 'bronze_to_silver,claims_to_bronze,raw_to_bronze,silver_to_gold,treatments_to_silver',
   'projection.dt.type' = 'date',
   'projection.dt.format' = 'yyyy-MM-dd',
   'projection.dt.range' = '2015-01-01,NOW',

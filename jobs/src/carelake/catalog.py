@@ -111,8 +111,9 @@ def silver_tables(spark: SparkSession) -> list[LakeTable]:
     """bronze_to_silver's tables, with the schemas its transforms produce (built on empty bronze)."""
     from carelake.silver.build import SILVER_KEYS, build_silver
     from carelake.silver.codes import CodeMaps
+    from carelake.silver.io import with_partition_columns
 
-    bronze = {t.name: spark.createDataFrame([], t.schema) for t in bronze_tables()}
+    bronze = {t.name: spark.createDataFrame([], with_partition_columns(t)) for t in bronze_tables()}
     output = build_silver(bronze, CodeMaps.load(spark))
     tables = []
     for name, table in sorted(output.tables.items()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from carelake.accounting import AccountingError, RunCounts, write_quarantine
 from carelake.catalog import LakeTable
@@ -24,8 +25,19 @@ BRONZE_INPUTS = (
 
 
 def read_bronze(spark: SparkSession, bronze_uri: str, catalog: dict[str, LakeTable]) -> dict[str, DataFrame]:
-    """Every partition of each bronze input (an empty frame of its schema when it has none)."""
-    return {name: read_table(spark, bronze_uri, name, catalog[name].schema) for name in BRONZE_INPUTS}
+    """Every partition of each bronze input (an empty frame of its schema and partition
+    columns when it has none: a lake may have no partner claims yet)."""
+    return {
+        name: read_table(spark, bronze_uri, name, with_partition_columns(catalog[name]))
+        for name in BRONZE_INPUTS
+    }
+
+
+def with_partition_columns(table: LakeTable) -> T.StructType:
+    """The table's columns as Spark reads them from its folder: data columns, then partition keys."""
+    return T.StructType(
+        [*table.schema.fields, *(T.StructField(k, T.StringType()) for k in table.partition_keys)]
+    )
 
 
 def write_silver(output: SilverOutput, silver_uri: str, quarantine_uri: str, job: str, dt: str) -> RunCounts:
@@ -50,7 +62,9 @@ def write_silver(output: SilverOutput, silver_uri: str, quarantine_uri: str, job
                 F.count(F.when(F.col(RANK) == 1, 1)),
             ).first()
             if final_n != survivors:
-                raise AccountingError(f"{job}: {name} has {survivors} surviving versions but {final_n} rows to write")
+                raise AccountingError(
+                    f"{job}: {name} has {survivors} surviving versions but {final_n} rows to write"
+                )
             counts.add(
                 RunCounts(
                     rows_read=read + added_n,
@@ -98,7 +112,9 @@ def _quarantine_rows(ranked: DataFrame, table: str) -> DataFrame:
     columns = [c for c in ranked.columns if c not in (RANK, "reason")]
     return bad.select(
         F.lit("silver").alias("source"),
-        (F.col("source_file") if "source_file" in columns else F.lit(None).cast("string")).alias("source_file"),
+        (F.col("source_file") if "source_file" in columns else F.lit(None).cast("string")).alias(
+            "source_file"
+        ),
         (F.col("source_line") if "source_line" in columns else F.lit(None).cast("int")).alias("source_line"),
         F.lit(None).cast("int").alias("source_entry"),
         F.lit(table).alias("target_table"),
