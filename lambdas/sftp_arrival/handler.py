@@ -161,9 +161,7 @@ def _valid_date(text: str, fmt: str) -> bool:
 def parse_claims_key(key: str) -> ClaimsKey | Rejection:
     match = _KEY.fullmatch(key)
     if match is None:
-        return Rejection(
-            "bad_key_layout", "the key is not claims/partner=<partner_id>/dt=YYYY-MM-DD/<file>"
-        )
+        return Rejection("bad_key_layout", "the key is not claims/partner=<partner_id>/dt=YYYY-MM-DD/<file>")
     partner, dt = match.group("partner"), match.group("dt")
     if _PARTNER_ID.fullmatch(partner) is None:
         return Rejection(

@@ -103,6 +103,15 @@ def test_rerun_gives_identical_rows(ingested):
     tables = sorted(p.name for p in lake.zone("bronze").iterdir())
     before = {t: table_rows(lake, "bronze", t) for t in tables}
     run_jobs(lake, DT, only=["raw_to_bronze"])
-    after = {t: table_rows(lake, "bronze", t) for t in sorted(p.name for p in Path(lake.zone("bronze")).iterdir())}
+    after = {
+        t: table_rows(lake, "bronze", t) for t in sorted(p.name for p in Path(lake.zone("bronze")).iterdir())
+    }
     assert after == before
-    assert len(duckdb.sql(f"select * from read_parquet('{lake.zone('quarantine')}/job_run/**/*.parquet')").fetchall()) == 2
+    assert (
+        len(
+            duckdb.sql(
+                f"select * from read_parquet('{lake.zone('quarantine')}/job_run/**/*.parquet')"
+            ).fetchall()
+        )
+        == 2
+    )

@@ -55,7 +55,9 @@ def test_ndjson_lines_become_bronze_rows_or_quarantine(spark):
     )
     unparseable = bad.where("source_line = 3").first()
     assert unparseable["reason"].startswith("unparseable JSON")
-    assert_df_equality(bad.where("source_line != 3"), expected_bad, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(
+        bad.where("source_line != 3"), expected_bad, ignore_row_order=True, ignore_nullable=True
+    )
 
 
 def test_bundle_files_become_one_record_per_entry(spark):
@@ -70,13 +72,21 @@ def test_bundle_files_become_one_record_per_entry(spark):
         ],
     }  # fmt: skip
     files = spark.createDataFrame(
-        [("a.json", json.dumps(bundle), LANDED), ("broken.json", '{"resourceType": "Bundle", "entry": [', LANDED)],
+        [
+            ("a.json", json.dumps(bundle), LANDED),
+            ("broken.json", '{"resourceType": "Bundle", "entry": [', LANDED),
+        ],
         FILES_SCHEMA,
     )
     inspected = inspected_records(bundle_records(files))
-    good = bronze_rows(inspected).select("table", "resource_id", "full_url", "request_method", "source_file", "source_entry")
+    good = bronze_rows(inspected).select(
+        "table", "resource_id", "full_url", "request_method", "source_file", "source_entry"
+    )
     expected = spark.createDataFrame(
-        [("fhir_patient", "p1", "urn:uuid:p1", "POST", "a.json", 0), ("fhir_other", "b1", "urn:uuid:b1", None, "a.json", 2)],
+        [
+            ("fhir_patient", "p1", "urn:uuid:p1", "POST", "a.json", 0),
+            ("fhir_other", "b1", "urn:uuid:b1", None, "a.json", 2),
+        ],
         "table string, resource_id string, full_url string, request_method string, source_file string, source_entry int",
     )
     assert_df_equality(good, expected, ignore_row_order=True, ignore_nullable=True)
@@ -87,7 +97,9 @@ def test_bundle_files_become_one_record_per_entry(spark):
     assert len(bad) == 2
 
 
-SMALL_TABLE = CsvTable("people", _cols("Id! BORN:date! SEEN:timestamp COST:decimal VISITS:int SCORE:double NAME"))
+SMALL_TABLE = CsvTable(
+    "people", _cols("Id! BORN:date! SEEN:timestamp COST:decimal VISITS:int SCORE:double NAME")
+)
 HEADER = "Id,BORN,SEEN,COST,VISITS,SCORE,NAME"
 
 
@@ -116,7 +128,9 @@ def test_csv_rows_types_and_reasons(spark):
         ],
         bronze_csv_schema(SMALL_TABLE),
     )  # fmt: skip
-    assert_df_equality(good, expected_good, ignore_nullable=True, allow_nan_equality=True, ignore_row_order=True)
+    assert_df_equality(
+        good, expected_good, ignore_nullable=True, allow_nan_equality=True, ignore_row_order=True
+    )
 
     reasons = {r["source_line"]: r["reason"] for r in out.where("reason is not null").collect()}
     assert reasons == {

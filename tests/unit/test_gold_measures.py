@@ -22,7 +22,6 @@ from carelake.gold.schemas import ALERT_FEED_KEYS, GOLD_SCHEMAS
 pytestmark = pytest.mark.spark
 
 
-
 AS_OF = date(2024, 6, 30)
 D = date.fromisoformat
 
@@ -455,10 +454,15 @@ def test_outreach_list_keeps_discharges_of_the_last_30_days(spark):
         ],
         "patient_key string, lace_score int, risk_band string, discharge_date date, organization_id string",
     )
-    patients = spark.createDataFrame([("pk-30", "m30"), ("pk-31", "m31"), ("pk-0", "m0")], "patient_key string, mrn string")
-    organizations = spark.createDataFrame([("org-a", "General Hospital")], "organization_id string, organization_name string")
+    patients = spark.createDataFrame(
+        [("pk-30", "m30"), ("pk-31", "m31"), ("pk-0", "m0")], "patient_key string, mrn string"
+    )
+    organizations = spark.createDataFrame(
+        [("org-a", "General Hospital")], "organization_id string, organization_name string"
+    )
     outreach = spark.createDataFrame(
-        [], "patient_key string, outreach_id string, event_at timestamp, event_local_date date, status string, coordinator_id string"
+        [],
+        "patient_key string, outreach_id string, event_at timestamp, event_local_date date, status string, coordinator_id string",
     )
     listed = high_risk_outreach_list(risk, patients, organizations, outreach, as_of, threshold=10)
     assert sorted(r["patient_key"] for r in listed.collect()) == ["pk-0", "pk-30"]

@@ -114,7 +114,9 @@ def _map_literal(values: dict[str, int]):  # type: ignore[no-untyped-def]
     return F.create_map(*pairs).cast(T.MapType(T.StringType(), T.LongType()))
 
 
-def write_run_record(spark: SparkSession, quarantine_uri: str, run: JobRun, dt: str, counts: RunCounts) -> None:
+def write_run_record(
+    spark: SparkSession, quarantine_uri: str, run: JobRun, dt: str, counts: RunCounts
+) -> None:
     """Append this run's counts to quarantine.job_run (one row per run).
 
     The row is built from literals (not createDataFrame from Python objects), which
@@ -138,4 +140,6 @@ def write_run_record(spark: SparkSession, quarantine_uri: str, run: JobRun, dt: 
         F.lit(run.name).alias("job"),
         F.lit(dt).alias("dt"),
     )
-    record.coalesce(1).write.mode("append").partitionBy("job", "dt").parquet(join_uri(quarantine_uri, JOB_RUN_TABLE))
+    record.coalesce(1).write.mode("append").partitionBy("job", "dt").parquet(
+        join_uri(quarantine_uri, JOB_RUN_TABLE)
+    )

@@ -13,7 +13,9 @@ app = typer.Typer(
     add_completion=False,
 )
 
-LakeOption = Annotated[Path, typer.Option("--lake", help="Root folder of the local lake (one folder per zone).")]
+LakeOption = Annotated[
+    Path, typer.Option("--lake", help="Root folder of the local lake (one folder per zone).")
+]
 DtOption = Annotated[str, typer.Option("--dt", help="Partition date YYYY-MM-DD, or 'today' (UTC).")]
 
 
@@ -28,10 +30,16 @@ def generate(
     patients: Annotated[int, typer.Option("--patients", min=1, help="Number of patients.")] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same files.")] = 42,
     readmission_rate: Annotated[
-        float, typer.Option("--readmission-rate", min=0.0, max=1.0, help="Share of inpatient stays followed by a readmission.")
+        float,
+        typer.Option(
+            "--readmission-rate", min=0.0, max=1.0, help="Share of inpatient stays followed by a readmission."
+        ),
     ] = 0.15,
     defect_rate: Annotated[
-        float, typer.Option("--defect-rate", min=0.0, max=1.0, help="Share of records with an injected defect (0 = clean).")
+        float,
+        typer.Option(
+            "--defect-rate", min=0.0, max=1.0, help="Share of records with an injected defect (0 = clean)."
+        ),
     ] = 0.0,
 ) -> None:
     """Generate Synthea-shaped FHIR, CSV, partner claims, outreach and treatment data."""
@@ -53,7 +61,9 @@ def generate(
 @app.command()
 def land(
     source: Annotated[Path, typer.Option("--source", help="A folder written by carelake generate.")],
-    batch: Annotated[str, typer.Option("--batch", help="Subfolder name under each raw dt partition.")] = "generated",
+    batch: Annotated[
+        str, typer.Option("--batch", help="Subfolder name under each raw dt partition.")
+    ] = "generated",
     fhir: Annotated[
         list[str], typer.Option("--fhir", help="FHIR format(s) to land: bundles, ndjson (repeatable).")
     ] = ["bundles"],  # noqa: B006 - typer needs a list default
@@ -91,9 +101,9 @@ def demo(
     landing: Annotated[Path, typer.Option("--landing", help="Where generated files are written.")] = Path(
         "build/landing"
     ),
-    dashboard_dir: Annotated[Path, typer.Option("--dashboard", help="Where the dashboard is written.")] = Path(
-        "build/dashboard"
-    ),
+    dashboard_dir: Annotated[
+        Path, typer.Option("--dashboard", help="Where the dashboard is written.")
+    ] = Path("build/dashboard"),
 ) -> None:
     """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the dashboard."""
     from rich.console import Console
@@ -116,12 +126,16 @@ def demo(
         generate_population(landing, patients=patients, seed=seed, progress=advance)
     fixtures = default_fixtures()
     copied = prepare_lake(landing, Lake(lake), dt, fixtures)
-    console.print(f"landed in {lake}/raw (dt={dt}): " + ", ".join(f"{k} {v} files" for k, v in sorted(copied.items())))
+    console.print(
+        f"landed in {lake}/raw (dt={dt}): " + ", ".join(f"{k} {v} files" for k, v in sorted(copied.items()))
+    )
 
     results = run_jobs(Lake(lake), dt, on_done=print_job_result)
 
     if fixtures is not None:
-        table = Table("resource type", "in the real bundle", "in bronze", title="Real Synthea FHIR bundle in bronze")
+        table = Table(
+            "resource type", "in the real bundle", "in bronze", title="Real Synthea FHIR bundle in bronze"
+        )
         for kind, expected, landed in fixture_bundle_counts(Lake(lake), dt, fixtures):
             table.add_row(kind, str(expected), str(landed), style=None if expected == landed else "bold red")
         console.print(table)
@@ -143,7 +157,9 @@ def demo(
 
 @app.command()
 def catalog(
-    out: Annotated[Path, typer.Option("--out", help="Where to write the catalog JSON.")] = Path("jobs/catalog.json"),
+    out: Annotated[Path, typer.Option("--out", help="Where to write the catalog JSON.")] = Path(
+        "jobs/catalog.json"
+    ),
 ) -> None:
     """Export every lake table's schema (read by Terraform and the Athena DDL)."""
     from carelake.catalog import catalog_json
@@ -155,10 +171,15 @@ def catalog(
 
 @app.command()
 def ddl(
-    catalog_file: Annotated[Path, typer.Option("--catalog", help="The catalog JSON.")] = Path("jobs/catalog.json"),
+    catalog_file: Annotated[Path, typer.Option("--catalog", help="The catalog JSON.")] = Path(
+        "jobs/catalog.json"
+    ),
     out: Annotated[Path, typer.Option("--out", help="Folder for the .sql files.")] = Path("sql/ddl"),
     bucket_prefix: Annotated[
-        str | None, typer.Option("--bucket-prefix", help="Fill locations as s3://<prefix>-<zone>/ instead of placeholders.")
+        str | None,
+        typer.Option(
+            "--bucket-prefix", help="Fill locations as s3://<prefix>-<zone>/ instead of placeholders."
+        ),
     ] = None,
 ) -> None:
     """Write Athena DDL (with partition projection) for every lake table in the catalog."""

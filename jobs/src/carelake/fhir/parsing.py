@@ -120,7 +120,9 @@ def split_bundle(text: str) -> tuple[str | None, list[BundleEntry]]:
         if resource is None:
             records.append(BundleEntry(index, full_url, method, url, None, "bundle entry without resource"))
         elif not isinstance(resource, dict):
-            records.append(BundleEntry(index, full_url, method, url, None, "bundle entry resource is not a JSON object"))
+            records.append(
+                BundleEntry(index, full_url, method, url, None, "bundle entry resource is not a JSON object")
+            )
         else:
             records.append(BundleEntry(index, full_url, method, url, dumps_exact(resource), None))
     return None, records
@@ -214,7 +216,11 @@ def inspect_resource(resource_json: str) -> dict[str, Any]:
     if not isinstance(resource_type, str) or resource_type not in R4_RESOURCE_TYPES:
         return {**out, "problem": f"not a FHIR R4 resource: resourceType {resource_type!r}"}
     if resource_type == "Bundle":
-        return {**out, "resource_type": resource_type, "problem": "nested Bundle: land bundles as their own files"}
+        return {
+            **out,
+            "resource_type": resource_type,
+            "problem": "nested Bundle: land bundles as their own files",
+        }
     out["resource_type"] = resource_type
     resource_id = resource.get("id")
     if resource_id is None:

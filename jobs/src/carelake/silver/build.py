@@ -93,9 +93,16 @@ def ranked_versions(candidates: DataFrame, keys: tuple[str, ...], order: list[Co
     Persisted: the winners feed several tables and the counts, and Spark would otherwise
     recompute (and re-plan) the whole lineage for each use.
     """
-    missing = F.coalesce(*(F.when(F.col(k).isNull(), F.lit(f"missing {k}: cannot place the record in its grain")) for k in keys))
+    missing = F.coalesce(
+        *(
+            F.when(F.col(k).isNull(), F.lit(f"missing {k}: cannot place the record in its grain"))
+            for k in keys
+        )
+    )
     window = Window.partitionBy(*keys).orderBy(*order)
-    ranked = candidates.withColumn("reason", missing).withColumn(RANK, F.when(_all_keys(keys), F.row_number().over(window)))
+    ranked = candidates.withColumn("reason", missing).withColumn(
+        RANK, F.when(_all_keys(keys), F.row_number().over(window))
+    )
     return ranked.persist(StorageLevel.MEMORY_AND_DISK)
 
 
@@ -136,8 +143,10 @@ def identity_records(ehr: DataFrame, partner_lines: DataFrame, bronze_outreach: 
         F.col("member_zip").alias("zip5"),
         F.lit(None).cast("string").alias("address_line"),
     )
-    outreach_records = bronze_outreach.select(F.col("patient_id").alias("source_id")).distinct().select(
-        F.lit(OUTREACH).alias("source"), "source_id", F.col("source_id").alias("mrn")
+    outreach_records = (
+        bronze_outreach.select(F.col("patient_id").alias("source_id"))
+        .distinct()
+        .select(F.lit(OUTREACH).alias("source"), "source_id", F.col("source_id").alias("mrn"))
     )
     for f in IDENTITY_RECORD_SCHEMA.fields:
         if f.name not in outreach_records.columns:
@@ -159,14 +168,18 @@ class _PatientKeys:
         return df.join(lookup, df[column] == lookup["_source_id"], "left").drop("_source_id")
 
 
-def build_silver(bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None) -> SilverOutput:
+def build_silver(
+    bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None
+) -> SilverOutput:
     """Every silver table from bronze (SILVER_KEYS gives the grains)."""
     b = bronze
     tables: dict[str, SilverTable] = {}
 
     # --- patients and identity -----------------------------------------------------------
     patient_ranked = ranked_versions(
-        patients.patient_candidates(patients.fhir_patients(b["fhir_patient"]), patients.csv_patients(b["csv_patients"])),
+        patients.patient_candidates(
+            patients.fhir_patients(b["fhir_patient"]), patients.csv_patients(b["csv_patients"])
+        ),
         ("ehr_patient_id",),
         newest_first(F.col("source")),
     )
@@ -190,13 +203,21 @@ def build_silver(bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchS
 
     # --- claims ----------------------------------------------------------------------------
     fhir_claims, fhir_lines, unresolved_contained = claim_facts.fhir_claims(
-        b["fhir_claim"], b["fhir_explanation_of_benefit"], b["fhir_condition"].select("resource_id", F.col("code").alias("snomed_code"))
+        b["fhir_claim"],
+        b["fhir_explanation_of_benefit"],
+        b["fhir_condition"].select("resource_id", F.col("code").alias("snomed_code")),
     )
-    csv_payer_names = b["csv_payers"].select(F.col("id").alias("payer_id"), F.col("name").alias("payer_name")).distinct()
-    csv_claims, csv_lines = claim_facts.csv_claims(b["csv_claims"], b["csv_claims_transactions"], csv_payer_names)
+    csv_payer_names = (
+        b["csv_payers"].select(F.col("id").alias("payer_id"), F.col("name").alias("payer_name")).distinct()
+    )
+    csv_claims, csv_lines = claim_facts.csv_claims(
+        b["csv_claims"], b["csv_claims_transactions"], csv_payer_names
+    )
     partner_claims, partner_lines = claim_facts.partner_claims(b["partner_claim_line"])
     claim_ranked = ranked_versions(
-        claim_facts.claim_candidates(fhir_claims, csv_claims, partner_claims), ("claim_key",), newest_first(F.col("source"))
+        claim_facts.claim_candidates(fhir_claims, csv_claims, partner_claims),
+        ("claim_key",),
+        newest_first(F.col("source")),
     )
     claim = winners(claim_ranked)
     line_ranked = ranked_versions(
@@ -210,7 +231,9 @@ def build_silver(bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchS
     provider = dimensions.with_inferred(
         dimensions.practitioners(b["fhir_practitioner"], b["csv_providers"]),
         "npi",
-        encounter.select(F.col("provider_npi").alias("npi"), F.col("provider_display").alias("display")).unionByName(
+        encounter.select(
+            F.col("provider_npi").alias("npi"), F.col("provider_display").alias("display")
+        ).unionByName(
             claim.select(F.col("provider_npi").alias("npi"), F.lit(None).cast("string").alias("display"))
         ),
         "provider_name",
@@ -230,11 +253,15 @@ def build_silver(bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchS
 
     # --- encounter enrichment ---------------------------------------------------------------
     payer_by_encounter = latest_wins(
-        claim.where(F.col("encounter_id").isNotNull()).select("encounter_id", F.col("payer_key").alias("_claim_payer"), "source"),
+        claim.where(F.col("encounter_id").isNotNull()).select(
+            "encounter_id", F.col("payer_key").alias("_claim_payer"), "source"
+        ),
         ["encounter_id"],
         [F.col("source")],
     ).drop("source")
-    payer_by_id = payer.where(F.col("payer_id").isNotNull()).select(F.col("payer_id").alias("_pid"), F.col("payer_key").alias("_csv_payer"))
+    payer_by_id = payer.where(F.col("payer_id").isNotNull()).select(
+        F.col("payer_id").alias("_pid"), F.col("payer_key").alias("_csv_payer")
+    )
     npi_by_id = provider.where(F.col("provider_id").isNotNull() & F.col("npi").isNotNull()).select(
         F.col("provider_id").alias("_prov_id"), F.col("npi").alias("_npi_of_id")
     )
@@ -257,17 +284,29 @@ def build_silver(bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchS
     tables["fct_encounter"] = SilverTable(encounter_ranked, enriched_encounter)
 
     # --- claims enrichment ------------------------------------------------------------------
-    claim_with_keys = keys.attach(
-        keys.attach(claim, "ehr_patient_id").withColumnRenamed("patient_key", "_ehr_key"), "member_source_id", CLAIMS
-    ).withColumn("patient_key", F.coalesce("_ehr_key", "patient_key")).drop("_ehr_key")
-    snomed_claims = with_condition_codes(claim_with_keys.where(F.col("diagnosis_system") != "icd10cm"), "diagnosis_code", codes)
+    claim_with_keys = (
+        keys.attach(
+            keys.attach(claim, "ehr_patient_id").withColumnRenamed("patient_key", "_ehr_key"),
+            "member_source_id",
+            CLAIMS,
+        )
+        .withColumn("patient_key", F.coalesce("_ehr_key", "patient_key"))
+        .drop("_ehr_key")
+    )
+    snomed_claims = with_condition_codes(
+        claim_with_keys.where(F.col("diagnosis_system") != "icd10cm"), "diagnosis_code", codes
+    )
     icd_claims = with_icd10_category(
-        claim_with_keys.where(F.col("diagnosis_system") == "icd10cm").withColumn("icd10cm_code", F.col("diagnosis_code")),
+        claim_with_keys.where(F.col("diagnosis_system") == "icd10cm").withColumn(
+            "icd10cm_code", F.col("diagnosis_code")
+        ),
         "icd10cm_code",
     )
-    no_diagnosis = claim_with_keys.where(F.col("diagnosis_system").isNull()).withColumn(
-        "icd10cm_code", F.lit(None).cast("string")
-    ).withColumn("diagnosis_category", F.lit(None).cast("string"))
+    no_diagnosis = (
+        claim_with_keys.where(F.col("diagnosis_system").isNull())
+        .withColumn("icd10cm_code", F.lit(None).cast("string"))
+        .withColumn("diagnosis_category", F.lit(None).cast("string"))
+    )
     tables["fct_claim"] = SilverTable(
         claim_ranked, snomed_claims.unionByName(icd_claims).unionByName(no_diagnosis)
     )
@@ -284,7 +323,9 @@ def build_silver(bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchS
         "fct_immunization": clinical.immunizations(b["fhir_immunization"], b["csv_immunizations"]),
     }
     for table, rows in fact_rows.items():
-        ranked = ranked_versions(rows, clinical.DEDUP_KEYS[table], newest_first(F.col("source"), F.col("source_id")))
+        ranked = ranked_versions(
+            rows, clinical.DEDUP_KEYS[table], newest_first(F.col("source"), F.col("source_id"))
+        )
         final = keys.attach(winners(ranked), "ehr_patient_id")
         if table == "fct_condition":
             final = with_condition_codes(final, "snomed_code", codes)
@@ -391,9 +432,13 @@ def _unresolved(tables: dict[str, SilverTable], ehr: DataFrame, contained: DataF
             references = survivors.where(F.col(column).isNotNull()).select(
                 F.coalesce(F.col(record_key), F.lit("")).alias("record_key"), F.col(column).alias("reference")
             )
-            missing = references.join(F.broadcast(targets), F.col("reference") == F.col("_target"), "left_anti")
+            missing = references.join(
+                F.broadcast(targets), F.col("reference") == F.col("_target"), "left_anti"
+            )
             found.append(
-                missing.select(F.lit(table).alias("source_table"), "record_key", F.lit(kind).alias("kind"), "reference")
+                missing.select(
+                    F.lit(table).alias("source_table"), "record_key", F.lit(kind).alias("kind"), "reference"
+                )
             )
     found.append(
         contained.select(

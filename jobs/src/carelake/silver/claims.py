@@ -62,11 +62,14 @@ def _adjudication(item: Column, category: str) -> Column:
 def _contained(eob: Column, contained_id: Column) -> Column:
     """The contained resource a ``#id`` reference names (null when it names none)."""
     return F.element_at(
-        F.filter(eob.getField("contained"), lambda c: F.concat(F.lit("#"), c.getField("id")) == contained_id), 1
+        F.filter(eob.getField("contained"), lambda c: F.concat(F.lit("#"), c.getField("id")) == contained_id),
+        1,
     )
 
 
-def fhir_claims(bronze_claim: DataFrame, bronze_eob: DataFrame, fhir_condition_codes: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
+def fhir_claims(
+    bronze_claim: DataFrame, bronze_eob: DataFrame, fhir_condition_codes: DataFrame
+) -> tuple[DataFrame, DataFrame, DataFrame]:
     """(claims, lines, unresolved contained references) from FHIR Claim + ExplanationOfBenefit.
 
     ``fhir_condition_codes``: resource_id, snomed_code of FHIR Conditions (Claim.diagnosis
@@ -99,12 +102,12 @@ def fhir_claims(bronze_claim: DataFrame, bronze_eob: DataFrame, fhir_condition_c
             coverage.getField("type").getField("text"),
             e.getField("insurer").getField("display"),
         ).alias("eob_payer_name"),
-        conditional_identifier(e.getField("provider").getField("reference"), "Practitioner", NPI_SYSTEM).alias(
-            "eob_provider_npi"
-        ),
-        conditional_identifier(referral.getField("requester").getField("reference"), "Practitioner", NPI_SYSTEM).alias(
-            "referring_provider_npi"
-        ),
+        conditional_identifier(
+            e.getField("provider").getField("reference"), "Practitioner", NPI_SYSTEM
+        ).alias("eob_provider_npi"),
+        conditional_identifier(
+            referral.getField("requester").getField("reference"), "Practitioner", NPI_SYSTEM
+        ).alias("referring_provider_npi"),
         e.getField("payment").getField("amount").getField("value").alias("eob_paid"),
         F.aggregate(
             F.transform(e.getField("item"), lambda item: _adjudication(item, ALLOWED)),
@@ -130,19 +133,27 @@ def fhir_claims(bronze_claim: DataFrame, bronze_eob: DataFrame, fhir_condition_c
         reference_id(r.getField("patient").getField("reference")).alias("ehr_patient_id"),
         F.element_at(
             F.filter(
-                F.transform(r.getField("item"), lambda i: reference_id(F.element_at(i.getField("encounter"), 1).getField("reference"))),
+                F.transform(
+                    r.getField("item"),
+                    lambda i: reference_id(F.element_at(i.getField("encounter"), 1).getField("reference")),
+                ),
                 lambda x: x.isNotNull(),
             ),
             1,
         ).alias("encounter_id"),
-        F.element_at(r.getField("insurance"), 1).getField("coverage").getField("display").alias("claim_payer_name"),
+        F.element_at(r.getField("insurance"), 1)
+        .getField("coverage")
+        .getField("display")
+        .alias("claim_payer_name"),
         F.coalesce(
             conditional_identifier(r.getField("facility").getField("reference"), "Location", SYNTHEA_SYSTEM),
             reference_id(r.getField("facility").getField("reference")),
         ).alias("facility_location_id"),
         fhir_timestamp(r.getField("billablePeriod").getField("start")).alias("service_from"),
         fhir_timestamp(r.getField("billablePeriod").getField("end")).alias("service_to"),
-        reference_id(first_diagnosis.getField("diagnosisReference").getField("reference")).alias("_diagnosis_condition"),
+        reference_id(first_diagnosis.getField("diagnosisReference").getField("reference")).alias(
+            "_diagnosis_condition"
+        ),
         first_coding(first_diagnosis.getField("diagnosisCodeableConcept"), "code").alias("_diagnosis_code"),
         r.getField("total").getField("value").alias("billed_amount"),
         F.size(r.getField("item")).alias("line_count"),
@@ -171,7 +182,9 @@ def fhir_claims(bronze_claim: DataFrame, bronze_eob: DataFrame, fhir_condition_c
         "service_from",
         "service_to",
         F.coalesce("_condition_code", "_diagnosis_code").alias("diagnosis_code"),
-        F.when(F.coalesce("_condition_code", "_diagnosis_code").isNotNull(), F.lit("snomed")).alias("diagnosis_system"),
+        F.when(F.coalesce("_condition_code", "_diagnosis_code").isNotNull(), F.lit("snomed")).alias(
+            "diagnosis_system"
+        ),
         money(F.col("billed_amount")).alias("billed_amount"),
         money(F.col("eob_allowed")).alias("allowed_amount"),
         money(F.col("eob_paid")).alias("paid_amount"),
@@ -231,7 +244,9 @@ def _ehr_status(adjudication_id: Column, paid: Column) -> Column:
     )
 
 
-def csv_claims(bronze_claims: DataFrame, bronze_transactions: DataFrame, payer_names: DataFrame) -> tuple[DataFrame, DataFrame]:
+def csv_claims(
+    bronze_claims: DataFrame, bronze_transactions: DataFrame, payer_names: DataFrame
+) -> tuple[DataFrame, DataFrame]:
     """(claims, lines) from Synthea claims.csv + claims_transactions.csv.
 
     ``payer_names``: payer_id, payer_name (from payers.csv) to key the payer by name.
@@ -244,9 +259,11 @@ def csv_claims(bronze_claims: DataFrame, bronze_transactions: DataFrame, payer_n
     totals = transactions.groupBy(F.col("claimid").alias("claim_id")).agg(
         F.sum(F.when(F.col("type") == "CHARGE", F.col("amount"))).alias("billed"),
         F.sum(F.coalesce("adjustments", F.lit(0))).alias("adjustments"),
-        F.sum(F.when((F.col("type") == "PAYMENT") & (F.col("method") == PAYER_PAYMENT_METHOD), F.col("payments"))).alias(
-            "payer_paid"
-        ),
+        F.sum(
+            F.when(
+                (F.col("type") == "PAYMENT") & (F.col("method") == PAYER_PAYMENT_METHOD), F.col("payments")
+            )
+        ).alias("payer_paid"),
         F.count(F.when(F.col("type") == "CHARGE", 1)).alias("line_count"),
     )
     names = payer_names.select(F.col("payer_id").alias("primarypatientinsuranceid"), "payer_name")
@@ -271,11 +288,13 @@ def csv_claims(bronze_claims: DataFrame, bronze_transactions: DataFrame, payer_n
             F.col("diagnosis1").alias("diagnosis_code"),
             F.when(F.col("diagnosis1").isNotNull(), F.lit("snomed")).alias("diagnosis_system"),
             money(F.coalesce("billed", F.lit(0))).alias("billed_amount"),
-            money(F.coalesce("billed", F.lit(0)) - F.coalesce("adjustments", F.lit(0))).alias("allowed_amount"),
-            money(F.coalesce("payer_paid", F.lit(0))).alias("paid_amount"),
-            F.when(F.coalesce("payer_paid", F.lit(0)) > 0, "paid").otherwise("patient_responsibility").alias(
-                "claim_status"
+            money(F.coalesce("billed", F.lit(0)) - F.coalesce("adjustments", F.lit(0))).alias(
+                "allowed_amount"
             ),
+            money(F.coalesce("payer_paid", F.lit(0))).alias("paid_amount"),
+            F.when(F.coalesce("payer_paid", F.lit(0)) > 0, "paid")
+            .otherwise("patient_responsibility")
+            .alias("claim_status"),
             F.lit(None).cast("string").alias("denial_reason"),
             F.coalesce("line_count", F.lit(0)).cast("int").alias("line_count"),
             F.lit(None).cast(T.TimestampType()).alias("meta_last_updated"),
@@ -421,4 +440,8 @@ def claim_candidates(*claim_frames: DataFrame) -> DataFrame:
 def line_candidates(claims: DataFrame, *line_frames: DataFrame) -> DataFrame:
     """The lines of each claim's winning version (lines come from the same source as the claim)."""
     winners = claims.select("claim_key", "source")
-    return _union(line_frames).join(winners, ["claim_key", "source"], "left_semi").select("source", *LINE_COLUMNS)
+    return (
+        _union(line_frames)
+        .join(winners, ["claim_key", "source"], "left_semi")
+        .select("source", *LINE_COLUMNS)
+    )

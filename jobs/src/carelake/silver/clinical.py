@@ -21,7 +21,9 @@ _LINEAGE = ("source", "meta_last_updated", "landed_at", "source_file")
 
 
 def _fhir(bronze: DataFrame, schema: str) -> DataFrame:
-    return bronze.withColumn("r", F.from_json("resource_json", schema)).withColumn("source", F.lit("ehr_fhir"))
+    return bronze.withColumn("r", F.from_json("resource_json", schema)).withColumn(
+        "source", F.lit("ehr_fhir")
+    )
 
 
 def _csv(bronze: DataFrame) -> DataFrame:
@@ -78,9 +80,9 @@ def procedures(fhir_procedure: DataFrame, csv_procedures: DataFrame) -> DataFram
         _ref("r.encounter").alias("encounter_id"),
         first_coding(r.getField("code"), "code").alias("snomed_code"),
         first_coding(r.getField("code"), "display").alias("snomed_display"),
-        fhir_timestamp(F.coalesce(r.getField("performedPeriod").getField("start"), r.getField("performedDateTime"))).alias(
-            "performed_at"
-        ),
+        fhir_timestamp(
+            F.coalesce(r.getField("performedPeriod").getField("start"), r.getField("performedDateTime"))
+        ).alias("performed_at"),
         fhir_timestamp(r.getField("performedPeriod").getField("end")).alias("performed_end_at"),
         first_coding(F.element_at(r.getField("reasonCode"), 1), "code").alias("reason_code"),
         F.lit(None).cast(T.DecimalType(14, 2)).alias("base_cost"),
@@ -156,7 +158,9 @@ def observations(fhir_observation: DataFrame, csv_observations: DataFrame) -> Da
     return single.unionByName(components).unionByName(csv)
 
 
-def medication_requests(fhir_request: DataFrame, fhir_medication: DataFrame, csv_medications: DataFrame) -> DataFrame:
+def medication_requests(
+    fhir_request: DataFrame, fhir_medication: DataFrame, csv_medications: DataFrame
+) -> DataFrame:
     """RxNorm code from medicationCodeableConcept, or from the Medication a medicationReference points at."""
     medication_codes = fhir_medication.withColumn("r", F.from_json("resource_json", S.MEDICATION)).select(
         F.col("resource_id").alias("_medication_id"),
@@ -171,7 +175,9 @@ def medication_requests(fhir_request: DataFrame, fhir_medication: DataFrame, csv
         F.col("resource_id").alias("source_id"),
         _ref("r.subject").alias("ehr_patient_id"),
         _ref("r.encounter").alias("encounter_id"),
-        F.coalesce(first_coding(F.col("r.medicationCodeableConcept"), "code"), "_ref_code").alias("rxnorm_code"),
+        F.coalesce(first_coding(F.col("r.medicationCodeableConcept"), "code"), "_ref_code").alias(
+            "rxnorm_code"
+        ),
         F.coalesce(first_coding(F.col("r.medicationCodeableConcept"), "display"), "_ref_display").alias(
             "rxnorm_display"
         ),

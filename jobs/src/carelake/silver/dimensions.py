@@ -47,7 +47,9 @@ def practitioners(bronze_practitioner: DataFrame, csv_providers: DataFrame) -> D
         F.element_at("r.address", 1).getField("state").alias("state"),
     )
     csv = latest_wins(
-        csv_providers, ["id"], [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")]
+        csv_providers,
+        ["id"],
+        [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")],
     ).select(
         F.col("id").alias("provider_id"),
         F.col("name").alias("provider_name"),
@@ -67,14 +69,18 @@ def practitioners(bronze_practitioner: DataFrame, csv_providers: DataFrame) -> D
 
 def organizations(bronze_organization: DataFrame, csv_organizations: DataFrame) -> DataFrame:
     fhir = latest_wins(_parsed(bronze_organization, S.ORGANIZATION), ["resource_id"], newest_first()).select(
-        F.coalesce(_identifier(F.col("r.identifier"), SYNTHEA_SYSTEM), "resource_id").alias("organization_id"),
+        F.coalesce(_identifier(F.col("r.identifier"), SYNTHEA_SYSTEM), "resource_id").alias(
+            "organization_id"
+        ),
         F.col("r.name").alias("organization_name"),
         F.element_at("r.address", 1).getField("city").alias("city"),
         F.element_at("r.address", 1).getField("state").alias("state"),
         zip5(F.element_at("r.address", 1).getField("postalCode")).alias("zip5"),
     )
     csv = latest_wins(
-        csv_organizations, ["id"], [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")]
+        csv_organizations,
+        ["id"],
+        [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")],
     ).select(
         F.col("id").alias("organization_id"),
         F.col("name").alias("organization_name"),
@@ -121,8 +127,14 @@ def payer_type(name: Column) -> Column:
 def payers(csv_payers: DataFrame, fhir_payer_names: DataFrame) -> DataFrame:
     """One row per payer key; ``fhir_payer_names`` has one column, payer_name."""
     csv = latest_wins(
-        csv_payers, ["id"], [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")]
-    ).select(F.col("id").alias("payer_id"), F.col("name").alias("payer_name"), F.col("state_headquartered").alias("state"))
+        csv_payers,
+        ["id"],
+        [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")],
+    ).select(
+        F.col("id").alias("payer_id"),
+        F.col("name").alias("payer_name"),
+        F.col("state_headquartered").alias("state"),
+    )
     names = fhir_payer_names.where(F.col("payer_name").isNotNull()).select(
         F.lit(None).cast("string").alias("payer_id"), "payer_name", F.lit(None).cast("string").alias("state")
     )

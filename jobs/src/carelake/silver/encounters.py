@@ -28,7 +28,13 @@ from carelake.silver.common import (
 # (checked against the Synthea CSV export, which states the class).
 WELLNESS_TYPE_CODES = ("162673000", "410620009", "308646001")
 URGENT_CARE_TYPE_CODES = ("702927004",)
-CLASS_BY_ACT_CODE = {"IMP": "inpatient", "EMER": "emergency", "HH": "home", "VR": "virtual", "SS": "outpatient"}
+CLASS_BY_ACT_CODE = {
+    "IMP": "inpatient",
+    "EMER": "emergency",
+    "HH": "home",
+    "VR": "virtual",
+    "SS": "outpatient",
+}
 
 ENCOUNTER_COLUMNS = (
     "encounter_id", "ehr_patient_id", "encounter_class", "encounter_type_code", "encounter_type_display",
@@ -72,11 +78,15 @@ def fhir_encounters(bronze_encounter: DataFrame) -> DataFrame:
         local_date(end).alias("discharge_date"),
         first_coding(disposition, "code").alias("discharge_disposition_code"),
         first_coding(disposition, "display").alias("discharge_disposition_display"),
-        conditional_identifier(individual.getField("reference"), "Practitioner", NPI_SYSTEM).alias("provider_npi"),
+        conditional_identifier(individual.getField("reference"), "Practitioner", NPI_SYSTEM).alias(
+            "provider_npi"
+        ),
         F.lit(None).cast("string").alias("provider_id"),
         individual.getField("display").alias("provider_display"),
         F.coalesce(
-            conditional_identifier(r.getField("serviceProvider").getField("reference"), "Organization", SYNTHEA_SYSTEM),
+            conditional_identifier(
+                r.getField("serviceProvider").getField("reference"), "Organization", SYNTHEA_SYSTEM
+            ),
             reference_id(r.getField("serviceProvider").getField("reference")),
         ).alias("organization_id"),
         r.getField("serviceProvider").getField("display").alias("organization_display"),
@@ -132,4 +142,6 @@ def csv_encounters(bronze_csv_encounters: DataFrame) -> DataFrame:
 def encounter_candidates(fhir: DataFrame, csv: DataFrame) -> DataFrame:
     """Every version of every encounter, with HCUP length of stay (build dedups on encounter_id)."""
     both = fhir.unionByName(csv)
-    return both.withColumn("length_of_stay_days", F.datediff("discharge_date", "admit_date")).select(*ENCOUNTER_COLUMNS)
+    return both.withColumn("length_of_stay_days", F.datediff("discharge_date", "admit_date")).select(
+        *ENCOUNTER_COLUMNS
+    )
