@@ -25,6 +25,9 @@ tf-cfn-lint: venv ## cfn-lint the bootstrap CloudFormation template
 tf-docs: venv ## Rewrite the inputs/outputs tables of every module README (terraform-docs format)
 	$(BIN)/python scripts/tf-docs.py
 
+tf-emulator: venv ## Apply the dev root to a local AWS emulator (moto), smoke-check, re-plan (must converge), destroy
+	$(BIN)/pytest tests/integration/test_moto_patches.py tests/integration/test_tf_emulator.py
+
 # ---- deploy steps (need AWS credentials; see docs/runbook.md#terraform) ----------
 tf-init: ## Init ENV's root with its S3 backend (TF_STATE_BUCKET, TF_LOCK_TABLE, TF_STATE_KMS_KEY, AWS_REGION)
 	$(TF) init -input=false \
@@ -59,4 +62,4 @@ tf-deploy-sql: ## Run ENV's SQL deployment state machine (sql/ddl, sql/views) an
 tf-smoke: ## Read-only smoke checks of deployed ENV at ARTIFACT_VERSION
 	scripts/tf-smoke.sh $(ENV) $(ARTIFACT_VERSION)
 
-.PHONY: tf-validate tf-test tf-checkov tf-cfn-lint tf-docs tf-init tf-plan tf-apply tf-publish tf-deploy-sql tf-smoke
+.PHONY: tf-validate tf-test tf-checkov tf-cfn-lint tf-docs tf-emulator tf-init tf-plan tf-apply tf-publish tf-deploy-sql tf-smoke

@@ -165,7 +165,11 @@ resource "aws_s3_bucket_policy" "this" {
         Principal = "*"
         Action    = "s3:PutObject"
         Resource  = "${local.bucket_arn}/*"
-        Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
+        # A request without the header gets the bucket default (SSE-KMS with the logs key).
+        Condition = {
+          Null            = { "s3:x-amz-server-side-encryption" = "false" }
+          StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" }
+        }
       },
       {
         Sid       = "DenyLogDeletion"

@@ -50,8 +50,10 @@ locals {
     ]
   }
 
-  # Uploads without encryption headers get the default (SSE-KMS, this bucket's key);
-  # an upload that asks for another algorithm or another key is refused.
+  # Uploads without encryption headers get the default (SSE-KMS, this bucket's key): Transfer
+  # Family and S3 server access logging send none. An upload that asks for another algorithm
+  # or another key is refused. Null = false limits each deny to requests that carry the
+  # header; ...IfExists would not, since it holds when the header is absent.
   bucket_policies = {
     for k, arn in local.bucket_arns : k => jsonencode({
       Version = "2012-10-17"
@@ -62,7 +64,10 @@ locals {
           Principal = "*"
           Action    = "s3:PutObject"
           Resource  = "${arn}/*"
-          Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
+          Condition = {
+            Null            = { "s3:x-amz-server-side-encryption" = "false" }
+            StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" }
+          }
         },
         {
           Sid       = "DenyOtherKmsKeys"
@@ -70,7 +75,10 @@ locals {
           Principal = "*"
           Action    = "s3:PutObject"
           Resource  = "${arn}/*"
-          Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = local.buckets[k].kms_key_arn } }
+          Condition = {
+            Null            = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = "false" }
+            StringNotEquals = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = local.buckets[k].kms_key_arn }
+          }
         },
       ])
     })
@@ -85,7 +93,10 @@ locals {
         Principal = "*"
         Action    = "s3:PutObject"
         Resource  = "${local.access_logs_bucket_arn}/*"
-        Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "AES256" } }
+        Condition = {
+          Null            = { "s3:x-amz-server-side-encryption" = "false" }
+          StringNotEquals = { "s3:x-amz-server-side-encryption" = "AES256" }
+        }
       },
       {
         Sid       = "S3ServerAccessLogDelivery"

@@ -98,7 +98,7 @@ run "policies_deny_insecure_transport_and_unencrypted_uploads" {
     condition = alltrue([
       for k, p in aws_s3_bucket_policy.this : anytrue([
         for s in jsondecode(p.policy).Statement :
-        s.Effect == "Deny" && s.Action == "s3:PutObject" && try(s.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption"], "") == "aws:kms"
+        s.Effect == "Deny" && s.Action == "s3:PutObject" && try(s.Condition.StringNotEquals["s3:x-amz-server-side-encryption"], "") == "aws:kms" && try(s.Condition.Null["s3:x-amz-server-side-encryption"], "") == "false"
       ])
     ])
     error_message = "Every bucket policy must deny uploads asking for anything but SSE-KMS."
@@ -108,7 +108,7 @@ run "policies_deny_insecure_transport_and_unencrypted_uploads" {
     condition = alltrue([
       for k, p in aws_s3_bucket_policy.this : anytrue([
         for s in jsondecode(p.policy).Statement :
-        s.Effect == "Deny" && try(s.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == (k == "artifacts" ? var.artifacts_kms_key_arn : var.phi_kms_key_arn)
+        s.Effect == "Deny" && try(s.Condition.StringNotEquals["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == (k == "artifacts" ? var.artifacts_kms_key_arn : var.phi_kms_key_arn) && try(s.Condition.Null["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == "false"
       ])
     ])
     error_message = "Every bucket policy must deny uploads naming another KMS key."
