@@ -1,0 +1,188 @@
+"""bronze_to_silver on the real fixtures and a generated population: grains, references, payers
+from contained coverage, FHIR/CSV convergence. Expected values come from reading the source
+files with the json and csv modules, never from carelake code."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from carelake.catalog import tables_by_name
+from carelake.config import Lake
+from carelake.demo import FIXTURES_BATCH, Fixtures, land_fixtures
+from carelake.generate import generate_population
+from carelake.landing import land_generated
+from carelake.runner import run_jobs
+from carelake.silver.build import SILVER_KEYS, build_silver
+from carelake.silver.codes import CodeMaps
+from carelake.silver.io import read_bronze
+from tests.paths import FHIR_FIXTURE, SHARED_FIXTURES
+
+pytestmark = [pytest.mark.spark, pytest.mark.integration]
+DT = "2026-06-30"
+NPI_REF = re.compile(r"^Practitioner\?identifier=http://hl7\.org/fhir/sid/us-npi\|(\d{10})$")
+ORG_REF = re.compile(r"^Organization\?identifier=https://github\.com/synthetichealth/synthea\|(.+)$")
+
+
+def silver_rows(lake: Lake, table: str, columns: str = "*") -> list[tuple]:
+    return duckdb.sql(
+        f"select {columns} from read_parquet('{lake.zone('silver')}/{table}/*.parquet')"
+    ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory) -> Path:
+    landing = tmp_path_factory.mktemp("landing")
+    generate_population(landing, patients=12, seed=11)
+    return landing
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory, spark, population) -> Lake:
+    """Generated FHIR bundles + CSV export + partner claims + outreach, and both real fixtures."""
+    lake = Lake(tmp_path_factory.mktemp("lake"))
+    land_generated(population, lake, DT, "generated", ("bundles",))
+    land_fixtures(Fixtures(SHARED_FIXTURES), lake, DT)
+    run_jobs(lake, DT, only=["claims_to_bronze", "raw_to_bronze", "bronze_to_silver"])
+    return lake
+
+
+def test_every_silver_table_has_its_grain(lake):
+    for table, keys in SILVER_KEYS.items():
+        folder = lake.zone("silver") / table
+        assert folder.is_dir(), table
+        key_list = ", ".join(keys)
+        total, distinct = duckdb.sql(
+            f"select count(*), count(distinct ({key_list})) from read_parquet('{folder}/*.parquet')"
+        ).fetchall()[0]
+        assert total == distinct, f"{table}: {total - distinct} duplicate keys"
+        # mpi_review rows of unmatched MRNs name no candidate (its documented null part of the key)
+        required = [k for k in keys if not (table == "mpi_review" and k == "candidate_source_id")]
+        nulls = duckdb.sql(
+            f"select count(*) from read_parquet('{folder}/*.parquet') where "
+            + " or ".join(f"{k} is null" for k in required)
+        ).fetchall()[0][0]
+        assert nulls == 0, f"{table}: {nulls} rows with a null key"
+
+
+def test_fixture_encounters_carry_npi_and_organization(lake):
+    bundle = json.loads(FHIR_FIXTURE.read_text())
+    expected = {}
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Encounter":
+            npi = NPI_REF.match(resource["participant"][0]["individual"]["reference"]).group(1)
+            org = ORG_REF.match(resource["serviceProvider"]["reference"]).group(1)
+            expected[resource["id"]] = (npi, org)
+    assert len(expected) == 37
+    placeholders = ", ".join(f"'{k}'" for k in expected)
+    rows = silver_rows(lake, "fct_encounter", "encounter_id, provider_npi, organization_id")
+    found = {r[0]: (r[1], r[2]) for r in rows if r[0] in expected}
+    assert found == expected, placeholders[:0]
+
+
+def test_fixture_claims_get_their_payer_from_the_contained_coverage(lake):
+    bundle = json.loads(FHIR_FIXTURE.read_text())
+    claims = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim"]
+    payer_of_claim = {}
+    for entry in bundle["entry"]:
+        eob = entry["resource"]
+        if eob["resourceType"] != "ExplanationOfBenefit":
+            continue
+        coverage_ref = eob["insurance"][0]["coverage"]["reference"]
+        coverage = next(c for c in eob["contained"] if f"#{c['id']}" == coverage_ref)
+        payer_of_claim[eob["claim"]["reference"].removeprefix("urn:uuid:")] = coverage["payor"][0]["display"]
+    assert len(claims) == 49 and len(payer_of_claim) == 37
+    rows = {r[0]: r[1:] for r in silver_rows(lake, "fct_claim", "claim_key, payer_name, billed_amount")}
+    for claim in claims:
+        payer, billed = rows[claim["id"]]
+        assert billed == Decimal(str(claim["total"]["value"])).quantize(Decimal("0.01"))
+        if claim["id"] in payer_of_claim:  # from the EOB's contained #coverage
+            assert payer == payer_of_claim[claim["id"]]
+        else:  # no EOB: the Claim's own insurance display
+            assert payer == claim["insurance"][0]["coverage"]["display"]
+
+
+def test_fixture_csv_patients_encounters_and_claims_arrive_whole(lake):
+    fixture_csv = SHARED_FIXTURES / "csv" / "OHDSI__dbt-synthea"
+
+    def ids(file: str) -> set[str]:
+        with (fixture_csv / file).open(newline="") as handle:
+            return {row["Id"] for row in csv.DictReader(handle)}
+
+    assert ids("patients.csv") <= {r[0] for r in silver_rows(lake, "dim_patient", "ehr_patient_id")}
+    assert ids("encounters.csv") <= {r[0] for r in silver_rows(lake, "fct_encounter", "encounter_id")}
+    assert ids("claims.csv") <= {r[0] for r in silver_rows(lake, "fct_claim", "claim_key")}
+
+
+def test_partner_claims_members_link_to_the_right_patients(lake, population):
+    """Precision on the generator's own truth (noise: typos, swapped names, missing SSNs, twins)."""
+    with (population / "_truth" / "identity_crosswalk.csv").open(newline="") as handle:
+        truth = {
+            f"{row['source'].removeprefix('claims:')}:{row['source_id']}": row["patient_id"]
+            for row in csv.DictReader(handle)
+            if row["source"].startswith("claims:")
+        }
+    crosswalk = silver_rows(lake, "mpi_crosswalk", "source, source_id, patient_key, linked")
+    ehr_key = {source_id: key for source, source_id, key, _ in crosswalk if source == "ehr"}
+    members = {
+        source_id: (key, linked) for source, source_id, key, linked in crosswalk if source == "partner_claims"
+    }
+    assert set(members) == set(truth)
+    linked = {member: key for member, (key, is_linked) in members.items() if is_linked}
+    assert linked, "no claims member was linked"
+    assert all(key == ehr_key[truth[member]] for member, key in linked.items())  # precision 1.0
+    claim_keys = {r[0] for r in silver_rows(lake, "fct_claim", "patient_key") if r[0] is not None}
+    assert claim_keys <= {r[0] for r in silver_rows(lake, "dim_patient", "patient_key")}
+
+
+def _bronze_of(spark, lake: Lake, keep: str) -> dict:
+    """The lake's bronze with only one EHR feed: FHIR tables (keep='fhir') or CSV tables ('csv')."""
+    catalog = tables_by_name("bronze")
+    bronze = read_bronze(spark, str(lake.zone("bronze")), catalog)
+    for name, frame in bronze.items():
+        if name.startswith(("fhir_", "csv_")) and not name.startswith(f"{keep}_"):
+            bronze[name] = spark.createDataFrame([], catalog[name].schema)
+        elif name.startswith(("fhir_", "csv_")):
+            # only the generated population: the fixtures are different people in each feed
+            bronze[name] = frame.where(~frame["source_file"].contains(f"/{FIXTURES_BATCH}/"))
+    return bronze
+
+
+def test_fhir_and_csv_exports_converge_on_the_same_silver(spark, lake, population):
+    codes = CodeMaps.load(spark)
+    results = {}
+    for feed in ("fhir", "csv"):
+        silver = build_silver(_bronze_of(spark, lake, feed), codes)
+        patients = {r["ehr_patient_id"] for r in silver.tables["dim_patient"].final.collect()}
+        encounters = {
+            (r["encounter_id"], r["encounter_class"], r["start_at"], r["ehr_patient_id"])
+            for r in silver.tables["fct_encounter"].final.collect()
+        }
+        claims = {
+            r["claim_key"]: r["billed_amount"]
+            for r in silver.tables["fct_claim"].final.collect()
+            if r["source"].startswith("ehr_")
+        }
+        silver.on_written()
+        results[feed] = (patients, encounters, claims)
+    # independent expectations from the generated CSV files
+    with (population / "csv" / "patients.csv").open(newline="") as handle:
+        csv_patients = {row["Id"] for row in csv.DictReader(handle)}
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    with (population / "csv" / "claims_transactions.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["TYPE"] == "CHARGE":
+                totals[row["CLAIMID"]] += Decimal(row["AMOUNT"])
+    fhir, csv_feed = results["fhir"], results["csv"]
+    assert fhir[0] == csv_feed[0] == csv_patients
+    assert fhir[1] == csv_feed[1]
+    assert Counter(e[1] for e in fhir[1])["inpatient"] > 0
+    assert fhir[2] == csv_feed[2] == dict(totals)
