@@ -38,9 +38,10 @@ locals {
   }
 
   # Partition projection: dt is a date (yyyy-MM-dd); every other key (partner_id,
-  # job) is injected, i.e. queries must name its value.
+  # job) is injected, i.e. queries must name its value. Unpartitioned tables (silver
+  # and gold snapshots, replaced whole by each run) need no projection.
   projection_parameters = {
-    for k, t in local.tables : k => merge(
+    for k, t in local.tables : k => length(t.partition_keys) == 0 ? {} : merge(
       {
         "projection.enabled"        = "true"
         "storage.location.template" = "${local.table_locations[k]}${join("/", [for p in t.partition_keys : "${p.name}=$${${p.name}}"])}/"

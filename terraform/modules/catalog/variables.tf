@@ -76,8 +76,8 @@ variable "tables" {
   }
 
   validation {
-    condition     = alltrue([for t in var.tables : contains([for p in t.partition_keys : p.name], "dt") && alltrue([for p in t.partition_keys : p.type == "string"])])
-    error_message = "Every table must be partitioned by dt, and every partition key must be a string."
+    condition     = alltrue([for t in var.tables : (length(t.partition_keys) == 0 || contains([for p in t.partition_keys : p.name], "dt")) && alltrue([for p in t.partition_keys : p.type == "string"])])
+    error_message = "A partitioned table must be partitioned by dt (unpartitioned snapshots have no keys), and every partition key must be a string."
   }
 
   validation {

@@ -81,6 +81,14 @@ run "tables_from_catalog_file_with_projection" {
     condition     = aws_glue_catalog_table.this["gold.readmission_measure"].parameters["data_classification"] == "deidentified"
     error_message = "Tables must record their data classification."
   }
+
+  assert {
+    condition = (
+      !contains(keys(aws_glue_catalog_table.this["gold.readmission_measure"].parameters), "projection.enabled")
+      && length(aws_glue_catalog_table.this["gold.readmission_measure"].partition_keys) == 0
+    )
+    error_message = "An unpartitioned snapshot table gets no partition keys and no projection."
+  }
 }
 
 run "rejects_unknown_classification" {
