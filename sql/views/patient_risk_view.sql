@@ -1,10 +1,15 @@
 -- patient_risk_view: each patient's LACE readmission risk, explained point by point, with the
--- outreach status of patients on the high-risk list. De-identified (no MRN: see
--- v_high_risk_outreach for the coordinators' list).
+-- outreach status of patients on the high-risk list. No MRN column (the coordinators' list with
+-- the MRN is v_high_risk_outreach).
 -- grain: one row per patient with a scored index stay (gold.patient_risk).
 -- key:   patient_key
 -- LACE (van Walraven 2010): L length of stay, A acute (emergent) admission, C Charlson comorbidity,
 -- E emergency visits in the 6 months before admission. definition: docs/measures/lace.md
+-- Classified phi: is_on_outreach_list, the clinic and the last outreach come from
+-- gold.high_risk_outreach_list (phi: it holds the MRN), and Athena checks the grant on every table
+-- a view reads, so a deidentified label would not let analysts query it. No de-identified table
+-- holds the list's membership (it depends on the run's risk_threshold and outreach_window_days).
+-- data_classification: phi
 create or replace view patient_risk_view as
 
 with

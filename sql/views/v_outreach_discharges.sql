@@ -4,10 +4,11 @@
 --        ended in a discharge alive.
 -- key:   stay_id
 -- The follow-up window is days 1..30 after the discharge date (the discharge day itself does not
--- count), compared on the outreach's local calendar date (fct_outreach.event_local_date).
+-- count), compared on the outreach's local calendar date (fact_outreach.event_local_date).
 -- Attribution (first that applies): the coordinator of the first successful outreach in the window;
 -- else of the last outreach attempt in the window; else of the patient's latest outreach on or
 -- before the discharge date; else 'unassigned'. definition: docs/measures/outreach-compliance.md
+-- data_classification: deidentified
 create or replace view v_outreach_discharges as
 
 with
@@ -17,7 +18,7 @@ stays as (
 ),
 
 outreach_events as (
-    select * from silver.fct_outreach
+    select * from gold.fact_outreach
 ),
 
 discharges as (

@@ -34,7 +34,7 @@ VIEWS_DIR = REPO / "sql" / "views"
 MONEY = pa.decimal128(14, 2)
 FAR_FUTURE = date(9999, 12, 31)
 
-# --- the gold contract (docs/data-model.md) and silver.fct_outreach --------------------------
+# --- the gold contract (docs/data-model.md) --------------------------------------------------
 
 SCHEMAS: dict[str, pa.Schema] = {
     "gold.fact_encounter": pa.schema(
@@ -79,6 +79,18 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("is_denied", pa.bool_()),
             ("denial_reason", pa.string()),
             ("source", pa.string()),
+        ]
+    ),
+    "gold.fact_outreach": pa.schema(
+        [
+            ("outreach_id", pa.string()),
+            ("patient_key", pa.string()),
+            ("coordinator_id", pa.string()),
+            ("event_at", pa.timestamp("us")),
+            ("event_local_date", pa.date32()),
+            ("channel", pa.string()),
+            ("status", pa.string()),
+            ("is_successful", pa.bool_()),
         ]
     ),
     "gold.dim_patient": pa.schema(
@@ -191,20 +203,6 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("completed", pa.int64()),
             ("success_rate", pa.float64()),
             ("rank_by_success_rate", pa.int32()),
-        ]
-    ),
-    "silver.fct_outreach": pa.schema(
-        [
-            ("outreach_id", pa.string()),
-            ("patient_key", pa.string()),
-            ("mrn", pa.string()),
-            ("coordinator_id", pa.string()),
-            ("event_at", pa.timestamp("us")),
-            ("event_local_date", pa.date32()),
-            ("channel", pa.string()),
-            ("status", pa.string()),
-            ("is_successful", pa.bool_()),
-            ("note", pa.string()),
         ]
     ),
 }
@@ -1021,7 +1019,7 @@ def random_gold_lake(seed: int, patients: int = 300) -> dict[str, Rows]:
                     _random_claim(rng, f"clm-{pk:04d}-{n:02d}-{c}", patient_key, day)
                 )
             _random_outreach(
-                rng, tables["silver.fct_outreach"], f"out-{pk:04d}-{n:02d}", patient_key, discharge or day
+                rng, tables["gold.fact_outreach"], f"out-{pk:04d}-{n:02d}", patient_key, discharge or day
             )
             if died or discharge is None:
                 break
@@ -1086,14 +1084,12 @@ def _random_outreach(rng: random.Random, rows: Rows, prefix: str, patient_key: s
             {
                 "outreach_id": f"{prefix}-{k}",
                 "patient_key": patient_key if rng.random() > 0.05 else None,
-                "mrn": "MRN-" + patient_key,
                 "coordinator_id": rng.choice(COORDINATORS),
                 "event_at": event_at,
                 "event_local_date": local,
                 "channel": "phone",
                 "status": status,
                 "is_successful": status in ("reached", "completed"),
-                "note": None,
             }
         )
 

@@ -51,14 +51,12 @@ def outreach(
     return {
         "outreach_id": outreach_id,
         "patient_key": patient,
-        "mrn": f"MRN-{patient}",
         "coordinator_id": coordinator,
         "event_at": datetime(day.year, day.month, day.day, hour),
         "event_local_date": day,
         "channel": "phone",
         "status": status,
         "is_successful": status in ("reached", "completed"),
-        "note": None,
     }
 
 
@@ -96,7 +94,7 @@ VIEWS = ("v_readmission_index_stays", "v_outreach_discharges", "outreach_complia
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> LocalQueryEngine:
     root: Path = tmp_path_factory.mktemp("outreach")
-    lake = write_lake(root / "lake", {"gold.fact_encounter": ENCOUNTERS, "silver.fct_outreach": OUTREACH})
+    lake = write_lake(root / "lake", {"gold.fact_encounter": ENCOUNTERS, "gold.fact_outreach": OUTREACH})
     with LocalQueryEngine(lake, views_subset(root / "views", *VIEWS)) as engine:
         assert engine.failed_views == {}
         yield engine

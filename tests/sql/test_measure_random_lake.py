@@ -34,7 +34,7 @@ class References:
 
     @cached_property
     def outreach(self) -> pd.DataFrame:
-        return ref.outreach_discharges(self.stays, self.tables["silver.fct_outreach"])
+        return ref.outreach_discharges(self.stays, self.tables["gold.fact_outreach"])
 
 
 # view -> (key columns, reference computed from the lake's tables)

@@ -363,7 +363,6 @@ def test_no_mrn_or_identifying_column_on_the_page(random_lake: dict[str, Any]) -
     headers = re.findall(r'data-column="([^"]+)"', html)
     assert headers and not [h for h in headers if IDENTIFYING.search(h)]
     mrns = {r["mrn"] for r in random_lake["rows"]["gold.high_risk_outreach_list"]}
-    mrns |= {r["mrn"] for r in random_lake["rows"]["silver.fct_outreach"] if r["mrn"]}
     assert mrns and not [m for m in mrns if m in html]
     assert not re.search(r"MRN-pk-\d+", html)
 

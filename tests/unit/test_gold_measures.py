@@ -145,9 +145,14 @@ OUTREACH += [
     {"outreach_id": "o2", "patient_key": "pk-hi", "coordinator_id": "cm-1", "event_at": at("2024-05-20", 14),
      "event_local_date": D("2024-05-20"), "status": "no_answer"},
     {"outreach_id": "o3", "patient_key": "pk-hi", "coordinator_id": "cm-2", "event_at": at("2024-05-21", 15),
-     "event_local_date": D("2024-05-21"), "status": "left_message"},  # latest: the last status
+     "event_local_date": D("2024-05-21"), "channel": "phone", "status": "left_message",
+     "is_successful": False},  # latest: the last status
     {"outreach_id": "o4", "patient_key": "pk-hi", "coordinator_id": "cm-3", "event_at": at("2024-07-02", 9),
-     "event_local_date": D("2024-07-02"), "status": "reached"},  # after as_of
+     "event_local_date": D("2024-07-02"), "channel": "sms", "status": "reached",
+     "is_successful": True},  # after as_of
+    # an MRN the MPI did not resolve: kept in fact_outreach with patient_key null
+    {"outreach_id": "o5", "patient_key": None, "coordinator_id": "cm-1", "event_at": at("2024-06-01", 9),
+     "event_local_date": D("2024-06-01"), "channel": "phone", "status": "reached", "is_successful": True},
 ]  # fmt: skip
 
 PATIENT_KEYS = sorted({e["patient_key"] for e in ENCOUNTERS})
@@ -206,7 +211,7 @@ def gold(spark):
     collected = {
         name: [r.asDict() for r in output.tables[name].collect()]
         for name in ("fact_encounter", "patient_risk", "high_risk_outreach_list", "dim_patient", "fact_claim",
-                     "fact_treatment", "dim_diagnosis", "dim_date")
+                     "fact_treatment", "fact_outreach", "dim_diagnosis", "dim_date")
     }  # fmt: skip
     collected["alert_feed"] = [r.asDict() for r in output.alert_feed.collect()]
     collected["_columns"] = {name: df.columns for name, df in output.tables.items()}
@@ -283,6 +288,20 @@ def test_outreach_list_has_mrn_clinic_and_last_outreach(gold):
         "last_coordinator_id": "cm-2",
     }  # fmt: skip
     assert (rows["pk-ten"]["last_outreach_status"], rows["pk-ten"]["last_outreach_at"]) == (None, None)
+
+
+def test_fact_outreach_is_every_silver_event_without_identifiers(gold):
+    rows = by(gold["fact_outreach"], "outreach_id")
+    assert set(rows) == {o["outreach_id"] for o in OUTREACH}  # every event, resolved or not
+    assert gold["_columns"]["fact_outreach"] == [
+        "outreach_id", "patient_key", "coordinator_id", "event_at", "event_local_date", "channel", "status",
+        "is_successful",
+    ]  # fmt: skip
+    assert rows["o4"] == {
+        "outreach_id": "o4", "patient_key": "pk-hi", "coordinator_id": "cm-3", "event_at": at("2024-07-02", 9),
+        "event_local_date": D("2024-07-02"), "channel": "sms", "status": "reached", "is_successful": True,
+    }  # fmt: skip
+    assert rows["o5"]["patient_key"] is None and rows["o5"]["is_successful"] is True
 
 
 def test_alert_feed_rows_have_exactly_the_contract_keys(gold):
@@ -364,6 +383,7 @@ def test_dim_date_covers_every_fact_date(gold):
     used |= {r["service_date_key"] for r in gold["fact_claim"]} | {
         r["treatment_date_key"] for r in gold["fact_treatment"]
     }
+    used |= {int(r["event_local_date"].strftime("%Y%m%d")) for r in gold["fact_outreach"]}
     assert used <= set(days)
     # contiguous from the earliest fact date (ED visit 2023-11-09) to the latest (discharge
     # 2024-07-05, after as_of): 235 days to 2024-06-30 + 5 = 240
@@ -402,6 +422,7 @@ def test_no_direct_identifiers_in_deidentified_gold(gold):
         "fact_encounter",
         "fact_claim",
         "fact_treatment",
+        "fact_outreach",
         "alert_feed",
         "patient_risk",
     ):

@@ -27,7 +27,7 @@ locals {
   artifact_prefix         = "${local.project}/${var.artifact_version}"
   uploaded_artifacts      = module.data_lake.artifacts_s3_object_version_ids
   lambda_names            = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier"]
-  care_coordinator_tables = ["high_risk_outreach_list"]
+  care_coordinator_tables = ["high_risk_outreach_list", "patient_risk"] # v_high_risk_outreach reads both
 
   lambda_code = {
     for n in local.lambda_names : n => {

@@ -73,6 +73,9 @@ def build_gold(
     fact_claim = claims.fact_claim(s["fct_claim"], dim_diagnosis)
     dim_treatment_type = dimensions.dim_treatment_type(s["fct_treatment"])
     fact_treatment = treatments.fact_treatment(s["fct_treatment"], s["dim_patient"], dim_treatment_type)
+    # The outreach events, de-identified for the outreach measures: gold reads neither silver's
+    # mrn nor its note (carelake.gold.inputs), and conform keeps exactly the contract's columns.
+    fact_outreach = conform(s["fct_outreach"], "fact_outreach")
 
     # --- LACE ----------------------------------------------------------------------------------------
     risk = lace.patient_risk(facts.enriched, s["fct_condition"], s["dim_patient"], as_of)
@@ -96,6 +99,7 @@ def build_gold(
         "fact_encounter": fact_encounter,
         "fact_claim": fact_claim,
         "fact_treatment": fact_treatment,
+        "fact_outreach": fact_outreach,
         "provider_treatment_rank": treatments.provider_treatment_rank(fact_treatment),
         "provider_success_rank": treatments.provider_success_rank(fact_treatment),
         "treatment_success_monthly": treatments.treatment_success_monthly(fact_treatment),
@@ -112,6 +116,7 @@ def build_gold(
             (fact_encounter, [F.col("admit_date"), F.col("discharge_date")]),
             (fact_claim, [F.to_date(F.col("service_date_key").cast("string"), "yyyyMMdd")]),
             (fact_treatment, [F.col("treatment_date")]),
+            (fact_outreach, [F.col("event_local_date")]),
         ],
         as_of,
     )

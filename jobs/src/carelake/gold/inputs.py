@@ -63,7 +63,7 @@ SILVER_INPUTS: dict[str, T.StructType] = {
     ),
     "fct_outreach": _ddl(
         "outreach_id string, patient_key string, coordinator_id string, event_at timestamp, "
-        "event_local_date date, status string"
+        "event_local_date date, channel string, status string, is_successful boolean"
     ),
     "dim_provider": _ddl(
         "provider_key string, npi string, provider_name string, specialty string, organization_id string, "

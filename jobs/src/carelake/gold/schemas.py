@@ -70,6 +70,10 @@ GOLD_SCHEMAS: dict[str, T.StructType] = {
         ("outcome_status", S), ("is_success", B), ("cost", COST), ("treatment_date", DATE),
         ("treatment_date_key", INT),
     ),
+    "fact_outreach": _schema(
+        ("outreach_id", S), ("patient_key", S), ("coordinator_id", S), ("event_at", TS), ("event_local_date", DATE),
+        ("channel", S), ("status", S), ("is_successful", B),
+    ),
     "provider_treatment_rank": _schema(
         ("provider_key", S), ("provider_name", S), ("specialty", S), ("total_treatments", L),
         ("rank_by_treatments", INT),
@@ -116,6 +120,7 @@ GOLD_KEYS: dict[str, tuple[str, ...]] = {
     "fact_encounter": ("encounter_id",),
     "fact_claim": ("claim_key",),
     "fact_treatment": ("treatment_id",),
+    "fact_outreach": ("outreach_id",),
     "provider_treatment_rank": ("provider_key",),
     "provider_success_rank": ("provider_key",),
     "treatment_success_monthly": ("year_month",),
@@ -149,6 +154,7 @@ _DESCRIPTIONS = {
     "fact_encounter": "One row per encounter with HCUP length of stay and readmission/LACE flags.",
     "fact_claim": "One row per claim (EHR and partner) with amounts, status and conformed keys.",
     "fact_treatment": "One row per treatment record, with patient_key from the MRN when it resolves.",
+    "fact_outreach": "One row per care-coordinator outreach event (silver fct_outreach without its MRN and note).",
     "provider_treatment_rank": "Providers ranked by total treatments (dense rank, ties share a rank).",
     "provider_success_rank": "Providers with at least 5 completed treatments ranked by success rate.",
     "treatment_success_monthly": "Treatments, successes and success rate by treatment month.",
