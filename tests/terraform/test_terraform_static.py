@@ -199,13 +199,17 @@ def test_hipaa_mapping_cites_tests_that_exist() -> None:
                 f"hipaa-controls.md cites {module} run {name!r}, which does not exist"
             )
             cited += 1
-    pytest_functions = {
-        f
-        for p in Path(__file__).parent.glob("test_*.py")
-        for f in re.findall(r"^def (test_\w+)", p.read_text(), re.M)
+    functions_by_file = {
+        p.relative_to(REPO).as_posix(): set(re.findall(r"^def (test_\w+)", p.read_text(), re.M))
+        for p in (REPO / "tests").rglob("test_*.py")
     }
+    pytest_functions = set().union(*functions_by_file.values())
     for name in re.findall(r"`(test_\w+)`", doc):
         assert name in pytest_functions, f"hipaa-controls.md cites {name}, which does not exist"
+        cited += 1
+    for path, name in re.findall(r"`(tests/[\w/]+\.py)(?:::(test_\w+))?`", doc):
+        assert path in functions_by_file, f"hipaa-controls.md cites {path}, which does not exist"
+        assert not name or name in functions_by_file[path], f"hipaa-controls.md cites {path}::{name}"
         cited += 1
     addresses = {
         f"{b.labels[0]}.{b.labels[1]}"
