@@ -1,6 +1,8 @@
-"""bronze_to_silver on the real fixtures and a generated population: grains, references, payers
-from contained coverage, FHIR/CSV convergence. Expected values come from reading the source
-files with the json and csv modules, never from carelake code."""
+"""The demo's pipeline (every job of the manifest) on a generated population and both real
+fixtures: silver grains, references and payers from contained coverage, FHIR/CSV
+convergence, and every Athena view on that lake against its independent pandas reference.
+Expected values come from reading the source files with the json and csv modules, or from
+tests/sql/reference_measures.py, never from carelake code."""
 
 from __future__ import annotations
 
@@ -23,7 +25,10 @@ from carelake.runner import run_jobs
 from carelake.silver.build import SILVER_KEYS, build_silver
 from carelake.silver.codes import CodeMaps
 from carelake.silver.io import read_bronze
+from carelake.query import LocalQueryEngine
 from tests.paths import FHIR_FIXTURE, SHARED_FIXTURES
+from tests.sql import reference_measures as ref
+from tests.sql.test_measure_random_lake import CASES, References
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
 DT = "2026-06-30"
@@ -46,11 +51,12 @@ def population(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory, spark, population) -> Lake:
-    """Generated FHIR bundles + CSV export + partner claims + outreach, and both real fixtures."""
+    """Generated FHIR bundles + CSV export + partner claims + outreach + treatments, and both
+    real fixtures, through every job: what `make demo` builds, smaller."""
     lake = Lake(tmp_path_factory.mktemp("lake"))
     land_generated(population, lake, DT, "generated", ("bundles",))
     land_fixtures(Fixtures(SHARED_FIXTURES), lake, DT)
-    run_jobs(lake, DT, only=["claims_to_bronze", "raw_to_bronze", "bronze_to_silver"])
+    run_jobs(lake, DT)  # all five jobs, as make demo runs them
     return lake
 
 
@@ -186,3 +192,31 @@ def test_fhir_and_csv_exports_converge_on_the_same_silver(spark, lake, populatio
     assert fhir[1] == csv_feed[1]
     assert Counter(e[1] for e in fhir[1])["inpatient"] > 0
     assert fhir[2] == csv_feed[2] == dict(totals)
+
+
+@pytest.fixture(scope="module")
+def gold_references(lake) -> References:
+    """The lake's gold tables as the pandas references read them (rows of Python values)."""
+    import pyarrow.parquet as pq
+
+    tables = {}
+    for name in ref.SCHEMAS:
+        folder = lake.zone("gold") / name.removeprefix("gold.")
+        rows = pq.read_table(folder).to_pylist() if folder.is_dir() else []
+        tables[name] = ref.frame(rows, name)
+    return References(tables)
+
+
+@pytest.mark.parametrize("view", sorted(CASES))
+def test_view_on_the_pipeline_lake_equals_the_pandas_reference(lake, gold_references, view):
+    keys, reference = CASES[view]
+    with LocalQueryEngine(lake.root, ref.VIEWS_DIR) as engine:
+        assert engine.failed_views == {}
+        ref.assert_same(engine.query(view), reference(gold_references), keys)
+
+
+def test_the_pipeline_lake_gives_every_headline_measure_data(lake):
+    with LocalQueryEngine(lake.root, ref.VIEWS_DIR) as engine:
+        for view in ("v_readmission_index_stays", "v_claims_by_payer", "v_top_cost_diag", "v_length_of_stay",
+                     "v_demographics", "v_dq_summary", "v_provider_ranking", "patient_risk_view"):  # fmt: skip
+            assert len(engine.query(view)) > 0, view
