@@ -21,11 +21,11 @@ from carelake.config import Lake
 from carelake.demo import FIXTURES_BATCH, Fixtures, land_fixtures
 from carelake.generate import generate_population
 from carelake.landing import land_generated
+from carelake.query import LocalQueryEngine
 from carelake.runner import run_jobs
 from carelake.silver.build import SILVER_KEYS, build_silver
 from carelake.silver.codes import CodeMaps
 from carelake.silver.io import read_bronze
-from carelake.query import LocalQueryEngine
 from tests.paths import FHIR_FIXTURE, SHARED_FIXTURES
 from tests.sql import reference_measures as ref
 from tests.sql.test_measure_random_lake import CASES, References
