@@ -39,10 +39,10 @@ demo: venv ## Generate data, run the whole local pipeline, print the KPIs, write
 	$(BIN)/carelake demo --lake $(LAKE) --patients $(PATIENTS) --seed $(SEED)
 
 test: venv tools ## Run every test: Python, SQL, Lambdas, Terraform, integration
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: venv ## Run the tests without the slow integration ones
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not integration"
 
 bench: venv ## Measure raw_to_bronze throughput and peak memory (PATIENTS=1000 by default)
 	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --seed $(SEED)
