@@ -26,17 +26,10 @@ def spark():
     session.stop()
 
 
-# make test runs two pytest-xdist workers (--dist loadgroup). Spark tests are CPU-bound in one
-# JVM, so they share one worker (a second JVM would only compete for the 2 cores); Terraform,
-# the emulator and the Lambda tests run terraform and moto processes and take the other.
-PLATFORM_TESTS = ("tests/terraform/", "tests/lambdas/", "tests/integration/test_tf_emulator.py",
-                  "tests/integration/test_moto_patches.py")  # fmt: skip
+@pytest.fixture(autouse=True, scope="module")
+def _release_cached_data():
+    """Each test module starts with an empty cache: the session is shared by the whole run."""
+    yield
+    from carelake.runner import release_cached_data
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        path = item.path.as_posix()
-        if any(part in path for part in PLATFORM_TESTS):
-            item.add_marker(pytest.mark.xdist_group("platform"))
-        elif "/tests/sql/" not in path:  # the SQL tests (DuckDB) may run on either worker
-            item.add_marker(pytest.mark.xdist_group("spark"))
+    release_cached_data()

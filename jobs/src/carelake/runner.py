@@ -57,8 +57,19 @@ def run_jobs(
         entry = importlib.import_module(job.entry_point)
         started = time.perf_counter()
         counts = entry.main(job_argv(job, lake, dt, overrides))
+        release_cached_data()
         result = JobResult(job.name, counts, time.perf_counter() - started)
         results.append(result)
         if on_done:
             on_done(result)
     return results
+
+
+def release_cached_data() -> None:
+    """Drop what the finished job persisted. On Glue each job is its own process; locally the
+    jobs share one SparkSession, whose heap otherwise fills with earlier jobs' cached frames."""
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.catalog.clearCache()

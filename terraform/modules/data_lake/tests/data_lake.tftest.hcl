@@ -176,7 +176,7 @@ run "uploads_local_artifacts_encrypted" {
 
   variables {
     artifacts_upload = {
-      source_dir = "tests/fixtures/dist"
+      source_dir = "tests/fixtures/artifacts" # stands in for make package output
       key_prefix = "carelake/0.1.0-test"
     }
   }
