@@ -42,6 +42,13 @@ LOCAL_SETTINGS: dict[str, str] = {
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.driver.extraJavaOptions": "-Dlog4j2.level=ERROR",
+    # A broadcast hash relation holds at least one Tungsten page until the broadcast is
+    # cleaned; the default page on a 4g driver is 32-64 MB, so a few dozen broadcasts of a
+    # handful of rows each filled the heap (jcmd GC.class_histogram: 2 GB of long[] pages).
+    "spark.buffer.pageSize": "2m",
+    # Nobody reads the (disabled) UI's plan history; each kept execution holds its plan text.
+    "spark.sql.ui.retainedExecutions": "20",
+    "spark.sql.maxPlanStringLength": "100000",
 }
 
 
@@ -64,7 +71,16 @@ def resolve_args(argv: Sequence[str], names: Sequence[str]) -> dict[str, str]:
 
 
 def local_session(app_name: str = "carelake") -> SparkSession:
-    """A local SparkSession configured like the Glue jobs (reused if one is running)."""
+    """A local SparkSession configured like the Glue jobs.
+
+    A running session is reused with its own tuning (the test suite's small-data settings,
+    say); only SPARK_SETTINGS, which the jobs' results depend on, are applied to it.
+    """
+    running = SparkSession.getActiveSession()
+    if running is not None:
+        for key, value in SPARK_SETTINGS.items():
+            running.conf.set(key, value)
+        return running
     # Python workers must be this interpreter (the project virtualenv), not whatever
     # python3 is first on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
