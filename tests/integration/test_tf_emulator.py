@@ -51,6 +51,7 @@ from tests.support.tf_emulator import (
     ALLOWED_DIFFS,
     ARTIFACT_VERSION,
     REPO,
+    STATE_BUCKET,
     Diff,
     Emulator,
     Events,
@@ -114,7 +115,9 @@ def run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
     state: Run | None = None
     try:
         workspace = Workspace.create(tmp / "tree", dist, emulator)
-        init = workspace.terraform("init", "init", "-input=false", "-no-color")
+        init = workspace.terraform(
+            "init", "init", "-input=false", "-no-color", "-backend-config=emulator.s3.tfbackend"
+        )
         assert init.returncode == 0, init.stdout + init.stderr
         apply = workspace.terraform("apply", "apply", "-input=false", "-auto-approve", "-json")
         state = Run(emulator, workspace, read_events(apply.stdout), notes=notes)
@@ -381,6 +384,6 @@ def test_destroy_removes_everything(run: Run) -> None:
     state = run.workspace.terraform("destroy", "state", "list")
     assert state.stdout.strip() == ""
     s3, cloudtrail, iam = (run.emulator.client(s) for s in ("s3", "cloudtrail", "iam"))
-    assert s3.list_buckets()["Buckets"] == []
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [STATE_BUCKET]  # the backend's own
     assert cloudtrail.describe_trails()["trailList"] == []
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("carelake-")] == []

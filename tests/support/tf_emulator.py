@@ -9,9 +9,12 @@ Used by tests/integration/test_tf_emulator.py (and so by `make tf-emulator`):
   show that the platform's policies refuse requests without TLS.
 - `Workspace` copies the dev root, the modules and the files the root reads (job
   manifest, table catalog, intake schema, sql/) and a snapshot of dist/ into a
-  temporary tree, with a local backend and the emulator settings as a tfvars file. The
-  provider settings are the root's own variables (aws_endpoint_urls, path-style S3,
-  retries, CA bundle, account_id): nothing in terraform/ knows about the emulator.
+  temporary tree, with the emulator settings as a tfvars file. The provider settings
+  are the root's own variables (aws_endpoint_urls, path-style S3, retries, CA bundle,
+  account_id): nothing in terraform/ knows about the emulator. The root's own S3
+  backend keeps the state, in a bucket on the emulator (`-backend-config`): the local
+  backend rewrites the whole state file after every resource, which made apply and
+  destroy of ~670 resources CPU-bound (O(n^2)); a remote backend persists at intervals.
 - `ALLOWED_DIFFS` is the allow-list of the second plan: attributes moto does not model,
   so it cannot return what Terraform set. Every other difference fails the run.
 """
@@ -40,6 +43,8 @@ ROOT = REPO / "terraform" / "environments" / "dev"
 # moto's account for any credentials; the provider checks it (allowed_account_ids).
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+# Holds the run's Terraform state on the emulator (the bootstrap stack's bucket in AWS).
+STATE_BUCKET = "carelake-emulator-tfstate"
 ARTIFACT_VERSION = "emulator"
 LAMBDAS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier"]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}
@@ -275,7 +280,22 @@ class Workspace:
         )
         root = tree / "terraform/environments/dev"
         shutil.copytree(ROOT, root, ignore=ignore)
-        (root / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+        emulator.client("s3").create_bucket(Bucket=STATE_BUCKET)
+        (root / "emulator.s3.tfbackend").write_text(
+            "\n".join(
+                [
+                    f'bucket = "{STATE_BUCKET}"',
+                    f'region = "{REGION}"',
+                    f'endpoints = {{ s3 = "{emulator.url}" }}',
+                    f'custom_ca_bundle = "{emulator.ca_bundle}"',
+                    "use_path_style = true",
+                    "skip_credentials_validation = true",
+                    "skip_requesting_account_id = true",
+                    "skip_metadata_api_check = true",
+                ]
+            )
+            + "\n"
+        )
         for rel in [
             "jobs/src/carelake/manifest.yaml",
             "jobs/catalog.json",
