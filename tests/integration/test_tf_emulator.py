@@ -79,7 +79,6 @@ class Run:
     allowed: list[tuple[Diff, Any]] = field(default_factory=list)
     plan_exit: int | None = None
     destroyed: Events | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _cpu_seconds() -> float:
@@ -87,17 +86,12 @@ def _cpu_seconds() -> float:
     return sum(u.ru_utime + u.ru_stime for u in usage)
 
 
-def _dist(notes: list[str]) -> Path:
-    """dist/ as `make package` builds it: reused when complete for the current manifest."""
+def _dist() -> Path:
+    """dist/ as `make package` builds it from the current sources (about 10 s), so the run
+    never applies artifacts older than the code it tests."""
     dist = REPO / "dist"
-    if missing_artifacts(dist):
-        notes.append("dist/ incomplete: ran make package")
-        result = subprocess.run(["make", "package"], cwd=REPO, capture_output=True, text=True, timeout=900)
-        assert result.returncode == 0, (
-            f"make package failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-        )
-    else:
-        notes.append("dist/ complete: reused (make package to rebuild)")
+    result = subprocess.run(["make", "package"], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, f"make package failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     missing = missing_artifacts(dist)
     assert not missing, f"dist/ lacks {missing} after make package"
     return dist
@@ -109,8 +103,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
         pytest.fail("terraform is not on PATH (see docs/runbook.md, Local set-up)")
     started, cpu_started = time.monotonic(), _cpu_seconds()
     tmp = tmp_path_factory.mktemp("tf-emulator")
-    notes: list[str] = []
-    dist = _dist(notes)
+    dist = _dist()
     emulator = Emulator.start(tmp)
     state: Run | None = None
     try:
@@ -120,7 +113,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
         )
         assert init.returncode == 0, init.stdout + init.stderr
         apply = workspace.terraform("apply", "apply", "-input=false", "-auto-approve", "-json")
-        state = Run(emulator, workspace, read_events(apply.stdout), notes=notes)
+        state = Run(emulator, workspace, read_events(apply.stdout))
         if apply.returncode == 0:
             state.outputs = workspace.outputs()
         yield state
@@ -183,7 +176,6 @@ def _summary(state: Run | None, wall: float, cpu: float, moto_cpu: float, tmp: P
     lines.append(
         f"  wall {wall:.0f}s, CPU {cpu:.0f}s (moto {moto_cpu:.0f}s); terraform wall/CPU seconds: {phases}"
     )
-    lines.extend(f"  note: {n}" for n in state.notes)
     lines.append(f"  per-address report: {REPORT.relative_to(REPO)}; logs: {tmp}")
     return lines
 
