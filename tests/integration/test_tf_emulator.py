@@ -108,9 +108,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
     state: Run | None = None
     try:
         workspace = Workspace.create(tmp / "tree", dist, emulator)
-        init = workspace.terraform(
-            "init", "init", "-input=false", "-no-color", "-backend-config=emulator.s3.tfbackend"
-        )
+        init = workspace.init()
         assert init.returncode == 0, init.stdout + init.stderr
         apply = workspace.terraform("apply", "apply", "-input=false", "-auto-approve", "-json")
         state = Run(emulator, workspace, read_events(apply.stdout))

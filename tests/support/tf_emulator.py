@@ -45,6 +45,7 @@ ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 # Holds the run's Terraform state on the emulator (the bootstrap stack's bucket in AWS).
 STATE_BUCKET = "carelake-emulator-tfstate"
+BACKEND_CONFIG = "emulator.s3.tfbackend"  # the S3 backend's settings for that bucket
 ARTIFACT_VERSION = "emulator"
 LAMBDAS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier"]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}
@@ -281,7 +282,7 @@ class Workspace:
         root = tree / "terraform/environments/dev"
         shutil.copytree(ROOT, root, ignore=ignore)
         emulator.client("s3").create_bucket(Bucket=STATE_BUCKET)
-        (root / "emulator.s3.tfbackend").write_text(
+        (root / BACKEND_CONFIG).write_text(
             "\n".join(
                 [
                     f'bucket = "{STATE_BUCKET}"',
@@ -344,6 +345,11 @@ class Workspace:
         self.timings[phase] = (wall + time.monotonic() - start, used + _children_cpu() - cpu)
         (self.tree / f"{phase}-{args[0]}.log").write_text(result.stdout + result.stderr)
         return result
+
+    def init(self) -> subprocess.CompletedProcess[str]:
+        return self.terraform(
+            "init", "init", "-input=false", "-no-color", f"-backend-config={BACKEND_CONFIG}"
+        )
 
     def outputs(self) -> dict[str, Any]:
         result = self.terraform("output", "output", "-json")

@@ -22,10 +22,14 @@ def test_a_missing_argument_names_itself(capsys):
 @pytest.mark.spark
 def test_a_job_reuses_the_running_session_with_its_tuning(spark):
     spark.conf.set("spark.sql.session.timeZone", "America/New_York")
-    assert local_session("carelake-some-job") is spark
+    try:
+        reused = local_session("carelake-some-job")
+        settings = {key: spark.conf.get(key) for key in SPARK_SETTINGS}
+    finally:  # the session is shared by the whole run
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+    assert reused is spark
     # The settings results depend on are enforced again ...
-    for key, value in SPARK_SETTINGS.items():
-        assert spark.conf.get(key) == value
+    assert settings == SPARK_SETTINGS
     # ... and the running session's own tuning (the tests' small-data settings) is kept.
     assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
     assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
