@@ -26,7 +26,7 @@ from carelake.runner import run_jobs
 from carelake.silver.build import SILVER_KEYS, build_silver
 from carelake.silver.codes import CodeMaps
 from carelake.silver.io import read_bronze
-from tests.paths import FHIR_FIXTURE, SHARED_FIXTURES
+from tests.paths import FHIR_FIXTURE, SYNTHEA_FIXTURES
 from tests.sql import reference_measures as ref
 from tests.sql.test_measure_random_lake import CASES, References
 
@@ -55,7 +55,7 @@ def lake(tmp_path_factory, spark, population) -> Lake:
     real fixtures, through every job: what `make demo` builds, smaller."""
     lake = Lake(tmp_path_factory.mktemp("lake"))
     land_generated(population, lake, DT, "generated", ("bundles",))
-    land_fixtures(Fixtures(SHARED_FIXTURES), lake, DT)
+    land_fixtures(Fixtures(SYNTHEA_FIXTURES), lake, DT)
     run_jobs(lake, DT)  # all five jobs, as make demo runs them
     return lake
 
@@ -117,7 +117,7 @@ def test_fixture_claims_get_their_payer_from_the_contained_coverage(lake):
 
 
 def test_fixture_csv_patients_encounters_and_claims_arrive_whole(lake):
-    fixture_csv = SHARED_FIXTURES / "csv" / "OHDSI__dbt-synthea"
+    fixture_csv = SYNTHEA_FIXTURES / "csv" / "OHDSI__dbt-synthea"
 
     def ids(file: str) -> set[str]:
         with (fixture_csv / file).open(newline="") as handle:

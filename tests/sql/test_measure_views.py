@@ -1,5 +1,5 @@
 """Every view in sql/views: created on a lake with every contract table (empty), transpiled
-without semantics warnings, and written in the house style (../shared/DESIGN.md, SQL)."""
+without semantics warnings, and written in the house style (the design notes, SQL)."""
 
 from __future__ import annotations
 

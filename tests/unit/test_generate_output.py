@@ -20,9 +20,9 @@ import pytest
 
 from carelake.generate import generate_population
 from carelake.generate.catalog import CONDITIONS, catalog_rows
+from tests.paths import CSV_FIXTURE_DIR
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "synthea"
-SYNTHEA_CSV = FIXTURES / "csv" / "OHDSI__dbt-synthea"
+SYNTHEA_CSV = CSV_FIXTURE_DIR
 PATIENTS = 40
 OFFSET_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?-0[45]:00$")
 UTC_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -242,7 +242,6 @@ CSV_TABLES = (
 )  # fmt: skip
 
 
-@pytest.mark.skipif(not SYNTHEA_CSV.exists(), reason="Synthea CSV fixture not present")
 @pytest.mark.parametrize("table", CSV_TABLES)
 def test_csv_headers_equal_the_synthea_fixture(landing: Path, table: str) -> None:
     ours = (landing / "csv" / f"{table}.csv").read_text().split("\n", 1)[0]

@@ -14,10 +14,10 @@ import pytest
 
 from carelake import reference as ref
 from carelake.generate import catalog, defects
+from tests.paths import CSV_FIXTURE_DIR, FHIR_FIXTURE
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "synthea"
-FHIR_BUNDLE = FIXTURES / "fhir" / "sample_complete_patient.json"
-SYNTHEA_CSV = FIXTURES / "csv" / "OHDSI__dbt-synthea"
+FHIR_BUNDLE = FHIR_FIXTURE
+SYNTHEA_CSV = CSV_FIXTURE_DIR
 SNOMED_URI = "http://snomed.info/sct"
 
 CONDITION_MAP = {row["snomed_code"]: row for row in ref.load("snomed_condition_map")}

@@ -104,6 +104,10 @@ def demo(
     dashboard_dir: Annotated[
         Path, typer.Option("--dashboard", help="Where the dashboard is written.")
     ] = Path("build/dashboard"),
+    fixtures_dir: Annotated[
+        Path,
+        typer.Option("--fixtures", exists=True, file_okay=False, help="Real Synthea output landed beside the generated data."),
+    ] = Path("tests/fixtures/synthea"),  # the repository's copy (run from its root)
 ) -> None:
     """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the dashboard."""
     from rich.console import Console
@@ -111,7 +115,7 @@ def demo(
 
     from carelake.config import Lake
     from carelake.dashboard import build_dashboard
-    from carelake.demo import default_fixtures, fixture_bundle_counts, prepare_lake
+    from carelake.demo import Fixtures, fixture_bundle_counts, prepare_lake
     from carelake.generate import generate_population
     from carelake.generate.settings import DEFAULT_AS_OF
     from carelake.progress import progress_callback
@@ -124,7 +128,7 @@ def demo(
     dt = DEFAULT_AS_OF.isoformat()  # the generated data's as-of date: the demo is the same every day
     with progress_callback("generating patients", total=patients) as advance:
         generate_population(landing, patients=patients, seed=seed, progress=advance)
-    fixtures = default_fixtures()
+    fixtures = Fixtures(fixtures_dir)
     copied = prepare_lake(landing, Lake(lake), dt, fixtures)
     console.print(
         f"landed in {lake}/raw (dt={dt}): " + ", ".join(f"{k} {v} files" for k, v in sorted(copied.items()))
@@ -132,13 +136,12 @@ def demo(
 
     results = run_jobs(Lake(lake), dt, on_done=print_job_result)
 
-    if fixtures is not None:
-        table = Table(
-            "resource type", "in the real bundle", "in bronze", title="Real Synthea FHIR bundle in bronze"
-        )
-        for kind, expected, landed in fixture_bundle_counts(Lake(lake), dt, fixtures):
-            table.add_row(kind, str(expected), str(landed), style=None if expected == landed else "bold red")
-        console.print(table)
+    table = Table(
+        "resource type", "in the real bundle", "in bronze", title="Real Synthea FHIR bundle in bronze"
+    )
+    for kind, expected, landed in fixture_bundle_counts(Lake(lake), dt, fixtures):
+        table.add_row(kind, str(expected), str(landed), style=None if expected == landed else "bold red")
+    console.print(table)
     silver = next(r for r in results if r.job == "bronze_to_silver").counts
     identity = {k.split(":", 1)[1]: v for k, v in silver.metrics.items() if k.startswith("identity:")}
     console.print("identity resolution: " + ", ".join(f"{rule} {n}" for rule, n in identity.items()))

@@ -16,7 +16,7 @@ GENERATED_BATCH = "generated"
 
 @dataclass(frozen=True)
 class Fixtures:
-    """The real Synthea output shipped beside the repository (../shared/fixtures/synthea)."""
+    """Real Synthea output (tests/fixtures/synthea in the repository: a FHIR bundle and a CSV export)."""
 
     root: Path
 
@@ -27,16 +27,6 @@ class Fixtures:
     @property
     def csv_files(self) -> list[Path]:
         return sorted((self.root / "csv").rglob("*.csv"))
-
-
-def default_fixtures() -> Fixtures | None:
-    """../shared/fixtures/synthea next to the repository, when it is there."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent.parent / "shared" / "fixtures" / "synthea"
-        if candidate.is_dir():
-            return Fixtures(candidate)
-    return None
 
 
 def land_fixtures(fixtures: Fixtures, lake: Lake, dt: str) -> int:

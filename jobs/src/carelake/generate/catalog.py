@@ -1,7 +1,7 @@
 """Every code the generator emits, in one place.
 
 Sources. Each SNOMED CT, LOINC, RxNorm and CVX code below is one Synthea itself emits:
-most come from the real fixtures in ``../shared/fixtures/synthea`` (the FHIR sample patient
+most come from the real fixtures in ``tests/fixtures/synthea`` (the FHIR sample patient
 and the OHDSI/dbt-synthea CSV export); the rest (chronic diseases that drive hospital
 stays, hospital admission types, and the planned-readmission procedures) come from
 Synthea's modules (for example ``congestive_heart_failure.json``) as listed by an

@@ -26,7 +26,7 @@ from carelake import reference as ref
 
 HERE = Path(__file__).resolve().parent
 CONDITION_MAP = HERE / "snomed_condition_map.csv"
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[4].parent / "shared" / "fixtures" / "synthea"
+DEFAULT_FIXTURES = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "synthea"
 SNOMED_URI = "http://snomed.info/sct"
 
 
