@@ -5,7 +5,8 @@
 # outreach_intake.zip also holds the packages of lambdas/requirements.txt (jsonschema), which
 # build_zip.py pip-installs for the Lambda runtime: building it needs PyPI (or pip's mirror).
 
-LAMBDA_NAMES := outreach_intake risk_alert sftp_arrival failure_notifier
+# Every lambdas/<name>/handler.py is a Lambda (the platform module finds them the same way).
+LAMBDA_NAMES := $(patsubst lambdas/%/handler.py,%,$(wildcard lambdas/*/handler.py))
 LAMBDA_DIST := dist/lambdas
 LAMBDA_ZIPS := $(foreach n,$(LAMBDA_NAMES),$(LAMBDA_DIST)/$(n).zip)
 # Every file that can end up in a zip, so an edit (or an added/removed file: the directories

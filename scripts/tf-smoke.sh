@@ -6,9 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 env_name=${1:?environment}
 version=${2:?artifact version}
-root=terraform/environments/$env_name
-out() { scripts/tf.sh -chdir="$root" output -raw "$1"; }
-outjson() { scripts/tf.sh -chdir="$root" output -json "$1"; }
+out() { scripts/tf-output.sh "$env_name" "$1"; }
 fail=0
 check() {  # check <description> <command...>
   local what=$1
@@ -20,7 +18,7 @@ artifacts=$(out artifacts_s3_bucket_name)
 check "python modules s3://$artifacts/carelake/$version/ exist" \
   aws s3api head-object --bucket "$artifacts" --key "carelake/$version/carelake-python-modules.zip"
 
-for job in $(outjson glue_job_names | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin).values()))'); do
+for job in $(out glue_job_names | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin).values()))'); do
   script=$(aws glue get-job --job-name "$job" --query 'Job.Command.ScriptLocation' --output text 2>/dev/null || true)
   check "Glue job $job runs version $version" test "${script%/glue/*}" = "s3://$artifacts/carelake/$version"
   check "script of $job exists" aws s3api head-object --bucket "$artifacts" --key "${script#s3://"$artifacts"/}"
@@ -31,7 +29,7 @@ sfn=$(out sql_deploy_sfn_state_machine_arn)
 status=$(aws stepfunctions list-executions --state-machine-arn "$sfn" --max-results 1 --query 'executions[0].status' --output text)
 check "last SQL deployment succeeded ($status)" test "$status" = SUCCEEDED
 
-for wg in $(outjson athena_workgroup_names | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin).values()))'); do
+for wg in $(out athena_workgroup_names | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin).values()))'); do
   check "Athena workgroup $wg enforces its configuration" test \
     "$(aws athena get-work-group --work-group "$wg" --query 'WorkGroup.Configuration.EnforceWorkGroupConfiguration' --output text)" = True
 done

@@ -29,10 +29,9 @@ tf-emulator: venv ## Apply the dev root to a local AWS emulator (moto), smoke-ch
 	$(BIN)/pytest tests/integration/test_moto_patches.py tests/integration/test_tf_emulator.py
 
 # ---- deploy steps (need AWS credentials; see docs/runbook.md#terraform) ----------
-tf-init: ## Init ENV's root with its S3 backend (TF_STATE_BUCKET, TF_LOCK_TABLE, TF_STATE_KMS_KEY, AWS_REGION)
+tf-init: ## Init ENV's root with its S3 backend, locked by an S3 lock file (TF_STATE_BUCKET, TF_STATE_KMS_KEY, AWS_REGION)
 	$(TF) init -input=false \
 	  -backend-config="bucket=$${TF_STATE_BUCKET:?set TF_STATE_BUCKET}" \
-	  -backend-config="dynamodb_table=$${TF_LOCK_TABLE:-carelake-tflock}" \
 	  -backend-config="kms_key_id=$${TF_STATE_KMS_KEY:?set TF_STATE_KMS_KEY}" \
 	  -backend-config="region=$${AWS_REGION:-us-east-1}"
 
@@ -45,13 +44,13 @@ tf-apply: ## Apply the saved plan of ENV (make tf-plan first)
 
 tf-publish: ## Upload dist/ to s3://<artifacts bucket>/carelake/ARTIFACT_VERSION/ (SSE-KMS with the artifacts key)
 	test -d dist || { echo "dist/ is missing: run make package" >&2; exit 1; }
-	bucket=$$($(TF) output -raw artifacts_s3_bucket_name); \
-	key=$$($(TF) output -json kms_key_arns | python3 -c 'import json,sys; print(json.load(sys.stdin)["artifacts"])'); \
+	bucket=$$(scripts/tf-output.sh $(ENV) artifacts_s3_bucket_name); \
+	key=$$(scripts/tf-output.sh $(ENV) kms_key_arns | python3 -c 'import json,sys; print(json.load(sys.stdin)["artifacts"])'); \
 	aws s3 cp dist/ "s3://$$bucket/carelake/$(ARTIFACT_VERSION)/" --recursive --only-show-errors \
 	  --sse aws:kms --sse-kms-key-id "$$key"
 
 tf-deploy-sql: ## Run ENV's SQL deployment state machine (sql/ddl, sql/views) and wait for it
-	arn=$$($(TF) output -raw sql_deploy_sfn_state_machine_arn); \
+	arn=$$(scripts/tf-output.sh $(ENV) sql_deploy_sfn_state_machine_arn); \
 	execution=$$(aws stepfunctions start-execution --state-machine-arn "$$arn" --name "deploy-$(ARTIFACT_VERSION)-$$(date +%s)" --query executionArn --output text); \
 	echo "SQL deployment: $$execution"; \
 	for _ in $$(seq 1 120); do \

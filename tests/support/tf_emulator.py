@@ -8,7 +8,7 @@ Used by tests/integration/test_tf_emulator.py (and so by `make tf-emulator`):
   and a plain-HTTP listener on the same backends that only the smoke checks use, to
   show that the platform's policies refuse requests without TLS.
 - `Workspace` copies the dev root, the modules and the files the root reads (job
-  manifest, table catalog, intake schema, sql/) and a snapshot of dist/ into a
+  manifest, table catalog, lambdas/, sql/) and a snapshot of dist/ into a
   temporary tree, with the emulator settings as a tfvars file. The provider settings
   are the root's own variables (aws_endpoint_urls, path-style S3, retries, CA bundle,
   account_id): nothing in terraform/ knows about the emulator. The root's own S3
@@ -47,7 +47,7 @@ REGION = "us-east-1"
 STATE_BUCKET = "carelake-emulator-tfstate"
 BACKEND_CONFIG = "emulator.s3.tfbackend"  # the S3 backend's settings for that bucket
 ARTIFACT_VERSION = "emulator"
-LAMBDAS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier"]
+LAMBDAS = sorted(p.parent.name for p in (REPO / "lambdas").glob("*/handler.py"))  # as the platform finds them
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}
 
 
@@ -71,7 +71,7 @@ class AllowedDiff:
 
 ALLOWED_DIFFS: list[AllowedDiff] = [
     AllowedDiff(
-        r"module\.kms\.aws_kms_key\.this\[\"(phi|logs|artifacts)\"\]",
+        r"module\.platform\.module\.kms\.aws_kms_key\.this\[\"(phi|logs|artifacts)\"\]",
         "rotation_period_in_days",
         0,
         "moto does not model custom rotation periods: EnableKeyRotation ignores RotationPeriodInDays and "
@@ -79,14 +79,14 @@ ALLOWED_DIFFS: list[AllowedDiff] = [
         "Rotation itself (enable_key_rotation) is read back and converges.",
     ),
     AllowedDiff(
-        r"module\.[a-z_]+\.module\.[a-z_]+\.aws_lambda_function\.this",
+        r"module\.platform\.module\.[a-z_]+\.module\.[a-z_]+\.aws_lambda_function\.this",
         "dead_letter_config",
         [],
         "moto's Lambda does not model dead-letter queues: CreateFunction ignores DeadLetterConfig and "
         "GetFunction never returns it.",
     ),
     AllowedDiff(
-        r"module\.[a-z_]+\.module\.[a-z_]+\.aws_lambda_function\.this",
+        r"module\.platform\.module\.[a-z_]+\.module\.[a-z_]+\.aws_lambda_function\.this",
         "logging_config",
         [],
         "moto's Lambda does not model advanced logging controls: CreateFunction ignores LoggingConfig "
@@ -297,15 +297,12 @@ class Workspace:
             )
             + "\n"
         )
-        for rel in [
-            "jobs/src/carelake/manifest.yaml",
-            "jobs/catalog.json",
-            "lambdas/outreach_intake/outreach_request.schema.json",
-        ]:
+        for rel in ["jobs/src/carelake/manifest.yaml", "jobs/catalog.json"]:
             if (REPO / rel).exists():
                 (tree / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(REPO / rel, tree / rel)
         shutil.copytree(REPO / "sql", tree / "sql", ignore=ignore)
+        shutil.copytree(REPO / "lambdas", tree / "lambdas", ignore=ignore)  # handlers, intake schema
         artifacts = snapshot_dist(dist, tree / "dist")
         settings = {
             "account_id": ACCOUNT_ID,
@@ -352,10 +349,11 @@ class Workspace:
         )
 
     def outputs(self) -> dict[str, Any]:
-        result = self.terraform("output", "output", "-json")
+        """The platform module's outputs (the root's one output, `platform`)."""
+        result = self.terraform("output", "output", "-json", "platform")
         if result.returncode != 0:
             raise RuntimeError(result.stderr)
-        return {k: v["value"] for k, v in json.loads(result.stdout).items()}
+        return json.loads(result.stdout)
 
 
 # ---------------------------------------------------------------------------------

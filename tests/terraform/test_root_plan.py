@@ -1,13 +1,13 @@
 """A real `terraform plan` of the dev root, offline, and what it must contain.
 
-The root is copied with the files it reads (job manifest, table catalog, SQL, the
-intake schema) into a temporary tree with a local backend, and planned with the real
-AWS provider as the issue 7 emulator run will use it: fake credentials, an account ID
-given (so no sts:GetCallerIdentity), every endpoint pointed at a closed loopback port
-and max_retries=0, so any API call at plan time fails at once. The one call a plan
-makes, Step Functions' ValidateStateMachineDefinition, goes to a small stub that
-accepts the definition and records the call. Local artifacts (a fake dist/) are on, as
-in the emulator run.
+The root is copied with the modules and the files the platform reads (job manifest,
+table catalog, SQL, the Lambda handlers and intake schema) into a temporary tree with
+a local backend, and planned with the real AWS provider as the issue 7 emulator run
+will use it: fake credentials, an account ID given (so no sts:GetCallerIdentity),
+every endpoint pointed at a closed loopback port and max_retries=0, so any API call
+at plan time fails at once. The one call a plan makes, Step Functions'
+ValidateStateMachineDefinition, goes to a small stub that accepts the definition and
+records the call. Local artifacts (a fake dist/) are on, as in the emulator run.
 
 The plan JSON is then checked platform-wide: tags, encryption of every log group,
 topic, queue, stream and table, the full set of bucket controls for every bucket, no
@@ -38,7 +38,7 @@ SERVICES = [
 ]  # fmt: skip
 CLOSED_PORT = "http://127.0.0.1:9"
 REQUIRED_TAGS = {"Project", "Environment", "Owner", "CostCenter", "DataClassification"}
-LAMBDAS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier"]
+LAMBDAS = sorted(p.parent.name for p in (REPO / "lambdas").glob("*/handler.py"))  # as the platform finds them
 
 
 class _SfnStub(http.server.BaseHTTPRequestHandler):
@@ -85,10 +85,8 @@ def _copy_tree(tmp: Path) -> Path:
     (tmp / "jobs/src/carelake").mkdir(parents=True)
     shutil.copy(REPO / "jobs/src/carelake/manifest.yaml", tmp / "jobs/src/carelake/manifest.yaml")
     (tmp / "jobs/catalog.json").write_text(json.dumps({"version": 1, "tables": _catalog_tables()}))
-    schema = REPO / "lambdas/outreach_intake/outreach_request.schema.json"
-    if schema.exists():
-        (tmp / "lambdas/outreach_intake").mkdir(parents=True)
-        shutil.copy(schema, tmp / "lambdas/outreach_intake" / schema.name)
+    # The Lambdas (lambdas/<name>/handler.py) and the intake request schema.
+    shutil.copytree(REPO / "lambdas", tmp / "lambdas", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(MODULES / "analytics/tests/fixtures/sql", tmp / "sql")
     if (REPO / "sql").is_dir():
         shutil.copytree(REPO / "sql", tmp / "sql", dirs_exist_ok=True)

@@ -1,7 +1,6 @@
-# Real AWS unless told otherwise. The aws_* variables exist so the same root can be
-# applied against a local emulator (issue 7): their defaults are the provider's own
-# defaults, so they change nothing for a real deploy, and prod refuses emulator
-# settings (see variables.tf).
+# Real AWS unless told otherwise. The aws_* variables exist so this root can be
+# applied against a local emulator (make tf-emulator): their defaults are the
+# provider's own, so they change nothing for a real deploy. The prod root has none.
 provider "aws" {
   region                      = var.region
   allowed_account_ids         = var.account_id != null && !var.aws_skip_requesting_account_id ? [var.account_id] : null
@@ -46,6 +45,6 @@ provider "aws" {
   }
 
   default_tags {
-    tags = module.context.default_tags
+    tags = module.platform.default_tags
   }
 }

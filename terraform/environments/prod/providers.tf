@@ -1,51 +1,11 @@
-# Real AWS unless told otherwise. The aws_* variables exist so the same root can be
-# applied against a local emulator (issue 7): their defaults are the provider's own
-# defaults, so they change nothing for a real deploy, and prod refuses emulator
-# settings (see variables.tf).
+# AWS itself, always: unlike dev, this root has no emulator endpoints, skipped
+# checks or custom CA to switch on. With account_id set, the provider refuses to
+# run in any other account.
 provider "aws" {
-  region                      = var.region
-  allowed_account_ids         = var.account_id != null && !var.aws_skip_requesting_account_id ? [var.account_id] : null
-  skip_credentials_validation = var.aws_skip_credentials_validation
-  skip_requesting_account_id  = var.aws_skip_requesting_account_id
-  skip_metadata_api_check     = var.aws_skip_metadata_api_check
-  skip_region_validation      = var.aws_skip_region_validation
-  s3_use_path_style           = var.aws_s3_use_path_style
-  max_retries                 = var.aws_max_retries
-  insecure                    = var.aws_insecure
-  custom_ca_bundle            = var.aws_custom_ca_bundle
-
-  dynamic "endpoints" {
-    for_each = length(var.aws_endpoint_urls) > 0 ? [var.aws_endpoint_urls] : []
-
-    content {
-      apigateway    = lookup(endpoints.value, "apigateway", null)
-      athena        = lookup(endpoints.value, "athena", null)
-      chatbot       = lookup(endpoints.value, "chatbot", null)
-      cloudtrail    = lookup(endpoints.value, "cloudtrail", null)
-      cloudwatch    = lookup(endpoints.value, "cloudwatch", null)
-      dynamodb      = lookup(endpoints.value, "dynamodb", null)
-      ec2           = lookup(endpoints.value, "ec2", null)
-      events        = lookup(endpoints.value, "events", null)
-      firehose      = lookup(endpoints.value, "firehose", null)
-      glue          = lookup(endpoints.value, "glue", null)
-      iam           = lookup(endpoints.value, "iam", null)
-      kinesis       = lookup(endpoints.value, "kinesis", null)
-      kms           = lookup(endpoints.value, "kms", null)
-      lakeformation = lookup(endpoints.value, "lakeformation", null)
-      lambda        = lookup(endpoints.value, "lambda", null)
-      logs          = lookup(endpoints.value, "logs", null)
-      quicksight    = lookup(endpoints.value, "quicksight", null)
-      s3            = lookup(endpoints.value, "s3", null)
-      scheduler     = lookup(endpoints.value, "scheduler", null)
-      sfn           = lookup(endpoints.value, "sfn", null)
-      sns           = lookup(endpoints.value, "sns", null)
-      sqs           = lookup(endpoints.value, "sqs", null)
-      sts           = lookup(endpoints.value, "sts", null)
-      transfer      = lookup(endpoints.value, "transfer", null)
-    }
-  }
+  region              = var.region
+  allowed_account_ids = var.account_id != null ? [var.account_id] : null
 
   default_tags {
-    tags = module.context.default_tags
+    tags = module.platform.default_tags
   }
 }

@@ -1,6 +1,5 @@
-# prod: the guardrails in variables.tf refuse force_destroy, disabled deletion
-# protection, raw without object lock, local artifacts and emulator settings here.
-environment                     = "prod"
+# Who owns prod and where it runs. What prod is (write-once raw, deletion protection,
+# schedules on) is in main.tf. artifact_version comes from CI (-var).
 region                          = "us-east-1"
 owner                           = "platform-team@carelake.example"
 cost_center                     = "CC-4100-DATA"
@@ -10,10 +9,3 @@ key_administrator_role_names    = ["carelake-platform-admin"]
 lake_formation_admin_role_names = ["carelake-platform-admin"]
 github_repository               = "carelake-org/carelake"
 runbook_base_url                = "https://github.com/carelake-org/carelake/blob/main/docs/runbook.md"
-raw_object_lock_enabled         = true
-raw_deep_archive_after_days     = 365
-force_destroy                   = false
-deletion_protection_enabled     = true
-schedules_enabled               = true
-# object_key: claims_to_bronze covers every partner file of dt unless the arrival Lambda names one.
-extra_job_arguments = { object_key = "all" }

@@ -1,41 +1,23 @@
-# ---------------------------------------------------------------------------------
-# Environment and naming.
-# ---------------------------------------------------------------------------------
-variable "environment" {
-  description = "Environment name: dev or prod."
-  type        = string
-  nullable    = false
-
-  validation {
-    condition     = contains(["dev", "prod"], var.environment)
-    error_message = "environment must be dev or prod."
-  }
-}
-
+# What this root takes: the values in terraform.tfvars, the artifact version CI passes
+# (-var) and the account. Each is passed to the platform module, which documents and
+# validates it (terraform/modules/platform/README.md).
 variable "region" {
   description = "AWS region of the environment."
   type        = string
-  default     = "us-east-1"
-  nullable    = false
-}
-
-variable "partition" {
-  description = "AWS partition of the account."
-  type        = string
-  default     = "aws"
   nullable    = false
 }
 
 variable "account_id" {
-  description = "AWS account ID. When null it is read with sts:GetCallerIdentity; set it to plan without that call (e.g. against an emulator)."
+  description = "AWS account ID; null reads it with sts:GetCallerIdentity. When set, the provider refuses any other account."
   type        = string
   default     = null
   nullable    = true
+}
 
-  validation {
-    condition     = var.account_id == null || can(regex("^[0-9]{12}$", var.account_id))
-    error_message = "account_id must be 12 digits."
-  }
+variable "artifact_version" {
+  description = "Version of the packaged jobs, SQL and Lambdas to run (CI passes the version it built)."
+  type        = string
+  nullable    = false
 }
 
 variable "owner" {
@@ -59,36 +41,11 @@ variable "availability_zones" {
 variable "vpc_cidr_block" {
   description = "CIDR block of the data-plane VPC."
   type        = string
-  default     = "10.40.0.0/16"
   nullable    = false
 }
 
-# ---------------------------------------------------------------------------------
-# Artifacts.
-# ---------------------------------------------------------------------------------
-variable "artifact_version" {
-  description = "Version of the packaged jobs, SQL and Lambdas to run: the folder under s3://<artifacts bucket>/carelake/ (CI passes the commit it built)."
-  type        = string
-  nullable    = false
-}
-
-variable "local_artifacts_dir" {
-  description = "Upload this folder (make package's dist/) to s3://<artifacts bucket>/carelake/<artifact_version>/ as part of the apply, for local or emulator runs. Null for real deploys, where CI uploads dist/ first. Not allowed in prod."
-  type        = string
-  default     = null
-  nullable    = true
-
-  validation {
-    condition     = var.local_artifacts_dir == null || var.environment != "prod"
-    error_message = "prod deploys only artifacts that CI uploaded: local_artifacts_dir must be null."
-  }
-}
-
-# ---------------------------------------------------------------------------------
-# Who administers and who deploys (role names in this account; ARNs are built).
-# ---------------------------------------------------------------------------------
 variable "key_administrator_role_names" {
-  description = "IAM roles (names, with path if any) that administer the KMS keys; they get no decrypt rights."
+  description = "IAM roles (names) that administer the KMS keys."
   type        = list(string)
   nullable    = false
 }
@@ -99,104 +56,15 @@ variable "lake_formation_admin_role_names" {
   nullable    = false
 }
 
-variable "deploy_role_name" {
-  description = "Role that runs terraform apply (created by the bootstrap stack); null means <project>-<environment>-github-apply."
-  type        = string
-  default     = null
-  nullable    = true
-}
-
 variable "github_repository" {
   description = "GitHub repository (owner/name) whose workflows deploy this environment."
   type        = string
   nullable    = false
 }
 
-variable "state_bucket_name" {
-  description = "Terraform state bucket from the bootstrap stack; null means carelake-tfstate-<account>-<region>."
+variable "runbook_base_url" {
+  description = "Base URL of docs/runbook.md that failure notices link to."
   type        = string
-  default     = null
-  nullable    = true
-}
-
-variable "state_lock_table_name" {
-  description = "Terraform lock table from the bootstrap stack."
-  type        = string
-  default     = "carelake-tflock"
-  nullable    = false
-}
-
-variable "persona_trusted_principal_arns" {
-  description = "Principals allowed to assume each persona role (data_engineer, analyst, care_coordinator, auditor); a persona without an entry trusts the account."
-  type        = map(list(string))
-  default     = {}
-  nullable    = false
-}
-
-# ---------------------------------------------------------------------------------
-# Data plane settings.
-# ---------------------------------------------------------------------------------
-variable "raw_object_lock_enabled" {
-  description = "Create the raw bucket with S3 Object Lock (required in prod)."
-  type        = bool
-  default     = false
-  nullable    = false
-
-  validation {
-    condition     = var.raw_object_lock_enabled || var.environment != "prod"
-    error_message = "prod keeps raw write-once: raw_object_lock_enabled must be true."
-  }
-}
-
-variable "raw_deep_archive_after_days" {
-  description = "Days after which raw objects move to Glacier Deep Archive."
-  type        = number
-  default     = 180
-  nullable    = false
-}
-
-variable "force_destroy" {
-  description = "Let terraform destroy delete non-empty buckets and workgroups (throwaway environments; never prod)."
-  type        = bool
-  default     = false
-  nullable    = false
-
-  validation {
-    condition     = !var.force_destroy || var.environment != "prod"
-    error_message = "force_destroy must be false in prod."
-  }
-}
-
-variable "deletion_protection_enabled" {
-  description = "Protect DynamoDB tables from deletion (always on in prod)."
-  type        = bool
-  default     = true
-  nullable    = false
-
-  validation {
-    condition     = var.deletion_protection_enabled || var.environment != "prod"
-    error_message = "deletion_protection_enabled must be true in prod."
-  }
-}
-
-variable "schedules_enabled" {
-  description = "Whether the Glue workflow and treatments export schedules are active."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
-variable "extra_job_arguments" {
-  description = "Values for job arguments other than <zone>_uri and dt (see the job manifest)."
-  type        = map(string)
-  default     = {}
-  nullable    = false
-}
-
-variable "claims_job" {
-  description = "Manifest job the SFTP arrival Lambda starts."
-  type        = string
-  default     = "claims_to_bronze"
   nullable    = false
 }
 
@@ -209,179 +77,9 @@ variable "sftp_partners" {
   nullable = false
 }
 
-variable "sftp_claims_prefix" {
-  description = "Key prefix of partner claims in the raw bucket (partner homes are <prefix>/partner=<id>/). claims: where claims_to_bronze and the sftp_arrival handler look."
-  type        = string
-  default     = "claims"
-  nullable    = false
-}
-
 variable "sftp_allowed_cidrs" {
   description = "Partner networks (over VPN/Direct Connect) allowed to reach SFTP."
   type        = list(string)
   default     = []
   nullable    = false
-}
-
-variable "intake_authorization_type" {
-  description = "Intake API authorisation: AWS_IAM or COGNITO_USER_POOLS."
-  type        = string
-  default     = "AWS_IAM"
-  nullable    = false
-}
-
-variable "intake_cognito_user_pool_arns" {
-  description = "User pools for COGNITO_USER_POOLS authorisation."
-  type        = list(string)
-  default     = []
-  nullable    = false
-}
-
-variable "risk_threshold" {
-  description = "LACE score at or over which a patient is alerted."
-  type        = number
-  default     = 10
-  nullable    = false
-}
-
-variable "runbook_base_url" {
-  description = "Base URL of docs/runbook.md that failure notices link to."
-  type        = string
-  nullable    = false
-}
-
-variable "pipeline_failure_email_endpoints" {
-  description = "E-mail addresses for pipeline failures and alarms."
-  type        = list(string)
-  default     = []
-  nullable    = false
-}
-
-variable "risk_alert_email_endpoints" {
-  description = "E-mail addresses for risk alerts."
-  type        = list(string)
-  default     = []
-  nullable    = false
-}
-
-variable "security_alert_email_endpoints" {
-  description = "E-mail addresses for security alarms."
-  type        = list(string)
-  default     = []
-  nullable    = false
-}
-
-variable "slack" {
-  description = "Slack team_id and channel_id for pipeline failures (AWS Chatbot); null for none."
-  type = object({
-    team_id    = string
-    channel_id = string
-  })
-  default  = null
-  nullable = true
-}
-
-variable "athena_bytes_scanned_cutoff_per_query" {
-  description = "Largest scan one Athena query may do, in bytes."
-  type        = number
-  default     = 107374182400
-  nullable    = false
-}
-
-variable "quicksight" {
-  description = "QuickSight data source and datasets with row-level security (owner_arn, dataset_table_names, rls_table_name); null for none."
-  type = object({
-    owner_arn           = string
-    dataset_table_names = list(string)
-    rls_table_name      = string
-  })
-  default  = null
-  nullable = true
-}
-
-# ---------------------------------------------------------------------------------
-# Provider settings for a local emulator (issue 7). The defaults are the provider's
-# own, so a real deploy is unaffected; prod refuses anything else.
-# ---------------------------------------------------------------------------------
-variable "aws_endpoint_urls" {
-  description = "Endpoint URL by provider service key (s3, iam, sts, glue, ...); empty for AWS itself."
-  type        = map(string)
-  default     = {}
-  nullable    = false
-
-  validation {
-    condition     = length(var.aws_endpoint_urls) == 0 || var.environment != "prod"
-    error_message = "prod must use the real AWS endpoints."
-  }
-}
-
-variable "aws_skip_credentials_validation" {
-  description = "Skip the STS credentials check (fake credentials against an emulator)."
-  type        = bool
-  default     = false
-  nullable    = false
-
-  validation {
-    condition     = !var.aws_skip_credentials_validation || var.environment != "prod"
-    error_message = "prod must validate credentials."
-  }
-}
-
-variable "aws_skip_requesting_account_id" {
-  description = "Do not ask AWS for the account ID (set account_id instead)."
-  type        = bool
-  default     = false
-  nullable    = false
-
-  validation {
-    condition     = !var.aws_skip_requesting_account_id || var.account_id != null
-    error_message = "aws_skip_requesting_account_id needs account_id."
-  }
-}
-
-variable "aws_skip_metadata_api_check" {
-  description = "Do not look for credentials in the EC2 instance metadata service."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-variable "aws_skip_region_validation" {
-  description = "Accept a region name the provider does not know."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-variable "aws_s3_use_path_style" {
-  description = "Address S3 buckets by path (http://host/bucket) instead of virtual host."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-variable "aws_max_retries" {
-  description = "Maximum API retries (null for the provider's default of 25)."
-  type        = number
-  default     = null
-  nullable    = true
-}
-
-variable "aws_insecure" {
-  description = "Skip TLS certificate verification (an emulator's self-signed certificate only)."
-  type        = bool
-  default     = false
-  nullable    = false
-
-  validation {
-    condition     = !var.aws_insecure || (length(var.aws_endpoint_urls) > 0 && var.environment != "prod")
-    error_message = "aws_insecure is only for a local emulator (aws_endpoint_urls set, not prod)."
-  }
-}
-
-variable "aws_custom_ca_bundle" {
-  description = "CA bundle to trust (e.g. an emulator's certificate); null for the system's."
-  type        = string
-  default     = null
-  nullable    = true
 }

@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.9.0, < 2.0.0"
+  required_version = ">= 1.11.0, < 2.0.0"
 
   required_providers {
     aws = {
@@ -8,11 +8,12 @@ terraform {
     }
   }
 
-  # Partial configuration: bucket, dynamodb_table, kms_key_id and region come from
-  # `make tf-init ENV=prod` (TF_STATE_BUCKET, TF_LOCK_TABLE, ...), i.e. from the
-  # bootstrap stack's outputs. See terraform/README.md.
+  # Partial configuration: bucket, kms_key_id and region come from `make tf-init ENV=prod`
+  # (TF_STATE_BUCKET, TF_STATE_KMS_KEY, AWS_REGION), i.e. from the bootstrap stack's
+  # outputs. The lock is an S3 object beside the state (use_lockfile), not a DynamoDB table.
   backend "s3" {
-    key     = "carelake/prod/terraform.tfstate"
-    encrypt = true
+    key          = "carelake/prod/terraform.tfstate"
+    encrypt      = true
+    use_lockfile = true
   }
 }

@@ -3,9 +3,7 @@
 # partition projection (dt as a date, other keys injected) so no crawler or
 # MSCK REPAIR is ever needed, and the account's catalog encrypted with the PHI key.
 locals {
-  zones = ["raw", "bronze", "silver", "gold", "quarantine"]
-
-  database_names = { for z in local.zones : z => "${replace(var.context.name_prefix, "-", "_")}_${z}" }
+  database_names = { for z in keys(var.zone_bucket_names) : z => "${replace(var.context.name_prefix, "-", "_")}_${z}" }
 
   formats = {
     parquet = {

@@ -12,13 +12,13 @@ variable "context" {
 }
 
 variable "zone_bucket_names" {
-  description = "Bucket of each zone (raw, bronze, silver, gold, quarantine)."
+  description = "Bucket of each lake zone (the data_lake module's zone_s3_bucket_names): one database per zone."
   type        = map(string)
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(["raw", "bronze", "silver", "gold", "quarantine"], keys(var.zone_bucket_names))) == 0
-    error_message = "zone_bucket_names must name a bucket for raw, bronze, silver, gold and quarantine."
+    condition     = length(var.zone_bucket_names) > 0
+    error_message = "zone_bucket_names must name at least one zone's bucket."
   }
 }
 
@@ -51,8 +51,8 @@ variable "tables" {
   nullable = false
 
   validation {
-    condition     = alltrue([for t in var.tables : contains(["raw", "bronze", "silver", "gold", "quarantine"], t.zone)])
-    error_message = "Every table's zone must be raw, bronze, silver, gold or quarantine."
+    condition     = alltrue([for t in var.tables : contains(keys(var.zone_bucket_names), t.zone)])
+    error_message = "Every table's zone must be one of zone_bucket_names."
   }
 
   validation {

@@ -5,7 +5,10 @@
 # encryption other than SSE-KMS with the bucket's own key. None of it can be turned
 # off: there are no variables for it.
 locals {
-  phi_zones = ["raw", "bronze", "silver", "gold", "quarantine", "athena-results"]
+  # The lake's zones: the one list every other module derives its zones from (through
+  # the zone_s3_bucket_names / zone_s3_bucket_arns outputs).
+  zones     = ["raw", "bronze", "silver", "gold", "quarantine"]
+  phi_zones = concat(local.zones, ["athena-results"])
 
   buckets = merge(
     {

@@ -15,7 +15,17 @@ output "phi_s3_bucket_arns" {
 
 output "zone_s3_uris" {
   description = "Base URI of each lake zone (s3://<bucket>/), the <zone>_uri job arguments."
-  value       = { for z in ["raw", "bronze", "silver", "gold", "quarantine"] : z => "s3://${aws_s3_bucket.this[z].bucket}/" }
+  value       = { for z in local.zones : z => "s3://${aws_s3_bucket.this[z].bucket}/" }
+}
+
+output "zone_s3_bucket_names" {
+  description = "Bucket name of each lake zone (raw, bronze, silver, gold, quarantine): the zone list other modules derive theirs from."
+  value       = { for z in local.zones : z => aws_s3_bucket.this[z].bucket }
+}
+
+output "zone_s3_bucket_arns" {
+  description = "Bucket ARN of each lake zone (built from names, known at plan time)."
+  value       = { for z in local.zones : z => local.bucket_arns[z] }
 }
 
 output "artifacts_s3_bucket_name" {

@@ -1,6 +1,7 @@
 # GitHub Actions identities that Terraform manages: the read-only plan role (pull
 # requests, main and the environment may assume it; it reads state and AWS metadata
-# but never PHI) and, optionally, the account's GitHub OIDC provider. The apply role
+# but never PHI, and writes nothing, not even the state lock: its plans run with
+# -lock=false) and, optionally, the account's GitHub OIDC provider. The apply role
 # lives in the bootstrap CloudFormation stack on purpose: a role must not be
 # managed by the state it applies (an apply could otherwise widen its own rights).
 locals {
@@ -8,7 +9,6 @@ locals {
   provider_arn  = var.create_oidc_provider ? aws_iam_openid_connect_provider.this[0].arn : coalesce(var.oidc_provider_arn, "arn:${var.context.partition}:iam::${var.context.account_id}:oidc-provider/${local.provider_url}")
   environment   = coalesce(var.github_environment, var.context.environment)
   state_bucket  = "arn:${var.context.partition}:s3:::${var.state_bucket_name}"
-  lock_table    = "arn:${var.context.partition}:dynamodb:${var.context.region}:${var.context.account_id}:table/${var.state_lock_table_name}"
   plan_subjects = ["repo:${var.github_repository}:pull_request", "repo:${var.github_repository}:ref:refs/heads/main", "repo:${var.github_repository}:environment:${local.environment}"]
 }
 
@@ -61,12 +61,6 @@ resource "aws_iam_role_policy" "this" {
         Effect   = "Allow"
         Action   = ["s3:GetObject", "s3:ListBucket"]
         Resource = [local.state_bucket, "${local.state_bucket}/*"]
-      },
-      {
-        Sid      = "StateLock"
-        Effect   = "Allow"
-        Action   = ["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"]
-        Resource = local.lock_table
       },
       {
         Sid       = "DecryptState"

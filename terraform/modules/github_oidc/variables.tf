@@ -49,12 +49,6 @@ variable "state_bucket_name" {
   nullable    = false
 }
 
-variable "state_lock_table_name" {
-  description = "Terraform state lock table (from the bootstrap stack)."
-  type        = string
-  nullable    = false
-}
-
 variable "state_kms_key_alias" {
   description = "Alias of the state bucket's KMS key (from the bootstrap stack); access is granted by alias, so no key ID is needed here."
   type        = string

@@ -8,7 +8,7 @@ locals {
   manifest = yamldecode(file(var.manifest_path))
   jobs     = local.manifest.jobs
   workflow = local.manifest.workflow
-  zones    = ["raw", "bronze", "silver", "gold", "quarantine"]
+  zones    = keys(var.zone_bucket_names)
 
   glue_arn      = "arn:${var.context.partition}:glue:${var.context.region}:${var.context.account_id}"
   job_names     = { for j in keys(local.jobs) : j => "${var.context.name_prefix}-${j}" }
@@ -93,7 +93,7 @@ resource "aws_iam_role_policy" "this" {
         Sid      = "ReadWriteRefinedZones"
         Effect   = "Allow"
         Action   = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
-        Resource = [for z in ["bronze", "silver", "gold", "quarantine"] : "${local.zone_bucket_arns[z]}/*"]
+        Resource = [for z, arn in local.zone_bucket_arns : "${arn}/*" if z != "raw"]
       },
       {
         Sid      = "ReadArtifacts"

@@ -61,13 +61,13 @@ variable "python_modules_file_name" {
 }
 
 variable "zone_bucket_names" {
-  description = "Bucket of each zone; <zone>_uri arguments become s3://<bucket>/."
+  description = "Bucket of each lake zone (the data_lake module's zone_s3_bucket_names); <zone>_uri arguments become s3://<bucket>/."
   type        = map(string)
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(["raw", "bronze", "silver", "gold", "quarantine"], keys(var.zone_bucket_names))) == 0
-    error_message = "zone_bucket_names must hold raw, bronze, silver, gold and quarantine."
+    condition     = contains(keys(var.zone_bucket_names), "raw")
+    error_message = "zone_bucket_names must hold raw (the jobs read it and only it)."
   }
 }
 

@@ -8,7 +8,7 @@
 #   care coordinator  gold tables tagged audience=care_coordination only
 #   auditor           DESCRIBE (metadata) everywhere, logs read-only through IAM
 locals {
-  zones = ["raw", "bronze", "silver", "gold", "quarantine"]
+  zones = keys(var.zone_bucket_arns)
 
   personas = {
     data_engineer    = "Builds and operates the pipeline: every zone"

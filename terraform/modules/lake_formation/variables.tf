@@ -23,13 +23,13 @@ variable "admin_arns" {
 }
 
 variable "zone_bucket_arns" {
-  description = "Bucket ARN of each zone (raw, bronze, silver, gold, quarantine), registered with Lake Formation."
+  description = "Bucket ARN of each lake zone (the data_lake module's zone_s3_bucket_arns), registered with Lake Formation; the zone LF-tag takes its keys."
   type        = map(string)
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(["raw", "bronze", "silver", "gold", "quarantine"], keys(var.zone_bucket_arns))) == 0
-    error_message = "zone_bucket_arns must hold raw, bronze, silver, gold and quarantine."
+    condition     = contains(keys(var.zone_bucket_arns), "gold")
+    error_message = "zone_bucket_arns must hold gold (analysts and care coordinators read it)."
   }
 }
 
