@@ -60,14 +60,16 @@ bench: venv ## Measure raw_to_bronze throughput and peak memory (PATIENTS=1000 b
 package: venv package-lambdas ## Build dist/: the carelake wheel, Glue entry scripts, SQL and the Lambda zips
 	$(BIN)/python scripts/package_jobs.py
 
-lint: venv ## ruff and terraform fmt
+lint: venv ## ruff, sqlfluff (sql/) and terraform fmt
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint sql
 	terraform fmt -check -recursive terraform
 
-fmt: venv ## Format Python (ruff) and Terraform in place
+fmt: venv ## Format Python (ruff), SQL (sqlfluff) and Terraform in place
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix sql
 	terraform fmt -recursive terraform
 
 clean: ## Remove the local lake and build output (keeps the virtualenvs)
