@@ -41,18 +41,22 @@ demo: venv ## Generate data, run the whole local pipeline, print the KPIs, write
 # Two pytest runs side by side: the Spark tests are CPU-bound in one JVM (a second JVM would
 # only compete for 2 cores); Terraform, the emulator and the Lambdas run terraform and moto
 # processes. The platform run's output is printed when both have finished.
+# $(call pytest_pair,<marker expression>): an empty expression selects every test.
 PLATFORM_TESTS := tests/terraform tests/lambdas tests/integration/test_tf_emulator.py tests/integration/test_moto_patches.py
-
-test: venv tools ## Run every test: Python, SQL, Lambdas, Terraform, integration
+define pytest_pair
 	@mkdir -p build
-	$(BIN)/pytest $(PLATFORM_TESTS) > build/test-platform.log 2>&1 & platform=$$!; \
-	status=0; $(BIN)/pytest $(addprefix --ignore=,$(PLATFORM_TESTS)) || status=$$?; \
+	$(BIN)/pytest -m "$(1)" $(PLATFORM_TESTS) > build/test-platform.log 2>&1 & platform=$$!; \
+	status=0; $(BIN)/pytest -m "$(1)" $(addprefix --ignore=,$(PLATFORM_TESTS)) || status=$$?; \
 	wait $$platform || status=$$?; \
 	echo "---- Terraform, emulator and Lambda tests (build/test-platform.log) ----"; cat build/test-platform.log; \
 	exit $$status
+endef
 
-test-fast: venv ## Run the tests without the slow integration ones
-	$(BIN)/pytest -m "not integration"
+test: venv tools ## Run every test: Python, SQL, Lambdas, Terraform, integration
+	$(call pytest_pair,)
+
+test-fast: venv tools ## Every test but the integration ones (whole-pipeline runs, the emulator apply)
+	$(call pytest_pair,not integration)
 
 bench: venv ## Measure raw_to_bronze throughput and peak memory (PATIENTS=1000 by default)
 	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --seed $(SEED)

@@ -24,7 +24,7 @@ from carelake.entrypoints import claims_to_bronze
 from carelake.generate import generate_population
 from carelake.landing import land_tree
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.integration]
 DT = "2024-05-01"
 PATIENTS, SEED, DEFECT_RATE = 30, 3, 0.15  # every partner-claims defect kind occurs
 PARTNER = "bcbs"  # the partner that gets a second file later the same day

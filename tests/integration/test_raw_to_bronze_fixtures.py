@@ -15,7 +15,7 @@ from carelake.landing import land_file
 from carelake.runner import run_jobs
 from tests.paths import CSV_FIXTURE_DIR, FHIR_FIXTURE
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.integration]
 DT = "2024-05-01"
 
 # Written out by hand (not derived from carelake code): the bronze table of each type.

@@ -22,7 +22,7 @@ from carelake.config import Lake
 from carelake.entrypoints import treatments_to_silver
 from carelake.silver.treatments import SnapshotMismatch, current_dt, read_tracker_state, read_version
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.integration]
 
 DT1, DT2, DT3 = "2024-03-01", "2024-03-02", "2024-03-03"
 E1, E2, E3 = "01709251200000-aaaaaaaa", "01709424000000-bbbbbbbb", "01709424600000-cccccccc"
