@@ -16,24 +16,27 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help: ## List every target (this one is the default)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z0-9_.-]+:[^#]*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# Every dependency, and the build backend that installs carelake itself, comes from a
+# lock with hashes: pip refuses any file whose sha256 is not in it.
 $(VENV)/.installed: jobs/requirements/dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -r jobs/requirements/dev.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --require-hashes -r jobs/requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(TOOLS_VENV)/.installed: jobs/requirements/tools.lock
 	$(PYTHON) -m venv $(TOOLS_VENV)
-	$(TOOLS_VENV)/bin/pip install --quiet -r jobs/requirements/tools.lock
+	$(TOOLS_VENV)/bin/pip install --quiet --require-hashes -r jobs/requirements/tools.lock
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv with the pinned dependencies and carelake installed (editable)
 
 tools: $(TOOLS_VENV)/.installed ## Create .venv-tools with checkov (its pins conflict with moto)
 
-lock: ## Re-resolve jobs/requirements/*.in into the pinned *.lock files
+lock: tools ## Re-resolve jobs/requirements/*.in into the hash-pinned *.lock files (pip-compile)
 	scripts/lock.sh dev
 	scripts/lock.sh tools
+	scripts/lock.sh glue
 
 demo: venv ## Generate data, run the whole local pipeline, print the KPIs, write the dashboard
 	$(BIN)/carelake demo --lake $(LAKE) --patients $(PATIENTS) --seed $(SEED)
@@ -61,7 +64,10 @@ test-fast: venv tools ## Every test but the integration ones (whole-pipeline run
 bench: venv ## Measure raw_to_bronze throughput and peak memory (PATIENTS=1000 by default)
 	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --seed $(SEED)
 
-package: venv package-lambdas ## Build dist/: the carelake wheel, Glue entry scripts, SQL and the Lambda zips
+version: venv ## Print the version this checkout builds as (setuptools-scm, from git)
+	@$(BIN)/python -m setuptools_scm
+
+package: venv package-lambdas ## Build dist/ at the git version: the Glue zip (jobs wheel + deps), entry scripts, SQL, Lambda zips, VERSION
 	$(BIN)/python scripts/package_jobs.py
 
 lint: venv ## ruff, sqlfluff (sql/) and terraform fmt
@@ -82,7 +88,7 @@ clean: ## Remove the local lake and build output (keeps the virtualenvs)
 distclean: clean ## Also remove the virtualenvs
 	rm -rf $(VENV) $(TOOLS_VENV)
 
-.PHONY: help venv tools lock demo test test-fast bench package lint fmt clean distclean
+.PHONY: help venv tools lock demo test test-fast bench version package lint fmt clean distclean
 
 -include lambdas/lambdas.mk
 -include terraform/terraform.mk

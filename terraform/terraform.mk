@@ -4,10 +4,15 @@
 # one, else from the registry. See terraform/README.md.
 
 ENV ?= dev
-ARTIFACT_VERSION ?= $(shell git rev-parse --short=12 HEAD)
+# The version make package built (dist/VERSION); CI and rollbacks pass it explicitly.
+ARTIFACT_VERSION ?= $(shell cat dist/VERSION 2>/dev/null)
 TF_ROOT = terraform/environments/$(ENV)
 TF_PLAN = $(CURDIR)/build/terraform/$(ENV).tfplan
 TF = scripts/tf.sh -chdir=$(TF_ROOT)
+# false for plans made with the read-only plan role, which may not write the lock file
+TF_LOCK ?= true
+CHECKOV = $(TOOLS_VENV)/bin/checkov -d terraform --framework terraform cloudformation --skip-path '\.terraform' --skip-download --quiet --compact
+require_version = test -n "$(ARTIFACT_VERSION)" || { echo "ARTIFACT_VERSION is empty: run make package (it writes dist/VERSION) or pass ARTIFACT_VERSION=<version>" >&2; exit 1; }
 
 tf-validate: ## Terraform fmt check, then init (offline, no backend) and validate every module and root
 	scripts/tf-check.sh fmt
@@ -17,7 +22,7 @@ tf-test: ## terraform test of every module (mocked AWS provider, plan only)
 	scripts/tf-check.sh test
 
 tf-checkov: tools ## checkov over terraform/ (Terraform and the bootstrap template): 0 failed, skips inline with reasons
-	$(TOOLS_VENV)/bin/checkov -d terraform --framework terraform cloudformation --skip-path '\.terraform' --skip-download --quiet --compact
+	$(CHECKOV)
 
 tf-cfn-lint: venv ## cfn-lint the bootstrap CloudFormation template
 	$(BIN)/cfn-lint terraform/bootstrap/*.yaml
@@ -35,15 +40,18 @@ tf-init: ## Init ENV's root with its S3 backend, locked by an S3 lock file (TF_S
 	  -backend-config="kms_key_id=$${TF_STATE_KMS_KEY:?set TF_STATE_KMS_KEY}" \
 	  -backend-config="region=$${AWS_REGION:-us-east-1}"
 
-tf-plan: ## Plan ENV at ARTIFACT_VERSION into build/terraform/ENV.tfplan
+tf-plan: ## Plan ENV at ARTIFACT_VERSION into build/terraform/ENV.tfplan (TF_LOCK=false for the read-only role)
+	@$(require_version)
 	mkdir -p $(dir $(TF_PLAN))
-	$(TF) plan -input=false -var artifact_version=$(ARTIFACT_VERSION) -out=$(TF_PLAN)
+	$(TF) plan -input=false -lock=$(TF_LOCK) -var 'artifact_version=$(ARTIFACT_VERSION)' -out=$(TF_PLAN)
 
 tf-apply: ## Apply the saved plan of ENV (make tf-plan first)
 	$(TF) apply -input=false $(TF_PLAN)
 
 tf-publish: ## Upload dist/ to s3://<artifacts bucket>/carelake/ARTIFACT_VERSION/ (SSE-KMS with the artifacts key)
+	@$(require_version)
 	test -d dist || { echo "dist/ is missing: run make package" >&2; exit 1; }
+	test "$$(cat dist/VERSION)" = "$(ARTIFACT_VERSION)" || { echo "dist/ holds version $$(cat dist/VERSION), not $(ARTIFACT_VERSION)" >&2; exit 1; }
 	bucket=$$(scripts/tf-output.sh $(ENV) artifacts_s3_bucket_name); \
 	key=$$(scripts/tf-output.sh $(ENV) kms_key_arns | python3 -c 'import json,sys; print(json.load(sys.stdin)["artifacts"])'); \
 	aws s3 cp dist/ "s3://$$bucket/carelake/$(ARTIFACT_VERSION)/" --recursive --only-show-errors \
@@ -59,6 +67,7 @@ tf-deploy-sql: ## Run ENV's SQL deployment state machine (sql/ddl, sql/views) an
 	done; echo "SQL deployment still running after 20 minutes" >&2; exit 1
 
 tf-smoke: ## Read-only smoke checks of deployed ENV at ARTIFACT_VERSION
-	scripts/tf-smoke.sh $(ENV) $(ARTIFACT_VERSION)
+	@$(require_version)
+	scripts/tf-smoke.sh $(ENV) '$(ARTIFACT_VERSION)'
 
 .PHONY: tf-validate tf-test tf-checkov tf-cfn-lint tf-docs tf-emulator tf-init tf-plan tf-apply tf-publish tf-deploy-sql tf-smoke
