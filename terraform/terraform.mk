@@ -45,8 +45,17 @@ tf-plan: ## Plan ENV at ARTIFACT_VERSION into build/terraform/ENV.tfplan (TF_LOC
 	mkdir -p $(dir $(TF_PLAN))
 	$(TF) plan -input=false -lock=$(TF_LOCK) -var 'artifact_version=$(ARTIFACT_VERSION)' -out=$(TF_PLAN)
 
-tf-apply: ## Apply the saved plan of ENV (make tf-plan first)
+tf-plan-summary: ## Print ENV's saved plan as markdown: counts, then every change, deletions first
+	scripts/tf-plan-summary.py $(ENV) $(TF_PLAN)
+
+tf-apply: ## Apply exactly the saved plan of ENV (make tf-plan first; Terraform refuses it if the state moved)
 	$(TF) apply -input=false $(TF_PLAN)
+
+tf-artifacts-published: ## Fail unless ARTIFACT_VERSION is in ENV's artifacts bucket (what a rollback needs)
+	@$(require_version)
+	bucket=$$(scripts/tf-output.sh $(ENV) artifacts_s3_bucket_name); \
+	aws s3api head-object --bucket "$$bucket" --key "carelake/$(ARTIFACT_VERSION)/carelake-python-modules.zip" >/dev/null \
+	  || { echo "s3://$$bucket/carelake/$(ARTIFACT_VERSION)/ does not exist: only versions the deploy workflow published can be deployed" >&2; exit 1; }
 
 tf-publish: ## Upload dist/ to s3://<artifacts bucket>/carelake/ARTIFACT_VERSION/ (SSE-KMS with the artifacts key)
 	@$(require_version)
@@ -70,4 +79,4 @@ tf-smoke: ## Read-only smoke checks of deployed ENV at ARTIFACT_VERSION
 	@$(require_version)
 	scripts/tf-smoke.sh $(ENV) '$(ARTIFACT_VERSION)'
 
-.PHONY: tf-validate tf-test tf-checkov tf-cfn-lint tf-docs tf-emulator tf-init tf-plan tf-apply tf-publish tf-deploy-sql tf-smoke
+.PHONY: tf-validate tf-test tf-checkov tf-cfn-lint tf-docs tf-emulator tf-init tf-plan tf-plan-summary tf-apply tf-artifacts-published tf-publish tf-deploy-sql tf-smoke

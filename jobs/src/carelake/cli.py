@@ -106,7 +106,12 @@ def demo(
     ] = Path("build/dashboard"),
     fixtures_dir: Annotated[
         Path,
-        typer.Option("--fixtures", exists=True, file_okay=False, help="Real Synthea output landed beside the generated data."),
+        typer.Option(
+            "--fixtures",
+            exists=True,
+            file_okay=False,
+            help="Real Synthea output landed beside the generated data.",
+        ),
     ] = Path("tests/fixtures/synthea"),  # the repository's copy (run from its root)
 ) -> None:
     """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the dashboard."""
