@@ -17,8 +17,10 @@ catalog file.
 
 from __future__ import annotations
 
+import fnmatch
 import http.server
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -340,3 +342,34 @@ def test_lambda_environments_match_the_handlers(dev_plan: dict[str, Any]) -> Non
         "carelake-dev-sftp-arrival": {"CLAIMS_JOB_NAME", "QUARANTINE_BUCKET", "MAX_FILE_BYTES"},
         "carelake-dev-failure-notifier": {"TOPIC_ARN", "RUNBOOK_BASE_URL", "JOB_NAME_PREFIX"},
     }
+
+
+def _boundary_actions() -> list[str]:
+    """What the bootstrap stack's workload boundary allows (its Action lists)."""
+    text = (TERRAFORM / "bootstrap" / "carelake-bootstrap.yaml").read_text()
+    boundary = text[text.index("  WorkloadBoundary:") : text.index("\n  ApplyRole:")]
+    return re.findall(r"^\s+- ([a-z0-9-]+:[A-Za-z*]+)$", boundary, re.M)
+
+
+def test_every_role_carries_the_boundary_and_stays_inside_it(dev_plan: dict[str, Any]) -> None:
+    roles = _changes(dev_plan, "aws_iam_role")
+    assert len(roles) > 15
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/carelake-dev-workload-boundary"
+    assert {
+        r["address"]: _after(r).get("permissions_boundary")
+        for r in roles
+        if _after(r).get("permissions_boundary") != boundary
+    } == {}
+    allowed = _boundary_actions()
+    assert len(allowed) > 20
+    outside = set()
+    for r in _changes(dev_plan, "aws_iam_role_policy"):
+        policy = _after(r).get("policy")
+        if not (isinstance(policy, str) and policy.startswith("{")):
+            continue  # names a key ARN known after apply; the module tests check those
+        for s in json.loads(policy)["Statement"]:
+            actions = s.get("Action", []) if s["Effect"] == "Allow" else []
+            for action in [actions] if isinstance(actions, str) else actions:
+                if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in allowed):
+                    outside.add(f"{r['address']}: {action}")
+    assert outside == set(), "actions the workload boundary does not allow (add the service to it)"

@@ -3,12 +3,14 @@ call the platform module, provider defaults, and a prod root that cannot be weak
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from tf_testkit import ENVIRONMENTS, MODULE_DIRS, MODULES, REPO, TERRAFORM, load_script
 
 TF_DOCS = load_script("tf-docs")
@@ -214,3 +216,126 @@ def test_hipaa_mapping_cites_tests_that_exist() -> None:
         cited += 1
     assert cited > 30
     assert "## Pipeline controls" in doc
+
+
+# ---------------------------------------------------------------------------------
+# The bootstrap apply role cannot escalate: it creates or changes only roles that carry
+# the workload boundary, which it can neither change nor remove.
+# ---------------------------------------------------------------------------------
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Sub, !Ref, ...) read as {"Sub": value}."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, tag: str, node: yaml.Node) -> dict:
+    if isinstance(node, yaml.ScalarNode):
+        return {tag: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {tag: loader.construct_sequence(node)}
+    return {tag: loader.construct_mapping(node)}
+
+
+_CfnLoader.add_multi_constructor("!", _cfn_tag)
+TEMPLATE = yaml.load(BOOTSTRAP.read_text(), Loader=_CfnLoader)  # a SafeLoader with CloudFormation's tags
+ROLE_PERMISSION_ACTIONS = [
+    "iam:CreateRole",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+]
+ON_THE_BOUNDARY = {"iam:PermissionsBoundary": {"Ref": "WorkloadBoundary"}}
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _grants(statement: dict, action: str) -> bool:
+    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _as_list(statement.get("Action", [])))
+
+
+def _apply_role_statements() -> list[dict]:
+    role = TEMPLATE["Resources"]["ApplyRole"]["Properties"]
+    return [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+
+
+def test_apply_role_creates_and_changes_roles_only_under_the_boundary() -> None:
+    role = TEMPLATE["Resources"]["ApplyRole"]["Properties"]
+    # PowerUserAccess allows no IAM action but service-linked roles and ListRoles.
+    assert role["ManagedPolicyArns"] == [{"Sub": "arn:${AWS::Partition}:iam::aws:policy/PowerUserAccess"}]
+    statements = _apply_role_statements()
+    for action in ROLE_PERMISSION_ACTIONS:
+        allows = [s for s in statements if s["Effect"] == "Allow" and _grants(s, action)]
+        assert allows, f"the apply role cannot {action} at all"
+        for s in allows:
+            assert s.get("Condition") == {"StringEquals": ON_THE_BOUNDARY}, (
+                f"{action} without the boundary: {s}"
+            )
+    no_other = next(s for s in statements if s.get("Sid") == "NoRoleWithoutTheBoundary")
+    assert no_other["Effect"] == "Deny" and no_other["Resource"] == "*"
+    assert no_other["Condition"] == {"StringNotEquals": ON_THE_BOUNDARY}
+    for action in (
+        "iam:CreateRole",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+    ):
+        assert _grants(no_other, action), action
+
+
+def test_apply_role_can_neither_change_nor_remove_the_boundary() -> None:
+    statements = _apply_role_statements()
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+    removal = [s for s in denies if _grants(s, "iam:DeleteRolePermissionsBoundary")]
+    assert removal and all(s["Resource"] == "*" and "Condition" not in s for s in removal)
+    assert not [
+        s for s in statements if s["Effect"] == "Allow" and _grants(s, "iam:DeleteRolePermissionsBoundary")
+    ]
+    on_boundary = [s for s in denies if s["Resource"] == {"Ref": "WorkloadBoundary"}]
+    for action in (
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:DeletePolicyVersion",
+        "iam:DeletePolicy",
+    ):
+        assert any(_grants(s, action) for s in on_boundary), action
+        assert not [s for s in statements if s["Effect"] == "Allow" and _grants(s, action)], action
+
+
+def test_the_boundary_leaves_iam_read_only_and_is_the_one_the_roles_name() -> None:
+    boundary = TEMPLATE["Resources"]["WorkloadBoundary"]["Properties"]
+    assert boundary["ManagedPolicyName"] == {"Sub": "${Project}-${Environment}-workload-boundary"}
+    allowed = [
+        a
+        for s in boundary["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow"
+        for a in _as_list(s["Action"])
+    ]
+    assert "*" not in allowed
+    for write in (
+        "iam:CreateRole",
+        "iam:PassRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "sts:AssumeRole",
+    ):
+        assert not [a for a in allowed if fnmatch.fnmatchcase(write.lower(), a.lower())], write
+    context = (MODULES / "context" / "main.tf").read_text()
+    assert ':policy/${local.name_prefix}-workload-boundary"' in context  # <project>-<environment>
+
+
+def test_every_role_carries_the_boundary() -> None:
+    roles = [
+        (module.name, b)
+        for module in MODULE_DIRS
+        for tf in module.glob("*.tf")
+        for b in TF_DOCS.blocks(tf)
+        if b.kind == "resource" and b.labels[0] == "aws_iam_role"
+    ]
+    assert len(roles) >= 15
+    for module, block in roles:
+        assert (
+            TF_DOCS.attributes(block.body).get("permissions_boundary")
+            == "var.context.permissions_boundary_arn"
+        ), f"{module}: aws_iam_role.{block.labels[1]} without the workload boundary"

@@ -250,8 +250,9 @@ module "failure_notifier" {
 resource "aws_iam_role" "this" {
   count = var.slack == null ? 0 : 1
 
-  name        = "${var.context.name_prefix}-chatbot"
-  description = "AWS Chatbot posts pipeline failures to Slack (read-only CloudWatch)"
+  name                 = "${var.context.name_prefix}-chatbot"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "AWS Chatbot posts pipeline failures to Slack (read-only CloudWatch)"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -239,8 +239,9 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_iam_role" "this" {
-  name        = local.state_machine_name
-  description = "Runs carelake DDL and view statements through Athena and tags the views"
+  name                 = local.state_machine_name
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "Runs carelake DDL and view statements through Athena and tags the views"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -215,8 +215,9 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_iam_role" "this" {
-  name        = "${var.context.name_prefix}-cloudtrail-logs"
-  description = "CloudTrail delivers the trail to CloudWatch Logs"
+  name                 = "${var.context.name_prefix}-cloudtrail-logs"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "CloudTrail delivers the trail to CloudWatch Logs"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -20,5 +20,8 @@ locals {
     account_id  = var.account_id
     region      = var.region
     partition   = var.partition
+    # The bootstrap stack's workload boundary (<name_prefix>-workload-boundary): the apply
+    # role may create and change only roles that carry it, so every role here does.
+    permissions_boundary_arn = "arn:${var.partition}:iam::${var.account_id}:policy/${local.name_prefix}-workload-boundary"
   }
 }

@@ -1,5 +1,5 @@
 output "context" {
-  description = "Naming context every module takes: project, environment, name_prefix, account_id, region, partition."
+  description = "Naming context every module takes: project, environment, name_prefix, account_id, region, partition, permissions_boundary_arn (the bootstrap stack's workload boundary every role carries)."
   value       = local.context
 }
 

@@ -25,6 +25,7 @@ resource "aws_iam_openid_connect_provider" "this" {
 
 resource "aws_iam_role" "this" {
   name                 = "${var.context.name_prefix}-github-plan"
+  permissions_boundary = var.context.permissions_boundary_arn
   description          = "GitHub Actions: terraform plan and smoke checks for ${var.github_repository}; read-only, no PHI"
   max_session_duration = 3600
   assume_role_policy = jsonencode({

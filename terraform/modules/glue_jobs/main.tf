@@ -54,8 +54,9 @@ locals {
 # Role and security configuration.
 # ---------------------------------------------------------------------------------
 resource "aws_iam_role" "this" {
-  name        = "${var.context.name_prefix}-glue-jobs"
-  description = "carelake Glue jobs: read raw, write the other zones through Lake Formation"
+  name                 = "${var.context.name_prefix}-glue-jobs"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "carelake Glue jobs: read raw, write the other zones through Lake Formation"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

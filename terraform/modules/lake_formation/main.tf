@@ -95,8 +95,9 @@ resource "aws_lakeformation_data_lake_settings" "this" {
 # through this role (not the service-linked role), so its rights are reviewable here.
 # ---------------------------------------------------------------------------------
 resource "aws_iam_role" "data_access" {
-  name        = "${var.context.name_prefix}-lakeformation-data-access"
-  description = "Lake Formation data access to the registered zone buckets"
+  name                 = "${var.context.name_prefix}-lakeformation-data-access"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "Lake Formation data access to the registered zone buckets"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -296,6 +297,7 @@ resource "aws_iam_role" "persona" {
   for_each = local.personas
 
   name                 = "${var.context.name_prefix}-${replace(each.key, "_", "-")}"
+  permissions_boundary = var.context.permissions_boundary_arn
   description          = each.value
   max_session_duration = 3600
   assume_role_policy = jsonencode({

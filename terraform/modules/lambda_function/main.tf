@@ -45,8 +45,9 @@ resource "aws_sqs_queue_policy" "this" {
 }
 
 resource "aws_iam_role" "this" {
-  name        = local.function_name
-  description = "Execution role of the ${local.function_name} Lambda function"
+  name                 = local.function_name
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "Execution role of the ${local.function_name} Lambda function"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

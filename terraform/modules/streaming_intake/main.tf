@@ -262,8 +262,9 @@ resource "aws_api_gateway_method_settings" "this" {
 resource "aws_iam_role" "api_gateway_logs" {
   count = var.manage_api_gateway_account ? 1 : 0
 
-  name        = "${var.context.name_prefix}-apigateway-logs"
-  description = "API Gateway writes execution and access logs to CloudWatch Logs"
+  name                 = "${var.context.name_prefix}-apigateway-logs"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "API Gateway writes execution and access logs to CloudWatch Logs"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -313,8 +314,9 @@ resource "aws_cloudwatch_log_stream" "this" {
 }
 
 resource "aws_iam_role" "firehose" {
-  name        = "${var.context.name_prefix}-outreach-firehose"
-  description = "Firehose reads the outreach stream and writes raw/care_mgmt/"
+  name                 = "${var.context.name_prefix}-outreach-firehose"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "Firehose reads the outreach stream and writes raw/care_mgmt/"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

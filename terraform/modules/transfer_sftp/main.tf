@@ -54,8 +54,9 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_iam_role" "logging" {
-  name        = "${var.context.name_prefix}-sftp-logging"
-  description = "Transfer Family logging to CloudWatch Logs"
+  name                 = "${var.context.name_prefix}-sftp-logging"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "Transfer Family logging to CloudWatch Logs"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -120,8 +121,9 @@ resource "aws_transfer_server" "this" {
 # Partners.
 # ---------------------------------------------------------------------------------
 resource "aws_iam_role" "partners" {
-  name        = "${var.context.name_prefix}-sftp-partners"
-  description = "SFTP partner sessions: upload claims into raw; each user is scoped down to its own folder"
+  name                 = "${var.context.name_prefix}-sftp-partners"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "SFTP partner sessions: upload claims into raw; each user is scoped down to its own folder"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -85,8 +85,9 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_iam_role" "export" {
-  name        = local.state_machine_name
-  description = "Exports the treatments table incrementally to raw/treatments/"
+  name                 = local.state_machine_name
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "Exports the treatments table incrementally to raw/treatments/"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -171,8 +172,9 @@ resource "aws_sfn_state_machine" "this" {
 # Schedule.
 # ---------------------------------------------------------------------------------
 resource "aws_iam_role" "scheduler" {
-  name        = "${var.context.name_prefix}-treatments-export-schedule"
-  description = "EventBridge Scheduler starts the treatments export"
+  name                 = "${var.context.name_prefix}-treatments-export-schedule"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "EventBridge Scheduler starts the treatments export"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -25,6 +25,11 @@ run "names_and_tags" {
     condition     = output.context.account_id == "111122223333" && output.context.partition == "aws"
     error_message = "context must carry the account id and partition for ARNs."
   }
+
+  assert {
+    condition     = output.context.permissions_boundary_arn == "arn:aws:iam::111122223333:policy/carelake-dev-workload-boundary"
+    error_message = "context must name the bootstrap stack's workload boundary (<project>-<environment>-workload-boundary)."
+  }
 }
 
 run "extra_tags_cannot_override_required_tags" {

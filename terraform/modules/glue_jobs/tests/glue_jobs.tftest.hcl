@@ -2,12 +2,13 @@ mock_provider "aws" {}
 
 variables {
   context = {
-    project     = "carelake"
-    environment = "dev"
-    name_prefix = "carelake-dev"
-    account_id  = "111122223333"
-    region      = "us-east-1"
-    partition   = "aws"
+    project                  = "carelake"
+    environment              = "dev"
+    name_prefix              = "carelake-dev"
+    account_id               = "111122223333"
+    region                   = "us-east-1"
+    partition                = "aws"
+    permissions_boundary_arn = "arn:aws:iam::111122223333:policy/carelake-dev-workload-boundary"
   }
   manifest_path         = "tests/fixtures/manifest.yaml"
   artifacts_bucket_name = "carelake-dev-artifacts-111122223333"

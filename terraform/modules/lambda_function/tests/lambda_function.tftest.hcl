@@ -2,12 +2,13 @@ mock_provider "aws" {}
 
 variables {
   context = {
-    project     = "carelake"
-    environment = "dev"
-    name_prefix = "carelake-dev"
-    account_id  = "111122223333"
-    region      = "us-east-1"
-    partition   = "aws"
+    project                  = "carelake"
+    environment              = "dev"
+    name_prefix              = "carelake-dev"
+    account_id               = "111122223333"
+    region                   = "us-east-1"
+    partition                = "aws"
+    permissions_boundary_arn = "arn:aws:iam::111122223333:policy/carelake-dev-workload-boundary"
   }
   name        = "risk_alert"
   description = "test function"
@@ -39,6 +40,11 @@ run "function_hardened" {
   assert {
     condition     = aws_lambda_function.this.kms_key_arn == var.environment_kms_key_arn
     error_message = "The environment must be encrypted with the given key."
+  }
+
+  assert {
+    condition     = aws_iam_role.this.permissions_boundary == "arn:aws:iam::111122223333:policy/carelake-dev-workload-boundary"
+    error_message = "The execution role must carry the workload boundary (the apply role creates no other)."
   }
 
   assert {

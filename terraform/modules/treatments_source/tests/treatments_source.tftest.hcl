@@ -2,12 +2,13 @@ mock_provider "aws" {}
 
 variables {
   context = {
-    project     = "carelake"
-    environment = "dev"
-    name_prefix = "carelake-dev"
-    account_id  = "111122223333"
-    region      = "us-east-1"
-    partition   = "aws"
+    project                  = "carelake"
+    environment              = "dev"
+    name_prefix              = "carelake-dev"
+    account_id               = "111122223333"
+    region                   = "us-east-1"
+    partition                = "aws"
+    permissions_boundary_arn = "arn:aws:iam::111122223333:policy/carelake-dev-workload-boundary"
   }
   raw_bucket_name  = "carelake-dev-raw-111122223333"
   phi_kms_key_arn  = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000001"
