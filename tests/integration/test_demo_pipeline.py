@@ -23,6 +23,7 @@ from carelake.generate import generate_population
 from carelake.landing import land_generated
 from carelake.query import LocalQueryEngine
 from carelake.runner import run_jobs
+from carelake.pseudonym_key import load_pseudonym_key
 from carelake.silver.build import SILVER_KEYS, build_silver
 from carelake.silver.codes import CodeMaps
 from carelake.silver.io import read_bronze
@@ -166,7 +167,7 @@ def test_fhir_and_csv_exports_converge_on_the_same_silver(spark, lake, populatio
     codes = CodeMaps.load(spark)
     results = {}
     for feed in ("fhir", "csv"):
-        silver = build_silver(_bronze_of(spark, lake, feed), codes)
+        silver = build_silver(_bronze_of(spark, lake, feed), codes, key=load_pseudonym_key("local"))
         patients = {r["ehr_patient_id"] for r in silver.tables["dim_patient"].final.collect()}
         encounters = {
             (r["encounter_id"], r["encounter_class"], r["start_at"], r["ehr_patient_id"])

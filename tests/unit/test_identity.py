@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import random
 import time
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from chispa.schema_comparer import assert_schema_equality
 from pyspark.sql import Row
 from pyspark.sql import types as T
 
+from carelake.pseudonym_key import PseudonymKey
 from carelake.silver.identity import (
     RULES,
     IdentityResolution,
@@ -58,11 +60,13 @@ SCHEMA = (
     "birth_date date, gender string, zip5 string, address_line string"
 )
 SETTINGS = MatchSettings()
+TEST_SECRET = b"identity-tests-secret-0123456789abcdef"
+KEY = PseudonymKey(TEST_SECRET, "identity tests")
 
 
 def pk(anchor: str) -> str:
-    """The documented key: "pk-" + 16 hex digits of sha256(anchor), computed independently."""
-    return "pk-" + hashlib.sha256(anchor.encode("utf-8")).hexdigest()[:16]
+    """The documented key: "pk-" + 16 hex digits of HMAC-SHA256(secret, anchor), computed independently."""
+    return "pk-" + hmac.new(TEST_SECRET, anchor.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------------------
@@ -441,7 +445,7 @@ class Resolved:
 
 
 def resolved(frame) -> Resolved:
-    result = resolve_identities(frame)
+    result = resolve_identities(frame, key=KEY)
     return Resolved(
         result, sorted(result.crosswalk.collect(), key=str), sorted(result.review.collect(), key=str)
     )
@@ -809,7 +813,7 @@ def test_synthetic_population_of_a_few_thousand(spark):
         seed=7, patients=3000, members=2000, strangers=300, outreach_events=500
     )
     started = time.perf_counter()
-    result = resolve_identities(spark.createDataFrame(rows, SCHEMA))
+    result = resolve_identities(spark.createDataFrame(rows, SCHEMA), key=KEY)
     crosswalk = result.crosswalk.collect()
     elapsed = time.perf_counter() - started
     result.unpersist()

@@ -20,6 +20,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from carelake.pseudonym_key import PseudonymKey
 from carelake.silver import claims as claim_facts
 from carelake.silver import clinical, dimensions, encounters, outreach, patients
 from carelake.silver.codes import CodeMaps, with_condition_codes, with_icd10_category, with_procedure_codes
@@ -169,9 +170,9 @@ class _PatientKeys:
 
 
 def build_silver(
-    bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None
+    bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None, *, key: PseudonymKey
 ) -> SilverOutput:
-    """Every silver table from bronze (SILVER_KEYS gives the grains)."""
+    """Every silver table from bronze (SILVER_KEYS gives the grains); ``key`` keys patient_key."""
     b = bronze
     tables: dict[str, SilverTable] = {}
 
@@ -185,7 +186,7 @@ def build_silver(
     )
     ehr = winners(patient_ranked)
     resolution = resolve_identities(
-        identity_records(ehr, b["partner_claim_line"], b["outreach_event"]), settings or MatchSettings()
+        identity_records(ehr, b["partner_claim_line"], b["outreach_event"]), settings or MatchSettings(), key=key
     )
     keys = _PatientKeys(resolution.crosswalk)
     tables["mpi_crosswalk"] = SilverTable(None, resolution.crosswalk)

@@ -48,6 +48,8 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from carelake.pseudonym_key import PseudonymKey
+
 # --------------------------------------------------------------------------------------
 # Contract
 # --------------------------------------------------------------------------------------
@@ -571,9 +573,10 @@ def _score_udf(settings: MatchSettings):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------------------
 
 
-def patient_key(anchor: Column) -> Column:
-    """``pk-`` + the first 16 hex digits of sha256(anchor); anchor = ``<source>:<source_id>``."""
-    return F.concat(F.lit("pk-"), F.substring(F.sha2(anchor, 256), 1, 16))
+def patient_key(anchor: Column, key: PseudonymKey) -> Column:
+    """``pk-`` + the first 16 hex digits of HMAC-SHA256(key, anchor); anchor = ``<source>:<source_id>``.
+    Keyed, so nobody without the secret can recompute it from source ids (carelake.pseudonym_key)."""
+    return key.column(anchor)
 
 
 def ehr_anchor(ehr_source_id: Column) -> Column:
@@ -700,7 +703,9 @@ def _rule_of_level(level: Column) -> Column:
     return F.element_at(F.create_map(*pairs), level)
 
 
-def _decisions(records: DataFrame, ranked: DataFrame, settings: MatchSettings) -> DataFrame:
+def _decisions(
+    records: DataFrame, ranked: DataFrame, settings: MatchSettings, key: PseudonymKey
+) -> DataFrame:
     """One row per input record: rule, anchor, score, patient key and why (for review)."""
     at_det = F.col("level") == F.col("det_level")
     top = (F.col("rank") == 1) & F.col("eligible")
@@ -791,7 +796,7 @@ def _decisions(records: DataFrame, ranked: DataFrame, settings: MatchSettings) -
         decided.withColumn("anchor", anchor)
         .withColumn("score", score)
         .withColumn("linked", F.col("anchor").isNotNull())
-        .withColumn("patient_key", patient_key(key_anchor))
+        .withColumn("patient_key", patient_key(key_anchor, key))
         .withColumn("why", F.when(F.col("rule") == AMBIGUOUS, why))
         .withColumn("conflict", F.when(has_det, det_conflict).otherwise(s1_conflict))
         .select(
@@ -809,7 +814,7 @@ def _decisions(records: DataFrame, ranked: DataFrame, settings: MatchSettings) -
     )
 
 
-def _review(decisions: DataFrame, ranked: DataFrame) -> DataFrame:
+def _review(decisions: DataFrame, ranked: DataFrame, key: PseudonymKey) -> DataFrame:
     """Ambiguous records with each candidate a reviewer should look at; unmatched MRNs."""
     ambiguous = decisions.where(F.col("rule") == AMBIGUOUS).select(
         F.col("source").alias("q_source"),
@@ -828,7 +833,7 @@ def _review(decisions: DataFrame, ranked: DataFrame) -> DataFrame:
             F.col("q_source").alias("source"),
             F.col("q_source_id").alias("source_id"),
             F.col("e_source_id").alias("candidate_source_id"),
-            patient_key(ehr_anchor(F.col("e_source_id"))).alias("candidate_patient_key"),
+            patient_key(ehr_anchor(F.col("e_source_id")), key).alias("candidate_patient_key"),
             F.when(F.col("level") != LEVEL_MRN, F.col("score")).alias("score"),
             F.concat(F.lit("ambiguous: "), F.col("why"), F.lit("; this candidate: "), F.col("detail")).alias(
                 "reason"
@@ -848,10 +853,13 @@ def _review(decisions: DataFrame, ranked: DataFrame) -> DataFrame:
     return ambiguous_rows.unionByName(unmatched_rows)
 
 
-def resolve_identities(records: DataFrame, settings: MatchSettings = DEFAULT_SETTINGS) -> IdentityResolution:
+def resolve_identities(
+    records: DataFrame, settings: MatchSettings = DEFAULT_SETTINGS, *, key: PseudonymKey
+) -> IdentityResolution:
     """Link identity records (:data:`IDENTITY_RECORD_SCHEMA`, unique by source + source_id)
     to one patient key each. Returns the crosswalk (one row per input record), the review
     list (ambiguous and unmatched records with their candidates) and counts per rule.
+    ``key`` is the secret patient keys are keyed with (carelake.pseudonym_key).
 
     The normalised records, the scored pairs and the per-record decisions are persisted
     (the summary is computed from them, the crosswalk and review are read from them): call
@@ -864,12 +872,12 @@ def resolve_identities(records: DataFrame, settings: MatchSettings = DEFAULT_SET
     ranked = _ranked_pairs(_scored_pairs(others, ehr, settings), settings).persist(
         StorageLevel.MEMORY_AND_DISK
     )
-    decisions = _decisions(norm, ranked, settings).persist(StorageLevel.MEMORY_AND_DISK)
+    decisions = _decisions(norm, ranked, settings, key).persist(StorageLevel.MEMORY_AND_DISK)
 
     crosswalk = decisions.select(
         "source", "source_id", "patient_key", "rule", F.col("score").cast("double"), "linked"
     )
-    review = _review(decisions, ranked)
+    review = _review(decisions, ranked, key)
     counts = {row["rule"]: row["count"] for row in decisions.groupBy("rule").count().collect()}
     summary = {rule: int(counts.get(rule, 0)) for rule in RULES}
     return IdentityResolution(
