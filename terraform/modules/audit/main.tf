@@ -345,10 +345,12 @@ resource "aws_sns_topic_policy" "this" {
         Action    = ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:SetTopicAttributes", "sns:Subscribe"]
         Resource  = local.topic_arn
       },
+      # CloudWatch alarms, and EventBridge rules routing findings (GuardDuty, Security Hub,
+      # Config, Macie, Access Analyzer, AWS Backup, break-glass use) of this account only.
       {
-        Sid       = "AlarmsPublish"
+        Sid       = "AlarmsAndFindingRulesPublish"
         Effect    = "Allow"
-        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Principal = { Service = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] }
         Action    = "sns:Publish"
         Resource  = local.topic_arn
         Condition = { StringEquals = { "aws:SourceAccount" = var.context.account_id } }

@@ -17,8 +17,7 @@ locals {
     auditor          = "Compliance audit: metadata and logs, read-only"
   }
 
-  account_root = "arn:${var.context.partition}:iam::${var.context.account_id}:root"
-  glue_arn     = "arn:${var.context.partition}:glue:${var.context.region}:${var.context.account_id}"
+  glue_arn = "arn:${var.context.partition}:glue:${var.context.region}:${var.context.account_id}"
 
   lf_tags = {
     zone                = local.zones
@@ -300,12 +299,19 @@ resource "aws_iam_role" "persona" {
   permissions_boundary = var.context.permissions_boundary_arn
   description          = each.value
   max_session_duration = 3600
+  # Only the named principals, only with MFA, and only when the session names the person
+  # (sts:SourceIdentity, which CloudTrail records on every call the session makes).
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
+      Sid       = "NamedPeopleWithMfaAndSourceIdentity"
       Effect    = "Allow"
-      Principal = { AWS = length(lookup(var.persona_trusted_principal_arns, each.key, [])) > 0 ? var.persona_trusted_principal_arns[each.key] : [local.account_root] }
+      Principal = { AWS = var.persona_trusted_principal_arns[each.key] }
       Action    = ["sts:AssumeRole", "sts:SetSourceIdentity"]
+      Condition = {
+        Bool = { "aws:MultiFactorAuthPresent" = "true" }
+        Null = { "sts:SourceIdentity" = "false" }
+      }
     }]
   })
 

@@ -76,19 +76,23 @@ variable "tag_associator_role_arns" {
 }
 
 variable "persona_trusted_principal_arns" {
-  description = "Principals (e.g. IAM Identity Center roles) allowed to assume each persona role: data_engineer, analyst, care_coordinator, auditor. A persona without an entry trusts the account, so IAM policies decide who may assume it."
+  description = "Principals (e.g. IAM Identity Center roles) allowed to assume each persona role: data_engineer, analyst, care_coordinator, auditor. Every persona needs at least one; the account root and wildcards are refused, so IAM policies elsewhere can never widen who assumes a persona."
   type        = map(list(string))
-  default     = {}
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(keys(var.persona_trusted_principal_arns), ["data_engineer", "analyst", "care_coordinator", "auditor"])) == 0
-    error_message = "persona_trusted_principal_arns keys must be data_engineer, analyst, care_coordinator or auditor."
+    condition     = length(setsubtract(["data_engineer", "analyst", "care_coordinator", "auditor"], keys(var.persona_trusted_principal_arns))) == 0 && length(setsubtract(keys(var.persona_trusted_principal_arns), ["data_engineer", "analyst", "care_coordinator", "auditor"])) == 0
+    error_message = "persona_trusted_principal_arns must have exactly the keys data_engineer, analyst, care_coordinator and auditor."
   }
 
   validation {
-    condition     = alltrue([for a in flatten(values(var.persona_trusted_principal_arns)) : a != "*"])
-    error_message = "persona_trusted_principal_arns must not contain a wildcard."
+    condition     = alltrue([for arns in values(var.persona_trusted_principal_arns) : length(arns) > 0])
+    error_message = "Every persona needs at least one trusted principal: an empty list would leave the role to the whole account."
+  }
+
+  validation {
+    condition     = alltrue([for a in flatten(values(var.persona_trusted_principal_arns)) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", a))])
+    error_message = "persona_trusted_principal_arns must hold IAM role or user ARNs: no wildcard, no account root."
   }
 }
 

@@ -45,6 +45,12 @@ variables {
     auditor          = { arn = "arn:aws:athena:us-east-1:111122223333:workgroup/carelake-dev-auditor", output_location = "s3://carelake-dev-athena-results-111122223333/auditor/" }
   }
   audit_log_bucket_arns = ["arn:aws:s3:::carelake-dev-audit-111122223333"]
+  persona_trusted_principal_arns = {
+    data_engineer    = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataEngineer_0123"]
+    analyst          = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Analyst_0123"]
+    care_coordinator = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_CareTeam_0123"]
+    auditor          = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Auditor_0123"]
+  }
 }
 
 run "settings_and_locations" {
@@ -162,4 +168,63 @@ run "persona_iam_least_privilege" {
     condition     = [for s in jsondecode(aws_iam_role_policy.persona_query["analyst"].policy).Statement : s.Resource if s.Sid == "OwnQueryResults"][0] == "arn:aws:s3:::carelake-dev-athena-results-111122223333/analyst/*"
     error_message = "Each persona may only read its own query results."
   }
+}
+
+run "persona_trust_named_people_with_mfa_and_source_identity" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for p, r in aws_iam_role.persona : alltrue([
+        for s in jsondecode(r.assume_role_policy).Statement :
+        s.Effect == "Allow" && toset(flatten([s.Principal.AWS])) == toset(var.persona_trusted_principal_arns[p])
+      ])
+    ])
+    error_message = "Each persona must trust exactly its named principals (never the account root)."
+  }
+
+  assert {
+    condition = alltrue([
+      for r in aws_iam_role.persona : alltrue([
+        for s in jsondecode(r.assume_role_policy).Statement :
+        s.Condition.Bool["aws:MultiFactorAuthPresent"] == "true" && s.Condition.Null["sts:SourceIdentity"] == "false"
+      ])
+    ])
+    error_message = "Assuming a persona must require MFA and a source identity."
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_iam_role.persona : r.max_session_duration <= 3600])
+    error_message = "Persona sessions must last at most one hour."
+  }
+}
+
+run "rejects_a_persona_without_principals" {
+  command = plan
+
+  variables {
+    persona_trusted_principal_arns = {
+      data_engineer    = ["arn:aws:iam::111122223333:role/data-engineers"]
+      analyst          = []
+      care_coordinator = ["arn:aws:iam::111122223333:role/care-team"]
+      auditor          = ["arn:aws:iam::111122223333:role/auditors"]
+    }
+  }
+
+  expect_failures = [var.persona_trusted_principal_arns]
+}
+
+run "rejects_account_root_trust" {
+  command = plan
+
+  variables {
+    persona_trusted_principal_arns = {
+      data_engineer    = ["arn:aws:iam::111122223333:root"]
+      analyst          = ["arn:aws:iam::111122223333:role/analysts"]
+      care_coordinator = ["arn:aws:iam::111122223333:role/care-team"]
+      auditor          = ["arn:aws:iam::111122223333:role/auditors"]
+    }
+  }
+
+  expect_failures = [var.persona_trusted_principal_arns]
 }
