@@ -139,7 +139,7 @@ resource "aws_securityhub_standards_subscription" "this" {
 # AWS Config: every supported resource recorded, snapshots to the audit bucket (KMS),
 # and the HIPAA Security conformance pack evaluated continuously.
 # ---------------------------------------------------------------------------------
-resource "aws_iam_role" "config" {
+resource "aws_iam_role" "this" {
   count = local.managed["config"] ? 1 : 0
 
   name        = local.config_role_name
@@ -159,18 +159,18 @@ resource "aws_iam_role" "config" {
   }
 }
 
-resource "aws_iam_role_policy_attachment" "config" {
+resource "aws_iam_role_policy_attachment" "this" {
   count = local.managed["config"] ? 1 : 0
 
-  role       = aws_iam_role.config[0].name
+  role       = aws_iam_role.this[0].name
   policy_arn = "arn:${var.context.partition}:iam::aws:policy/service-role/AWS_ConfigRole"
 }
 
-resource "aws_iam_role_policy" "config" {
+resource "aws_iam_role_policy" "this" {
   count = local.managed["config"] ? 1 : 0
 
   name = "deliver-to-audit-bucket"
-  role = aws_iam_role.config[0].id
+  role = aws_iam_role.this[0].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -200,7 +200,7 @@ resource "aws_config_configuration_recorder" "this" {
   count = local.managed["config"] ? 1 : 0
 
   name     = "${var.context.name_prefix}-recorder"
-  role_arn = aws_iam_role.config[0].arn
+  role_arn = aws_iam_role.this[0].arn
 
   recording_group {
     all_supported                 = true
@@ -220,7 +220,7 @@ resource "aws_config_delivery_channel" "this" {
     delivery_frequency = "TwentyFour_Hours"
   }
 
-  depends_on = [aws_config_configuration_recorder.this, aws_iam_role_policy.config]
+  depends_on = [aws_config_configuration_recorder.this, aws_iam_role_policy.this]
 }
 
 resource "aws_config_configuration_recorder_status" "this" {

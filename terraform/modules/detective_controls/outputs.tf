@@ -10,7 +10,7 @@ output "guardduty_detector_id" {
 
 output "config_iam_role_arn" {
   description = "Role of the Config recorder (a user of the logs key; null when delegated)."
-  value       = one(aws_iam_role.config[*].arn)
+  value       = one(aws_iam_role.this[*].arn)
 }
 
 output "config_conformance_pack_name" {

@@ -46,12 +46,12 @@ variable "availability_zones" {
 variable "interface_endpoint_services" {
   description = "AWS services reached through interface endpoints with private DNS (service name after com.amazonaws.<region>.)."
   type        = list(string)
-  default     = ["athena", "glue", "kinesis-firehose", "kinesis-streams", "kms", "lakeformation", "lambda", "logs", "monitoring", "sns", "sqs", "states", "sts"]
+  default     = ["athena", "glue", "kinesis-firehose", "kinesis-streams", "kms", "lakeformation", "lambda", "logs", "monitoring", "secretsmanager", "sns", "sqs", "states", "sts"]
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(["glue", "athena", "kms", "sts", "logs", "kinesis-streams", "sns", "lambda"], var.interface_endpoint_services)) == 0
-    error_message = "interface_endpoint_services must include at least glue, athena, kms, sts, logs, kinesis-streams, sns and lambda."
+    condition     = length(setsubtract(["glue", "athena", "kms", "sts", "logs", "kinesis-streams", "sns", "lambda", "secretsmanager"], var.interface_endpoint_services)) == 0
+    error_message = "interface_endpoint_services must include at least glue, athena, kms, sts, logs, kinesis-streams, sns, lambda and secretsmanager (the jobs read the patient key)."
   }
 }
 

@@ -1,6 +1,8 @@
 # Care-manager outreach events: API Gateway (IAM or Cognito authorisation, request
 # validation against the data contract's schema, throttling, KMS-encrypted access
-# logs) -> outreach_intake Lambda -> Kinesis Data Stream (KMS) -> Firehose (dynamic
+# logs), served only on its custom domain with a TLS 1.2 security policy (the default
+# execute-api endpoint is disabled) behind a WAF web ACL with a per-address rate limit
+# -> outreach_intake Lambda -> Kinesis Data Stream (KMS) -> Firehose (dynamic
 # partitioning by the UTC receive day) -> raw/care_mgmt/dt=YYYY-MM-DD/ as JSON lines.
 # Failed deliveries land under care_mgmt_errors/; failed async invocations of the
 # Lambda in its dead-letter queue.
@@ -92,6 +94,9 @@ module "intake" {
 resource "aws_api_gateway_rest_api" "this" {
   name        = local.api_name
   description = "carelake intake API: care-manager outreach events"
+
+  # Clients reach the API through its custom domain only (TLS 1.2 policy, WAF).
+  disable_execute_api_endpoint = true
 
   endpoint_configuration {
     types = ["REGIONAL"]
@@ -208,7 +213,6 @@ resource "aws_cloudwatch_log_group" "access" {
 
 resource "aws_api_gateway_stage" "this" {
   #checkov:skip=CKV_AWS_120:Responses are per-request acknowledgements; caching them would only keep PHI around.
-  #checkov:skip=CKV2_AWS_29:Every caller is authenticated (IAM SigV4 or Cognito) and throttled; WAF is an account-level edge choice outside this module.
   #checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to HTTP backends; this API's backend is Lambda.
   rest_api_id           = aws_api_gateway_rest_api.this.id
   deployment_id         = aws_api_gateway_deployment.this.id
@@ -255,6 +259,199 @@ resource "aws_api_gateway_method_settings" "this" {
     cache_data_encrypted   = true
     throttling_burst_limit = var.throttling_burst_limit
     throttling_rate_limit  = var.throttling_rate_limit
+  }
+}
+
+# ---------------------------------------------------------------------------------
+# Custom domain: the API's only endpoint, TLS 1.2 or newer, with a certificate DNS-
+# validated in the environment's hosted zone.
+# ---------------------------------------------------------------------------------
+resource "aws_acm_certificate" "this" {
+  domain_name       = var.custom_domain.domain_name
+  validation_method = "DNS"
+
+  tags = {
+    DataClassification = "non-phi"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "validation" {
+  for_each = toset([var.custom_domain.domain_name]) # keys known at plan; the records are not
+
+  zone_id         = var.custom_domain.route53_zone_id
+  name            = one([for o in aws_acm_certificate.this.domain_validation_options : o.resource_record_name if o.domain_name == each.key])
+  type            = one([for o in aws_acm_certificate.this.domain_validation_options : o.resource_record_type if o.domain_name == each.key])
+  records         = [for o in aws_acm_certificate.this.domain_validation_options : o.resource_record_value if o.domain_name == each.key]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  certificate_arn         = aws_acm_certificate.this.arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
+
+resource "aws_api_gateway_domain_name" "this" {
+  domain_name              = var.custom_domain.domain_name
+  regional_certificate_arn = aws_acm_certificate_validation.this.certificate_arn
+  security_policy          = "TLS_1_2"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  tags = {
+    DataClassification = "non-phi"
+  }
+}
+
+resource "aws_api_gateway_base_path_mapping" "this" {
+  api_id      = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  domain_name = aws_api_gateway_domain_name.this.domain_name
+}
+
+resource "aws_route53_record" "api" {
+  zone_id = var.custom_domain.route53_zone_id
+  name    = aws_api_gateway_domain_name.this.domain_name
+  type    = "A"
+
+  alias {
+    name                   = aws_api_gateway_domain_name.this.regional_domain_name
+    zone_id                = aws_api_gateway_domain_name.this.regional_zone_id
+    evaluate_target_health = false
+  }
+}
+
+# ---------------------------------------------------------------------------------
+# WAF: a rate limit per client address, AWS's common and known-bad-input rule groups,
+# and KMS-encrypted logs with the Authorization header redacted.
+# ---------------------------------------------------------------------------------
+resource "aws_wafv2_web_acl" "this" {
+  name        = "${local.api_name}-waf"
+  description = "carelake intake API: rate limit per address and AWS managed protections"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "rate-limit-per-address"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        limit                 = var.waf_rate_limit_per_5_minutes
+        aggregate_key_type    = "IP"
+        evaluation_window_sec = 300
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.api_name}-rate-limit"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "aws-common-rule-set"
+    priority = 1
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesCommonRuleSet"
+
+        # Bodies up to 32 KiB are valid (docs/runbook.md, outreach_intake); the group's
+        # 8 KiB body limit is counted, not enforced: the Lambda refuses what is too large.
+        rule_action_override {
+          name = "SizeRestrictions_BODY"
+
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.api_name}-common"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "aws-known-bad-inputs"
+    priority = 2
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.api_name}-known-bad-inputs"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${local.api_name}-waf"
+    sampled_requests_enabled   = true
+  }
+
+  tags = {
+    DataClassification = "non-phi"
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  resource_arn = aws_api_gateway_stage.this.arn
+  web_acl_arn  = aws_wafv2_web_acl.this.arn
+}
+
+# WAF requires the log group name to start with aws-waf-logs-.
+resource "aws_cloudwatch_log_group" "waf" {
+  name              = "aws-waf-logs-${local.api_name}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.logs_kms_key_arn
+
+  tags = {
+    DataClassification = "non-phi"
+  }
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "this" {
+  resource_arn            = aws_wafv2_web_acl.this.arn
+  log_destination_configs = [aws_cloudwatch_log_group.waf.arn]
+
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
   }
 }
 

@@ -1,5 +1,15 @@
+output "api_gateway_domain_name_url" {
+  description = "The API's URL (its custom domain, TLS 1.2); POST events to <url>outreach-events."
+  value       = "https://${aws_api_gateway_base_path_mapping.this.domain_name}/"
+}
+
+output "wafv2_web_acl_arn" {
+  description = "ARN of the WAF web ACL in front of the API."
+  value       = aws_wafv2_web_acl.this.arn
+}
+
 output "api_gateway_stage_invoke_url" {
-  description = "Invoke URL of the v1 stage; POST events to <url>/outreach-events."
+  description = "Invoke URL of the v1 stage on the default execute-api endpoint, which is disabled: clients use api_gateway_domain_name_url."
   value       = aws_api_gateway_stage.this.invoke_url
 }
 

@@ -65,6 +65,32 @@ variable "cognito_user_pool_arns" {
   }
 }
 
+variable "custom_domain" {
+  description = "The API's only endpoint: domain_name, and route53_zone_id of the public hosted zone that holds it (the certificate is DNS-validated there and an alias record points at the API)."
+  type = object({
+    domain_name     = string
+    route53_zone_id = string
+  })
+  nullable = false
+
+  validation {
+    condition     = can(regex("^([a-z0-9-]+\\.)+[a-z]{2,}$", var.custom_domain.domain_name))
+    error_message = "custom_domain.domain_name must be a lower-case DNS name such as intake.dev.example.org."
+  }
+}
+
+variable "waf_rate_limit_per_5_minutes" {
+  description = "Requests one client address may make in 5 minutes before WAF blocks it."
+  type        = number
+  default     = 1000
+  nullable    = false
+
+  validation {
+    condition     = var.waf_rate_limit_per_5_minutes >= 10 && var.waf_rate_limit_per_5_minutes <= 2000000000
+    error_message = "waf_rate_limit_per_5_minutes must be between 10 and 2000000000."
+  }
+}
+
 variable "throttling_rate_limit" {
   description = "Steady-state requests per second the API accepts."
   type        = number

@@ -104,3 +104,15 @@ run "rejects_short_retention" {
 
   expect_failures = [var.audit_log_expiration_days]
 }
+
+run "security_topic_takes_alarms_and_finding_rules" {
+  command = plan
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_sns_topic_policy.this.policy).Statement :
+      s.Effect == "Allow" && toset(flatten([try(s.Principal.Service, [])])) == toset(["cloudwatch.amazonaws.com", "events.amazonaws.com"]) && try(s.Condition.StringEquals["aws:SourceAccount"], "") == "111122223333"
+    ])
+    error_message = "CloudWatch alarms and EventBridge finding rules of this account (only) must be able to publish to the security topic."
+  }
+}

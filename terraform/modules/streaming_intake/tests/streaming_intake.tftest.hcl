@@ -1,4 +1,29 @@
-mock_provider "aws" {}
+mock_provider "aws" {
+  mock_resource "aws_api_gateway_stage" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:apigateway:us-east-1::/restapis/a1b2c3/stages/v1"
+    }
+  }
+  mock_resource "aws_wafv2_web_acl" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/carelake-dev-intake-waf/0000"
+    }
+  }
+  mock_resource "aws_acm_certificate" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:acm:us-east-1:111122223333:certificate/0000"
+      domain_validation_options = [{
+        domain_name           = "intake.dev.carelake.example"
+        resource_record_name  = "_x1.intake.dev.carelake.example."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_y1.acm-validations.aws."
+      }]
+    }
+  }
+}
 
 variables {
   context = {
@@ -21,6 +46,7 @@ variables {
   subnet_ids            = ["subnet-0a", "subnet-0b"]
   security_group_ids    = ["sg-0a"]
   alarm_topic_arn       = "arn:aws:sns:us-east-1:111122223333:carelake-dev-pipeline-failures"
+  custom_domain         = { domain_name = "intake.dev.carelake.example", route53_zone_id = "Z0123456789ABCDEFGHIJ" }
 }
 
 run "api_authorised_validated_throttled_logged" {
@@ -140,4 +166,63 @@ run "rejects_unauthenticated_api" {
   }
 
   expect_failures = [var.authorization_type]
+}
+
+run "api_only_on_its_custom_domain_with_tls_1_2" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this.disable_execute_api_endpoint
+    error_message = "The default execute-api endpoint (TLS 1.0 policy, no WAF of its own) must be disabled."
+  }
+
+  assert {
+    condition     = aws_api_gateway_domain_name.this.security_policy == "TLS_1_2" && aws_api_gateway_domain_name.this.domain_name == var.custom_domain.domain_name
+    error_message = "The custom domain must require TLS 1.2 or newer."
+  }
+
+  assert {
+    condition     = aws_api_gateway_base_path_mapping.this.stage_name == "v1" && aws_route53_record.api.zone_id == var.custom_domain.route53_zone_id
+    error_message = "The v1 stage must be mapped to the domain, and the domain must point at it."
+  }
+
+  assert {
+    condition     = aws_acm_certificate.this.validation_method == "DNS" && aws_route53_record.validation["intake.dev.carelake.example"].name == "_x1.intake.dev.carelake.example."
+    error_message = "The certificate must be DNS-validated in the environment's hosted zone."
+  }
+}
+
+run "waf_rate_limits_and_guards_the_stage" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for r in aws_wafv2_web_acl.this.rule : (
+        length(one(r.action).block) == 1
+        && one(one(r.statement).rate_based_statement).limit == 1000
+        && one(one(r.statement).rate_based_statement).aggregate_key_type == "IP"
+      ) if r.name == "rate-limit-per-address"
+    ]) && length([for r in aws_wafv2_web_acl.this.rule : r if r.name == "rate-limit-per-address"]) == 1
+    error_message = "A rate-based rule must block an address over the limit."
+  }
+
+  assert {
+    condition     = aws_wafv2_web_acl_association.this.resource_arn == "arn:aws:apigateway:us-east-1::/restapis/a1b2c3/stages/v1" && aws_wafv2_web_acl_association.this.web_acl_arn == aws_wafv2_web_acl.this.arn
+    error_message = "The web ACL must be associated with the API stage."
+  }
+
+  assert {
+    condition     = length(aws_wafv2_web_acl_logging_configuration.this.log_destination_configs) == 1 && aws_cloudwatch_log_group.waf.kms_key_id == var.logs_kms_key_arn && startswith(aws_cloudwatch_log_group.waf.name, "aws-waf-logs-")
+    error_message = "WAF must log to a KMS-encrypted log group."
+  }
+}
+
+run "rejects_a_domain_that_is_not_a_dns_name" {
+  command = plan
+
+  variables {
+    custom_domain = { domain_name = "https://intake", route53_zone_id = "Z0123456789ABCDEFGHIJ" }
+  }
+
+  expect_failures = [var.custom_domain]
 }
