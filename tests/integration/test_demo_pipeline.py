@@ -21,9 +21,9 @@ from carelake.config import Lake
 from carelake.demo import FIXTURES_BATCH, Fixtures, land_fixtures
 from carelake.generate import generate_population
 from carelake.landing import land_generated
+from carelake.pseudonym_key import load_pseudonym_key
 from carelake.query import LocalQueryEngine
 from carelake.runner import run_jobs
-from carelake.pseudonym_key import load_pseudonym_key
 from carelake.silver.build import SILVER_KEYS, build_silver
 from carelake.silver.codes import CodeMaps
 from carelake.silver.io import read_bronze

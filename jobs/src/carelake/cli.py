@@ -264,5 +264,64 @@ def dashboard(
         raise typer.Exit(1)
 
 
+@app.command("hipaa-doc")
+def hipaa_doc(
+    catalog_path: Annotated[Path, typer.Option("--catalog", help="The controls catalog.")] = Path(
+        "docs/hipaa/controls.yaml"
+    ),
+    out: Annotated[Path, typer.Option("--out", help="The document to write.")] = Path(
+        "docs/hipaa-controls.md"
+    ),
+) -> None:
+    """Check the HIPAA controls catalog and write docs/hipaa-controls.md from it."""
+    from carelake.compliance.catalog import CatalogError, load_catalog, render_markdown
+
+    try:
+        catalog = load_catalog(catalog_path)
+    except CatalogError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    out.write_text(render_markdown(catalog), encoding="utf-8")
+    typer.echo(f"wrote {out}: {len(catalog.controls)} controls, {len(catalog.specifications)} specifications")
+
+
+@app.command()
+def evidence(
+    env: Annotated[str, typer.Option("--env", help="Environment whose account is audited (dev, prod).")],
+    region: Annotated[str, typer.Option("--region", help="Region of the platform.")] = "us-east-1",
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="AWS CLI profile (read-only, e.g. the auditor persona).")
+    ] = None,
+    account_id: Annotated[
+        str | None, typer.Option("--account-id", help="Account ID (default: from sts get-caller-identity).")
+    ] = None,
+    catalog_path: Annotated[Path, typer.Option("--catalog", help="The controls catalog.")] = Path(
+        "docs/hipaa/controls.yaml"
+    ),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the dated report.")] = Path("build/evidence"),
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any check fails or errs.")] = False,
+) -> None:
+    """Run the catalog's evidence commands read-only against an account; write a dated report."""
+    import json
+
+    from carelake.compliance.catalog import load_catalog
+    from carelake.compliance.evidence import awscli_runner, collect, context_values, write_report
+
+    run = awscli_runner(profile, region)
+    if account_id is None:
+        code, stdout, stderr = run(["sts", "get-caller-identity"])
+        if code != 0:
+            typer.echo(f"error: cannot identify the account: {stderr.strip()}", err=True)
+            raise typer.Exit(1)
+        account_id = json.loads(stdout)["Account"]
+    results = collect(load_catalog(catalog_path), context_values(env, account_id, region), run)
+    folder = write_report(results, out, env, account_id, region)
+    for status in ("pass", "fail", "error", "recorded"):
+        typer.echo(f"{status}: {sum(r.status == status for r in results)}")
+    typer.echo(str(folder / "report.md"))
+    if strict and any(r.status in ("fail", "error") for r in results):
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

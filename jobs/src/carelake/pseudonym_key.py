@@ -70,10 +70,12 @@ class PseudonymKey:
 
         def patient_key_hmac(anchors: pd.Series) -> pd.Series:
             return anchors.map(
-                lambda a: None
-                if a is None
-                else KEY_PREFIX
-                + hmac.new(secret, a.encode("utf-8"), hashlib.sha256).hexdigest()[:KEY_HEX_DIGITS]
+                lambda a: (
+                    None
+                    if a is None
+                    else KEY_PREFIX
+                    + hmac.new(secret, a.encode("utf-8"), hashlib.sha256).hexdigest()[:KEY_HEX_DIGITS]
+                )
             )
 
         return F.pandas_udf(patient_key_hmac, "string")(anchor)  # type: ignore[call-overload]
@@ -125,7 +127,8 @@ def _from_secrets_manager(secret_id: str) -> PseudonymKey:
     if not value:
         raise PseudonymKeyError(f"the patient key secret {secret_id} has no SecretString")
     return PseudonymKey(
-        _secret_bytes(value), f"secretsmanager:{answer.get('ARN', secret_id)} version {answer.get('VersionId')}"
+        _secret_bytes(value),
+        f"secretsmanager:{answer.get('ARN', secret_id)} version {answer.get('VersionId')}",
     )
 
 

@@ -417,6 +417,38 @@ resource "aws_wafv2_web_acl" "this" {
     }
   }
 
+  # Tor exits and anonymising proxies have no business sending PHI; cloud-hosted callers
+  # (partners' integrations) are counted, not blocked.
+  rule {
+    name     = "aws-anonymous-ip-list"
+    priority = 3
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesAnonymousIpList"
+
+        rule_action_override {
+          name = "HostingProviderIPList"
+
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.api_name}-anonymous-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
   visibility_config {
     cloudwatch_metrics_enabled = true
     metric_name                = "${local.api_name}-waf"

@@ -186,7 +186,9 @@ def build_silver(
     )
     ehr = winners(patient_ranked)
     resolution = resolve_identities(
-        identity_records(ehr, b["partner_claim_line"], b["outreach_event"]), settings or MatchSettings(), key=key
+        identity_records(ehr, b["partner_claim_line"], b["outreach_event"]),
+        settings or MatchSettings(),
+        key=key,
     )
     keys = _PatientKeys(resolution.crosswalk)
     tables["mpi_crosswalk"] = SilverTable(None, resolution.crosswalk)
