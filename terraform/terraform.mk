@@ -75,8 +75,18 @@ tf-deploy-sql: ## Run ENV's SQL deployment state machine (sql/ddl, sql/views) an
 	  case $$status in SUCCEEDED) echo "SQL deployment succeeded"; exit 0;; RUNNING) sleep 10;; *) echo "SQL deployment $$status" >&2; exit 1;; esac; \
 	done; echo "SQL deployment still running after 20 minutes" >&2; exit 1
 
+tf-patient-key: ## Give ENV's patient key secret a random 256-bit value, once (never overwrites: rotation is in the runbook)
+	secret=$$(scripts/tf-output.sh $(ENV) patient_key_secret_arn); \
+	if aws secretsmanager describe-secret --secret-id "$$secret" --query VersionIdsToStages --output json | grep -q AWSCURRENT; then \
+	  echo "$$secret already has a value; to rotate it follow docs/runbook.md (Rotating the patient key)"; exit 0; fi; \
+	python3 -c 'import secrets; print(secrets.token_hex(32), end="")' \
+	  | aws secretsmanager put-secret-value --secret-id "$$secret" --secret-string file:///dev/stdin --query VersionId --output text
+
+hipaa-evidence: venv ## Run the HIPAA controls catalog's read-only evidence commands against ENV's account (AWS_PROFILE), dated report in build/evidence/
+	$(BIN)/carelake evidence --env $(ENV) --region $${AWS_REGION:-us-east-1} $${AWS_PROFILE:+--profile $$AWS_PROFILE}
+
 tf-smoke: ## Read-only smoke checks of deployed ENV at ARTIFACT_VERSION
 	@$(require_version)
 	scripts/tf-smoke.sh $(ENV) '$(ARTIFACT_VERSION)'
 
-.PHONY: tf-validate tf-test tf-checkov tf-cfn-lint tf-docs tf-emulator tf-init tf-plan tf-plan-summary tf-apply tf-artifacts-published tf-publish tf-deploy-sql tf-smoke
+.PHONY: tf-validate tf-test tf-checkov tf-cfn-lint tf-docs tf-emulator tf-init tf-plan tf-plan-summary tf-apply tf-artifacts-published tf-publish tf-deploy-sql tf-patient-key hipaa-evidence tf-smoke
