@@ -8,12 +8,14 @@ locals {
   managed    = var.delegated_to_security_account_id == null
   vault_name = "${var.context.name_prefix}-phi"
 
-  service_policies = toset([
-    "AWSBackupServiceRolePolicyForBackup",
-    "AWSBackupServiceRolePolicyForRestores",
-    "AWSBackupServiceRolePolicyForS3Backup",
-    "AWSBackupServiceRolePolicyForS3Restore",
-  ])
+  # AWS managed policies of the backup role, by name => path: the S3 ones live at the
+  # root, not under service-role/ like the others.
+  service_policies = {
+    AWSBackupServiceRolePolicyForBackup    = "service-role/"
+    AWSBackupServiceRolePolicyForRestores  = "service-role/"
+    AWSBackupServiceRolePolicyForS3Backup  = ""
+    AWSBackupServiceRolePolicyForS3Restore = ""
+  }
 }
 
 resource "aws_backup_vault" "this" {
@@ -42,8 +44,9 @@ resource "aws_backup_vault_lock_configuration" "this" {
 resource "aws_iam_role" "this" {
   count = local.managed ? 1 : 0
 
-  name        = "${var.context.name_prefix}-backup"
-  description = "AWS Backup backs up and restores the PHI tables and buckets"
+  name                 = "${var.context.name_prefix}-backup"
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "AWS Backup backs up and restores the PHI tables and buckets"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -60,10 +63,10 @@ resource "aws_iam_role" "this" {
 }
 
 resource "aws_iam_role_policy_attachment" "this" {
-  for_each = local.managed ? local.service_policies : toset([])
+  for_each = local.managed ? local.service_policies : {}
 
   role       = aws_iam_role.this[0].name
-  policy_arn = "arn:${var.context.partition}:iam::aws:policy/service-role/${each.key}"
+  policy_arn = "arn:${var.context.partition}:iam::aws:policy/${each.value}${each.key}"
 }
 
 resource "aws_backup_plan" "this" {

@@ -7,6 +7,8 @@ variable "context" {
     account_id  = string
     region      = string
     partition   = string
+    # every role this module creates carries it (the bootstrap apply role creates no other)
+    permissions_boundary_arn = string
   })
   nullable = false
 }
@@ -97,6 +99,11 @@ variable "delegated_to_security_account_id" {
   validation {
     condition     = var.delegated_to_security_account_id == null || can(regex("^[0-9]{12}$", var.delegated_to_security_account_id))
     error_message = "delegated_to_security_account_id must be a 12-digit account ID."
+  }
+
+  validation {
+    condition     = var.delegated_to_security_account_id != var.context.account_id
+    error_message = "Backups delegated to this account would be taken nowhere: name the organisation's security account."
   }
 }
 

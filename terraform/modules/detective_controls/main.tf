@@ -143,8 +143,9 @@ resource "aws_securityhub_standards_subscription" "this" {
 resource "aws_iam_role" "this" {
   count = local.managed["config"] ? 1 : 0
 
-  name        = local.config_role_name
-  description = "AWS Config records resource configurations and delivers them to the audit bucket"
+  name                 = local.config_role_name
+  permissions_boundary = var.context.permissions_boundary_arn
+  description          = "AWS Config records resource configurations and delivers them to the audit bucket"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -7,6 +7,8 @@ variable "context" {
     account_id  = string
     region      = string
     partition   = string
+    # every role this module creates carries it (the bootstrap apply role creates no other)
+    permissions_boundary_arn = string
   })
   nullable = false
 }
@@ -25,6 +27,11 @@ variable "delegated_controls" {
   validation {
     condition     = alltrue([for a in values(var.delegated_controls) : can(regex("^[0-9]{12}$", a))])
     error_message = "delegated_controls must name the security account by its 12-digit ID."
+  }
+
+  validation {
+    condition     = !contains(values(var.delegated_controls), var.context.account_id)
+    error_message = "A control delegated to this account would run nowhere: delegated_controls must name the organisation's security account."
   }
 }
 

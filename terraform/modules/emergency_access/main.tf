@@ -13,6 +13,7 @@ locals {
 
 resource "aws_iam_role" "this" {
   name                 = local.role_name
+  permissions_boundary = var.context.permissions_boundary_arn
   description          = "Break-glass emergency access; every use alerts the security topic (docs/runbook.md)"
   max_session_duration = 3600
   assume_role_policy = jsonencode({

@@ -7,6 +7,8 @@ variable "context" {
     account_id  = string
     region      = string
     partition   = string
+    # every role this module creates carries it (the bootstrap apply role creates no other)
+    permissions_boundary_arn = string
   })
   nullable = false
 }

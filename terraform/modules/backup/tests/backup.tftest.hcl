@@ -8,12 +8,13 @@ mock_provider "aws" {
 
 variables {
   context = {
-    project     = "carelake"
-    environment = "prod"
-    name_prefix = "carelake-prod"
-    account_id  = "111122223333"
-    region      = "us-east-1"
-    partition   = "aws"
+    project                  = "carelake"
+    environment              = "prod"
+    name_prefix              = "carelake-prod"
+    account_id               = "111122223333"
+    region                   = "us-east-1"
+    partition                = "aws"
+    permissions_boundary_arn = "arn:aws:iam::111122223333:policy/carelake-prod-workload-boundary"
   }
   dynamodb_table_arns = ["arn:aws:dynamodb:us-east-1:111122223333:table/carelake-prod-treatments"]
   phi_bucket_arns     = ["arn:aws:s3:::carelake-prod-raw-111122223333", "arn:aws:s3:::carelake-prod-gold-111122223333"]
@@ -48,6 +49,21 @@ run "daily_backups_of_every_phi_store_in_a_locked_encrypted_vault" {
     condition     = output.backup_control == "managed here"
     error_message = "Backups are managed here by default."
   }
+
+  assert {
+    condition = toset([for a in aws_iam_role_policy_attachment.this : a.policy_arn]) == toset([
+      "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+      "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+      "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+      "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+    ])
+    error_message = "The backup role needs AWS Backup's managed policies for DynamoDB and S3, at their real ARNs."
+  }
+
+  assert {
+    condition     = aws_iam_role.this[0].permissions_boundary == "arn:aws:iam::111122223333:policy/carelake-prod-workload-boundary"
+    error_message = "The backup role must carry the workload boundary (the apply role creates no other)."
+  }
 }
 
 run "failed_jobs_reach_the_security_topic" {
@@ -80,4 +96,14 @@ run "prod_refuses_a_governance_lock" {
   }
 
   expect_failures = [var.vault_lock_mode]
+}
+
+run "rejects_delegation_to_this_account" {
+  command = plan
+
+  variables {
+    delegated_to_security_account_id = "111122223333"
+  }
+
+  expect_failures = [var.delegated_to_security_account_id]
 }

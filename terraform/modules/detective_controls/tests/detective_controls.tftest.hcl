@@ -13,12 +13,13 @@ mock_provider "aws" {
 
 variables {
   context = {
-    project     = "carelake"
-    environment = "dev"
-    name_prefix = "carelake-dev"
-    account_id  = "111122223333"
-    region      = "us-east-1"
-    partition   = "aws"
+    project                  = "carelake"
+    environment              = "dev"
+    name_prefix              = "carelake-dev"
+    account_id               = "111122223333"
+    region                   = "us-east-1"
+    partition                = "aws"
+    permissions_boundary_arn = "arn:aws:iam::111122223333:policy/carelake-dev-workload-boundary"
   }
   security_topic_arn   = "arn:aws:sns:us-east-1:111122223333:carelake-dev-security-alerts"
   delivery_bucket_name = "carelake-dev-audit-111122223333"
@@ -61,6 +62,11 @@ run "config_records_everything_and_evaluates_the_hipaa_pack" {
   assert {
     condition     = one(aws_config_configuration_recorder.this[0].recording_group).all_supported && one(aws_config_configuration_recorder.this[0].recording_group).include_global_resource_types
     error_message = "The recorder must record every supported resource type, global ones included."
+  }
+
+  assert {
+    condition     = aws_iam_role.this[0].permissions_boundary == "arn:aws:iam::111122223333:policy/carelake-dev-workload-boundary"
+    error_message = "The recorder's role must carry the workload boundary (the apply role creates no other)."
   }
 
   assert {
@@ -132,6 +138,16 @@ run "rejects_an_unknown_control_or_account" {
 
   variables {
     delegated_controls = { cloudtrail = "210987654321", guardduty = "security" }
+  }
+
+  expect_failures = [var.delegated_controls]
+}
+
+run "rejects_delegation_to_this_account" {
+  command = plan
+
+  variables {
+    delegated_controls = { macie = "111122223333" }
   }
 
   expect_failures = [var.delegated_controls]

@@ -2,12 +2,13 @@ mock_provider "aws" {}
 
 variables {
   context = {
-    project     = "carelake"
-    environment = "prod"
-    name_prefix = "carelake-prod"
-    account_id  = "111122223333"
-    region      = "us-east-1"
-    partition   = "aws"
+    project                  = "carelake"
+    environment              = "prod"
+    name_prefix              = "carelake-prod"
+    account_id               = "111122223333"
+    region                   = "us-east-1"
+    partition                = "aws"
+    permissions_boundary_arn = "arn:aws:iam::111122223333:policy/carelake-prod-workload-boundary"
   }
   trusted_principal_arns = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BreakGlass_0123"]
   security_topic_arn     = "arn:aws:sns:us-east-1:111122223333:carelake-prod-security-alerts"
@@ -20,6 +21,11 @@ run "break_glass_needs_named_people_fresh_mfa_and_a_source_identity" {
   assert {
     condition     = aws_iam_role.this.max_session_duration == 3600
     error_message = "Break-glass sessions must be short (one hour at most)."
+  }
+
+  assert {
+    condition     = aws_iam_role.this.permissions_boundary == "arn:aws:iam::111122223333:policy/carelake-prod-workload-boundary"
+    error_message = "The break-glass role carries the workload boundary like every role (the apply role creates no other)."
   }
 
   assert {

@@ -8,12 +8,13 @@ mock_provider "aws" {
 
 variables {
   context = {
-    project     = "carelake"
-    environment = "prod"
-    name_prefix = "carelake-prod"
-    account_id  = "111122223333"
-    region      = "us-east-1"
-    partition   = "aws"
+    project                  = "carelake"
+    environment              = "prod"
+    name_prefix              = "carelake-prod"
+    account_id               = "111122223333"
+    region                   = "us-east-1"
+    partition                = "aws"
+    permissions_boundary_arn = "arn:aws:iam::111122223333:policy/carelake-prod-workload-boundary"
   }
   phi_kms_key_arn  = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000001"
   reader_role_arns = ["arn:aws:iam::111122223333:role/carelake-prod-glue-jobs"]
