@@ -76,7 +76,7 @@ tf-deploy-sql: ## Run ENV's SQL deployment state machine (sql/ddl, sql/views) an
 	done; echo "SQL deployment still running after 20 minutes" >&2; exit 1
 
 tf-patient-key: ## Give ENV's patient key secret a random 256-bit value, once (never overwrites: rotation is in the runbook)
-	secret=$$(scripts/tf-output.sh $(ENV) patient_key_secret_arn); \
+	secret=$$(scripts/tf-output.sh $(ENV) patient_key_secretsmanager_secret_arn); \
 	if aws secretsmanager describe-secret --secret-id "$$secret" --query VersionIdsToStages --output json | grep -q AWSCURRENT; then \
 	  echo "$$secret already has a value; to rotate it follow docs/runbook.md (Rotating the patient key)"; exit 0; fi; \
 	python3 -c 'import secrets; print(secrets.token_hex(32), end="")' \

@@ -34,9 +34,10 @@ from tf_testkit import MODULES, REPO, TERRAFORM, run
 ACCOUNT = "111122223333"
 VERSION = "0.1.0-plan-test"
 SERVICES = [
-    "apigateway", "athena", "chatbot", "cloudtrail", "cloudwatch", "dynamodb", "ec2", "events", "firehose",
-    "glue", "iam", "kinesis", "kms", "lakeformation", "lambda", "logs", "quicksight", "s3", "scheduler",
-    "sns", "sqs", "sts", "transfer",
+    "accessanalyzer", "acm", "apigateway", "athena", "backup", "chatbot", "cloudtrail", "cloudwatch",
+    "configservice", "dynamodb", "ec2", "events", "firehose", "glue", "guardduty", "iam", "kinesis", "kms",
+    "lakeformation", "lambda", "logs", "macie2", "quicksight", "route53", "s3", "scheduler", "secretsmanager",
+    "securityhub", "sns", "sqs", "sts", "transfer", "wafv2",
 ]  # fmt: skip
 CLOSED_PORT = "http://127.0.0.1:9"
 REQUIRED_TAGS = {"Project", "Environment", "Owner", "CostCenter", "DataClassification"}
@@ -373,3 +374,4 @@ def test_every_role_carries_the_boundary_and_stays_inside_it(dev_plan: dict[str,
                 if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in allowed):
                     outside.add(f"{r['address']}: {action}")
     assert outside == set(), "actions the workload boundary does not allow (add the service to it)"
+

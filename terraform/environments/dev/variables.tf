@@ -84,6 +84,44 @@ variable "sftp_allowed_cidrs" {
   nullable    = false
 }
 
+variable "persona_trusted_role_names" {
+  description = "IAM roles (names, with path if any) whose people may assume each persona (data_engineer, analyst, care_coordinator, auditor); every persona needs one."
+  type        = map(list(string))
+  nullable    = false
+}
+
+variable "break_glass_role_names" {
+  description = "IAM roles (names) of the people who may assume the break-glass role."
+  type        = list(string)
+  nullable    = false
+}
+
+variable "detective_controls_delegated_to" {
+  description = "Detective controls the organisation's security account runs instead (control => account ID); the rest are managed here."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "backup_delegated_to_security_account_id" {
+  description = "The security account whose backup policy covers the PHI data instead; null backs up here."
+  type        = string
+  default     = null
+  nullable    = true
+}
+
+variable "intake_domain_name" {
+  description = "The intake API's domain (its only endpoint)."
+  type        = string
+  nullable    = false
+}
+
+variable "intake_route53_zone_id" {
+  description = "Public Route 53 hosted zone that holds intake_domain_name."
+  type        = string
+  nullable    = false
+}
+
 variable "local_artifacts_dir" {
   description = "Upload this folder (make package's dist/) during the apply, for local or emulator runs; null for real deploys, where CI uploads dist/ first. prod has no such variable."
   type        = string

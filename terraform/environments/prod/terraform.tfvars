@@ -9,3 +9,15 @@ key_administrator_role_names    = ["carelake-platform-admin"]
 lake_formation_admin_role_names = ["carelake-platform-admin"]
 github_repository               = "carelake-org/carelake"
 runbook_base_url                = "https://github.com/carelake-org/carelake/blob/main/docs/runbook.md"
+# People: the IAM Identity Center roles (permission sets) behind each persona and the
+# break-glass role; replace the examples with the account's own (docs/runbook.md, step 2).
+persona_trusted_role_names = {
+  data_engineer    = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_CarelakeDataEngineer_example"]
+  analyst          = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_CarelakeAnalyst_example"]
+  care_coordinator = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_CarelakeCareCoordinator_example"]
+  auditor          = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_CarelakeAuditor_example"]
+}
+break_glass_role_names = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_CarelakeBreakGlass_example"]
+# The intake API's domain and the public hosted zone that holds it (example values).
+intake_domain_name     = "intake.carelake.example"
+intake_route53_zone_id = "Z0PRODEXAMPLE0000001"

@@ -23,6 +23,8 @@ locals {
   deploy_role_arn        = "${local.role_arn_prefix}${coalesce(var.deploy_role_name, "${local.project}-${var.environment}-github-apply")}"
   key_administrator_arns = [for n in var.key_administrator_role_names : "${local.role_arn_prefix}${n}"]
   lake_formation_admins  = distinct(concat([for n in var.lake_formation_admin_role_names : "${local.role_arn_prefix}${n}"], [local.deploy_role_arn]))
+  persona_trusted_arns   = { for persona, names in var.persona_trusted_role_names : persona => [for n in names : "${local.role_arn_prefix}${n}"] }
+  break_glass_arns       = [for n in var.break_glass_role_names : "${local.role_arn_prefix}${n}"]
   state_bucket_name      = coalesce(var.state_bucket_name, "${local.project}-tfstate-${local.account_id}-${var.region}")
   artifact_prefix        = "${local.project}/${var.artifact_version}"
   uploaded_artifacts     = module.data_lake.artifacts_s3_object_version_ids
@@ -57,8 +59,9 @@ module "kms" {
   context                = module.context.context
   key_administrator_arns = local.key_administrator_arns
   deployer_arns          = [local.deploy_role_arn]
+  # compact(): a role that does not exist because its control is delegated is left out.
   key_user_arns = {
-    phi = [
+    phi = compact([
       module.glue_jobs.iam_role_arn,
       module.lake_formation.data_access_iam_role_arn,
       module.transfer_sftp.partners_iam_role_arn,
@@ -68,14 +71,19 @@ module "kms" {
       module.alerting.risk_alert_iam_role_arn,
       module.treatments_source.export_iam_role_arn,
       module.analytics.sql_deploy_iam_role_arn,
-    ]
-    logs = [
+      # AWS Backup reads the PHI tables and buckets and writes the PHI vault; Macie reads
+      # the PHI buckets to scan them (both null when delegated to the security account).
+      module.backup.iam_role_arn,
+      module.detective_controls.macie_service_linked_role_arn,
+    ])
+    logs = compact([
       module.glue_jobs.iam_role_arn,
       module.transfer_sftp.arrival_iam_role_arn,
       module.alerting.risk_alert_iam_role_arn,
       module.alerting.failure_notifier_iam_role_arn,
       module.lake_formation.persona_iam_role_arns["auditor"],
-    ]
+      module.detective_controls.config_iam_role_arn, # Config snapshots in the audit bucket
+    ])
     artifacts = [
       module.glue_jobs.iam_role_arn,
       module.transfer_sftp.arrival_iam_role_arn,
@@ -128,7 +136,7 @@ module "lake_formation" {
   care_coordinator_table_names   = local.care_coordinator_tables
   pipeline_role_arns             = { glue_jobs = module.glue_jobs.iam_role_arn, sql_deploy = module.analytics.sql_deploy_iam_role_arn }
   tag_associator_role_arns       = { sql_deploy = module.analytics.sql_deploy_iam_role_arn }
-  persona_trusted_principal_arns = var.persona_trusted_principal_arns
+  persona_trusted_principal_arns = local.persona_trusted_arns
   athena_workgroups              = module.analytics.athena_workgroups
   audit_log_bucket_arns          = [module.audit.audit_s3_bucket_arn, "arn:${var.partition}:s3:::${module.data_lake.access_logs_s3_bucket_name}"]
 }
@@ -156,13 +164,14 @@ module "alerting" {
 module "glue_jobs" {
   source = "../glue_jobs"
 
-  context                         = module.context.context
-  manifest_path                   = local.manifest_path
-  artifacts_bucket_name           = module.data_lake.artifacts_s3_bucket_name
-  artifact_version                = var.artifact_version
-  zone_bucket_names               = module.data_lake.zone_s3_bucket_names
-  temp_bucket_name                = module.data_lake.athena_results_s3_bucket_name
-  extra_job_arguments             = var.extra_job_arguments
+  context               = module.context.context
+  manifest_path         = local.manifest_path
+  artifacts_bucket_name = module.data_lake.artifacts_s3_bucket_name
+  artifact_version      = var.artifact_version
+  zone_bucket_names     = module.data_lake.zone_s3_bucket_names
+  temp_bucket_name      = module.data_lake.athena_results_s3_bucket_name
+  # The patient key secret is the platform's own: no caller can point the jobs elsewhere.
+  extra_job_arguments             = merge(var.extra_job_arguments, { patient_key_secret = module.pseudonym_key.secretsmanager_secret_name })
   phi_kms_key_arn                 = module.kms.phi_kms_key_arn
   logs_kms_key_arn                = module.kms.logs_kms_key_arn
   subnet_ids_by_availability_zone = module.network.private_subnet_ids_by_availability_zone
@@ -203,6 +212,7 @@ module "streaming_intake" {
   request_schema         = fileexists(local.intake_schema_path) ? jsondecode(file(local.intake_schema_path)) : null
   authorization_type     = var.intake_authorization_type
   cognito_user_pool_arns = var.intake_cognito_user_pool_arns
+  custom_domain          = { domain_name = var.intake_domain_name, route53_zone_id = var.intake_route53_zone_id }
   phi_kms_key_arn        = module.kms.phi_kms_key_arn
   logs_kms_key_arn       = module.kms.logs_kms_key_arn
   artifacts_kms_key_arn  = module.kms.artifacts_kms_key_arn
@@ -260,6 +270,53 @@ module "treatments_source" {
   export_schedule_enabled     = var.schedules_enabled
   deletion_protection_enabled = var.deletion_protection_enabled
   alarm_topic_arn             = module.alerting.pipeline_failures_sns_topic_arn
+}
+
+# ---------------------------------------------------------------------------------
+# HIPAA: the account's detective controls, backups, emergency access and the key that
+# makes patient_key impossible to recompute (docs/hipaa-controls.md).
+# ---------------------------------------------------------------------------------
+module "detective_controls" {
+  source = "../detective_controls"
+
+  context              = module.context.context
+  delegated_controls   = var.detective_controls_delegated_to
+  security_topic_arn   = module.audit.security_alerts_sns_topic_arn
+  delivery_bucket_name = module.audit.audit_s3_bucket_name
+  logs_kms_key_arn     = module.kms.logs_kms_key_arn
+  phi_bucket_names     = [for arn in module.data_lake.phi_s3_bucket_arns : element(split(":::", arn), 1)]
+}
+
+module "backup" {
+  source = "../backup"
+
+  context                          = module.context.context
+  dynamodb_table_arns              = [module.treatments_source.dynamodb_table_arn, module.alerting.suppression_dynamodb_table_arn]
+  phi_bucket_arns                  = module.data_lake.phi_s3_bucket_arns
+  phi_kms_key_arn                  = module.kms.phi_kms_key_arn
+  security_topic_arn               = module.audit.security_alerts_sns_topic_arn
+  vault_lock_mode                  = var.backup_vault_lock_mode
+  delegated_to_security_account_id = var.backup_delegated_to_security_account_id
+  force_destroy                    = var.force_destroy
+}
+
+module "emergency_access" {
+  source = "../emergency_access"
+
+  context                = module.context.context
+  trusted_principal_arns = local.break_glass_arns
+  security_topic_arn     = module.audit.security_alerts_sns_topic_arn
+  trail_log_group_name   = module.audit.cloudtrail_cloudwatch_log_group_name
+}
+
+module "pseudonym_key" {
+  source = "../pseudonym_key"
+
+  context          = module.context.context
+  phi_kms_key_arn  = module.kms.phi_kms_key_arn
+  reader_role_arns = [module.glue_jobs.iam_role_arn]
+  # A torn-down environment can be re-created with the same secret name at once.
+  recovery_window_in_days = var.force_destroy ? 0 : 30
 }
 
 # ---------------------------------------------------------------------------------

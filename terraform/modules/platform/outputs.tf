@@ -54,8 +54,8 @@ output "glue_workflow_name" {
 }
 
 output "intake_api_url" {
-  description = "POST outreach events to <url>/outreach-events."
-  value       = module.streaming_intake.api_gateway_stage_invoke_url
+  description = "The intake API on its custom domain (TLS 1.2, WAF; the default endpoint is disabled): POST outreach events to <url>outreach-events."
+  value       = module.streaming_intake.api_gateway_domain_name_url
 }
 
 output "sftp_endpoint" {
@@ -91,4 +91,29 @@ output "cloudtrail_arn" {
 output "pipeline_failures_sns_topic_arn" {
   description = "Topic of pipeline failures and alarms."
   value       = module.alerting.pipeline_failures_sns_topic_arn
+}
+
+output "security_alerts_sns_topic_arn" {
+  description = "Topic of security alarms, findings, failed backups and break-glass use."
+  value       = module.audit.security_alerts_sns_topic_arn
+}
+
+output "detective_controls" {
+  description = "Who runs each detective control: \"managed here\" or \"delegated to <security account ID>\"."
+  value       = module.detective_controls.detective_controls
+}
+
+output "backup_control" {
+  description = "Who backs up the PHI tables and buckets: \"managed here\" or \"delegated to <security account ID>\"."
+  value       = module.backup.backup_control
+}
+
+output "break_glass_iam_role_arn" {
+  description = "The break-glass role (docs/runbook.md, Emergency access)."
+  value       = module.emergency_access.iam_role_arn
+}
+
+output "patient_key_secretsmanager_secret_arn" {
+  description = "Secret keying patient_key; make tf-patient-key gives it its value once."
+  value       = module.pseudonym_key.secretsmanager_secret_arn
 }

@@ -119,11 +119,71 @@ variable "state_bucket_name" {
   nullable    = true
 }
 
-variable "persona_trusted_principal_arns" {
-  description = "Principals allowed to assume each persona role (data_engineer, analyst, care_coordinator, auditor); a persona without an entry trusts the account."
+variable "persona_trusted_role_names" {
+  description = "IAM roles (names, with path if any, e.g. IAM Identity Center's aws-reserved/sso.amazonaws.com/AWSReservedSSO_Analyst_1a2b) whose people may assume each persona: data_engineer, analyst, care_coordinator, auditor. Every persona needs at least one; none trusts the account root. Sessions need MFA and a source identity."
   type        = map(list(string))
+  nullable    = false
+
+  validation {
+    condition     = toset(keys(var.persona_trusted_role_names)) == toset(["data_engineer", "analyst", "care_coordinator", "auditor"])
+    error_message = "persona_trusted_role_names must have exactly the keys data_engineer, analyst, care_coordinator and auditor."
+  }
+
+  validation {
+    condition     = alltrue([for names in values(var.persona_trusted_role_names) : length(names) > 0 && alltrue([for n in names : can(regex("^[A-Za-z0-9+=,.@_/-]+$", n)) && !strcontains(n, "*")])])
+    error_message = "Every persona needs at least one trusted role name (no wildcard): an empty list would leave the persona to the whole account."
+  }
+}
+
+variable "break_glass_role_names" {
+  description = "IAM roles (names, with path if any) of the people who may assume the break-glass role (MFA within 15 minutes, a source identity, one hour; every use alarms). At least one."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.break_glass_role_names) > 0 && alltrue([for n in var.break_glass_role_names : can(regex("^[A-Za-z0-9+=,.@_/-]+$", n)) && !strcontains(n, "*")])
+    error_message = "break_glass_role_names must name at least one role (no wildcard)."
+  }
+}
+
+# ---------------------------------------------------------------------------------
+# Detective controls and backups: managed here, or delegated to the organisation's
+# security account (named); never off.
+# ---------------------------------------------------------------------------------
+variable "detective_controls_delegated_to" {
+  description = "Detective controls the organisation's security account runs instead of this environment, by control (guardduty, securityhub, config, macie, access_analyzer) => that account's ID. Controls not named are managed here; none can be switched off."
+  type        = map(string)
   default     = {}
   nullable    = false
+
+  validation {
+    condition     = alltrue([for c, a in var.detective_controls_delegated_to : contains(["guardduty", "securityhub", "config", "macie", "access_analyzer"], c) && can(regex("^[0-9]{12}$", a)) && a != var.account_id])
+    error_message = "detective_controls_delegated_to maps guardduty, securityhub, config, macie or access_analyzer to the security account's 12-digit ID (not this account's: that would switch the control off)."
+  }
+}
+
+variable "backup_delegated_to_security_account_id" {
+  description = "The organisation's security account whose backup policy covers the PHI tables and buckets instead of this environment's plan (null: backed up here). Backups cannot be switched off."
+  type        = string
+  default     = null
+  nullable    = true
+
+  validation {
+    condition     = var.backup_delegated_to_security_account_id == null || (can(regex("^[0-9]{12}$", var.backup_delegated_to_security_account_id)) && var.backup_delegated_to_security_account_id != var.account_id)
+    error_message = "backup_delegated_to_security_account_id must be the security account's 12-digit ID (not this account's: that would switch backups off)."
+  }
+}
+
+variable "backup_vault_lock_mode" {
+  description = "Lock of the PHI backup vault: compliance (immutable after a grace period; required in prod) or governance (removable by privileged users, for environments that are torn down)."
+  type        = string
+  default     = "compliance"
+  nullable    = false
+
+  validation {
+    condition     = var.backup_vault_lock_mode == "compliance" || var.environment != "prod"
+    error_message = "prod keeps backups immutable: backup_vault_lock_mode must be compliance."
+  }
 }
 
 # ---------------------------------------------------------------------------------
@@ -180,7 +240,7 @@ variable "schedules_enabled" {
 }
 
 variable "extra_job_arguments" {
-  description = "Values for job arguments other than <zone>_uri and dt (see the job manifest)."
+  description = "Values for job arguments other than <zone>_uri, dt and patient_key_secret (which the platform sets to its own secret); see the job manifest."
   type        = map(string)
   default     = {}
   nullable    = false
@@ -227,6 +287,18 @@ variable "intake_cognito_user_pool_arns" {
   description = "User pools for COGNITO_USER_POOLS authorisation."
   type        = list(string)
   default     = []
+  nullable    = false
+}
+
+variable "intake_domain_name" {
+  description = "The intake API's domain (its only endpoint; TLS 1.2, WAF), e.g. intake.dev.example.org."
+  type        = string
+  nullable    = false
+}
+
+variable "intake_route53_zone_id" {
+  description = "Public Route 53 hosted zone holding intake_domain_name: the certificate is DNS-validated there and an alias record points at the API."
+  type        = string
   nullable    = false
 }
 

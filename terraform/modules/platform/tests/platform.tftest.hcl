@@ -13,6 +13,15 @@ variables {
   github_repository               = "example-org/carelake"
   runbook_base_url                = "https://example.org/runbook.md"
   artifact_version                = "1.2.3"
+  persona_trusted_role_names = {
+    data_engineer    = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataEngineer_0123"]
+    analyst          = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_Analyst_0123"]
+    care_coordinator = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_CareTeam_0123"]
+    auditor          = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_Auditor_0123"]
+  }
+  break_glass_role_names = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_BreakGlass_0123"]
+  intake_domain_name     = "intake.example.org"
+  intake_route53_zone_id = "Z0123456789EXAMPLE"
 }
 
 run "prod_refuses_weakening" {
@@ -23,6 +32,7 @@ run "prod_refuses_weakening" {
     raw_object_lock_enabled     = false
     deletion_protection_enabled = false
     local_artifacts_dir         = "/tmp/dist"
+    backup_vault_lock_mode      = "governance"
   }
 
   expect_failures = [
@@ -30,7 +40,37 @@ run "prod_refuses_weakening" {
     var.raw_object_lock_enabled,
     var.deletion_protection_enabled,
     var.local_artifacts_dir,
+    var.backup_vault_lock_mode,
   ]
+}
+
+run "refuses_a_persona_open_to_the_account" {
+  command = plan
+
+  variables {
+    raw_object_lock_enabled = true # a valid prod otherwise
+    persona_trusted_role_names = {
+      data_engineer    = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataEngineer_0123"]
+      analyst          = []
+      care_coordinator = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_CareTeam_0123"]
+      auditor          = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_Auditor_0123"]
+    }
+    break_glass_role_names = []
+  }
+
+  expect_failures = [var.persona_trusted_role_names, var.break_glass_role_names]
+}
+
+run "refuses_switching_a_control_off_by_delegating_it_to_this_account" {
+  command = plan
+
+  variables {
+    raw_object_lock_enabled                 = true # a valid prod otherwise
+    detective_controls_delegated_to         = { guardduty = "111122223333", macie = "210987654321" }
+    backup_delegated_to_security_account_id = "111122223333"
+  }
+
+  expect_failures = [var.detective_controls_delegated_to, var.backup_delegated_to_security_account_id]
 }
 
 run "rejects_unknown_environment" {
@@ -54,5 +94,15 @@ run "dev_platform_from_one_zone_list" {
   assert {
     condition     = keys(output.zone_s3_uris) == keys(output.glue_catalog_database_names)
     error_message = "The catalog's databases must be the data lake's zones."
+  }
+
+  assert {
+    condition     = output.detective_controls == { guardduty = "managed here", securityhub = "managed here", config = "managed here", macie = "managed here", access_analyzer = "managed here" } && output.backup_control == "managed here"
+    error_message = "Without a delegation every detective control and the backups are managed by the platform."
+  }
+
+  assert {
+    condition     = output.intake_api_url == "https://intake.example.org/"
+    error_message = "The intake API is served on its custom domain only."
   }
 }
