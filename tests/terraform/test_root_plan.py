@@ -375,3 +375,34 @@ def test_every_role_carries_the_boundary_and_stays_inside_it(dev_plan: dict[str,
                     outside.add(f"{r['address']}: {action}")
     assert outside == set(), "actions the workload boundary does not allow (add the service to it)"
 
+
+def _hipaa_catalog() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "docs/hipaa/controls.yaml").read_text())
+
+
+def test_every_service_the_platform_uses_is_inside_the_boundary(dev_plan: dict[str, Any]) -> None:
+    """Each resource type of the plan belongs to a service of the HIPAA catalog's list, and the
+    workload boundary names every IAM prefix of that service: a role under the boundary (a
+    service role, the Config recorder, break-glass) could not use a service it leaves out."""
+    services = _hipaa_catalog()["hipaa_eligible_services"]
+    boundary_prefixes = {a.split(":")[0] for a in _boundary_actions()}
+    types = {r["type"] for r in _changes(dev_plan) if r["mode"] == "managed"}
+    needed: dict[str, set[str]] = {}
+    for rtype in sorted(types):
+        owners = [s for s in services if any(rtype.startswith(p) for p in s["terraform_prefixes"])]
+        assert owners, f"{rtype} belongs to no service of docs/hipaa/controls.yaml"
+        for prefix in owners[0]["iam_prefixes"]:
+            needed.setdefault(prefix, set()).add(rtype)
+    assert {"secretsmanager", "guardduty", "config", "backup", "wafv2", "acm", "route53"} <= set(needed)
+    assert {p: sorted(t) for p, t in needed.items() if p not in boundary_prefixes} == {}
+
+
+def test_hipaa_catalog_addresses_are_in_the_plan(dev_plan: dict[str, Any]) -> None:
+    """Every Terraform address docs/hipaa/controls.yaml cites is a resource of the dev plan (with
+    every detective control managed here), so the catalog names what `terraform state list` shows."""
+    planned = {re.sub(r"\[[^\]]*\]", "", r["address"]) for r in _changes(dev_plan)}
+    cited = {a for c in _hipaa_catalog()["controls"] for a in c["terraform"]}
+    assert len(cited) > 60
+    # raw is write-once in prod only (dev's raw_object_lock_enabled = false)
+    prod_only = {"module.platform.module.data_lake.aws_s3_bucket_object_lock_configuration.this"}
+    assert sorted(cited - planned) == sorted(prod_only)

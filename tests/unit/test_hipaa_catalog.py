@@ -103,12 +103,29 @@ def test_every_control_has_an_evidence_command_and_its_specifications_titles(cat
             assert e["command"] in document
 
 
+def platform_module_calls() -> dict[str, str]:
+    """The platform module's module calls: call name -> the directory under terraform/modules."""
+    text = "".join(tf.read_text() for tf in (MODULES / "platform").glob("*.tf"))
+    return dict(re.findall(r'^module "(\w+)" \{\n\s+source\s+= "\.\./(\w+)"', text, re.M))
+
+
 def test_cited_terraform_addresses_exist(catalog: Catalog) -> None:
-    existing = module_resources()
+    """A cited address module.platform.module.<call>.<type>.<name> names a resource of the module
+    that the platform calls <call> (tests/terraform/test_root_plan.py also finds each in the plan)."""
+    existing, calls = module_resources(), platform_module_calls()
+    assert {"lake_formation", "detective_controls", "backup", "emergency_access", "pseudonym_key"} <= set(
+        calls
+    )
     cited = {a for c in catalog.controls for a in c["terraform"]}
-    cited |= {k["resource"] for c in catalog.controls for k in c.get("checkov", [])}
-    assert sorted(cited - existing) == []
+    unresolved = []
+    for address in sorted(cited):
+        _, _, _, call, kind, name = address.split(".")
+        if f"{calls.get(call)}.{kind}.{name}" not in existing:
+            unresolved.append(address)
+    assert unresolved == []
     assert len(cited) > 60
+    checkov = {k["resource"] for c in catalog.controls for k in c.get("checkov", [])}
+    assert sorted(checkov - existing) == []
 
 
 def test_cited_terraform_test_runs_exist(catalog: Catalog) -> None:

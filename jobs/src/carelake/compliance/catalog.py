@@ -206,13 +206,16 @@ def render_markdown(catalog: Catalog) -> str:
         "Every AWS service the Terraform uses, by resource type prefix (a test fails when a",
         "resource type matches none). Check each against AWS's HIPAA Eligible Services Reference",
         "before PHI reaches it; those marked as holding no PHI carry only metadata or notices.",
+        "The bootstrap stack's workload permissions boundary names each service's IAM prefix (the",
+        "root plan test fails otherwise), so the platform's roles can use it.",
         "",
-        "| service | holds PHI | Terraform resource types |",
-        "| --- | --- | --- |",
+        "| service | holds PHI | Terraform resource types | IAM prefixes |",
+        "| --- | --- | --- | --- |",
     ]
     for s in data["hipaa_eligible_services"]:
         out.append(
-            f"| {s['service']} | {'yes' if s['stores_phi'] else 'no'} | {_codes(s['terraform_prefixes'])} |"
+            f"| {s['service']} | {'yes' if s['stores_phi'] else 'no'} | {_codes(s['terraform_prefixes'])}"
+            f" | {_codes(s['iam_prefixes'])} |"
         )
     out += ["", "## Data classification", ""]
     for d in data["data_classification"]:
