@@ -10,6 +10,7 @@ behaviour: delete the patch and its test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -62,6 +63,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
     for s in servers:
         s.shutdown()
     moto_patches.remove()
+
+
+@contextlib.contextmanager
+def fresh_server() -> Iterator[Moto]:
+    """A second moto server (plain HTTP) on the same backends, whose services are set up anew."""
+    server = make_server(0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        yield Moto(url, url, Path(""))
+    finally:
+        server.shutdown()
 
 
 @pytest.fixture
@@ -530,3 +544,70 @@ def test_cloudtrail_delete_trail_by_arn(moto: Moto) -> None:
         assert outcome(cloudtrail.delete_trail, Name=arn) == "ok"
         assert trail_names() == []
         assert outcome(cloudtrail.delete_trail, Name=arn) == "TrailNotFoundException"
+
+
+# ---------------------------------------------------------------------------------
+# Detective controls and backups
+# ---------------------------------------------------------------------------------
+def test_guardduty_detector_features_merge(moto: Moto) -> None:
+    guardduty = moto.client("guardduty")
+
+    def enable_both_features() -> dict[str, str]:
+        detector = guardduty.create_detector(Enable=True)["DetectorId"]
+        for feature in ("S3_DATA_EVENTS", "LAMBDA_NETWORK_LOGS"):  # one call each, as the provider makes
+            guardduty.update_detector(DetectorId=detector, Features=[{"Name": feature, "Status": "ENABLED"}])
+        return {f["Name"]: f["Status"] for f in guardduty.get_detector(DetectorId=detector)["Features"]}
+
+    assert enable_both_features() == {"LAMBDA_NETWORK_LOGS": "ENABLED"}
+    with patched("guardduty_detector_features_merge"):
+        assert enable_both_features() == {"S3_DATA_EVENTS": "ENABLED", "LAMBDA_NETWORK_LOGS": "ENABLED"}
+
+
+def test_securityhub_update_configuration(moto: Moto) -> None:
+    securityhub = moto.client("securityhub")
+    settings = {"AutoEnableControls": False, "ControlFindingGenerator": "STANDARD_CONTROL"}
+    assert http_status(securityhub.update_security_hub_configuration, **settings) == 500
+    with patched("securityhub_update_configuration"):
+        assert outcome(securityhub.update_security_hub_configuration, **settings) == "InvalidAccessException"
+        securityhub.enable_security_hub(EnableDefaultStandards=False)
+        securityhub.update_security_hub_configuration(**settings)
+        hub = securityhub.describe_hub()
+        assert (hub["AutoEnableControls"], hub["ControlFindingGenerator"]) == (False, "STANDARD_CONTROL")
+
+
+def test_backup_list_recovery_points(moto: Moto) -> None:
+    moto.client("backup").create_backup_vault(BackupVaultName="phi")
+
+    def recovery_points(client: Any, vault: str) -> Any:
+        return client.list_recovery_points_by_backup_vault(BackupVaultName=vault)["RecoveryPoints"]
+
+    assert http_status(recovery_points, client=moto.client("backup"), vault="phi") == 404
+    # The route is added to moto's backup URLs, which a server reads when it first serves the
+    # service: a server started with the patch installed (as moto_server.py starts) has it.
+    with patched("backup_list_recovery_points"), fresh_server() as patched_moto:
+        backup = patched_moto.client("backup")
+        assert recovery_points(backup, "phi") == []
+        assert outcome(recovery_points, client=backup, vault="missing") == "ResourceNotFoundException"
+
+
+def test_backup_list_tags_path(moto: Moto) -> None:
+    backup = moto.client("backup")
+    arn = backup.create_backup_vault(BackupVaultName="phi", BackupVaultTags={"DataClassification": "phi"})[
+        "BackupVaultArn"
+    ]
+
+    def tags_without_trailing_slash() -> Any:  # the path the AWS SDK for Go sends
+        response = requests.get(
+            f"{moto.plain_url}/tags/{arn}",
+            headers={
+                "Authorization": "AWS4-HMAC-SHA256 Credential=patches/20260101/us-east-1/backup/aws4_request"
+            },
+            timeout=30,
+        )
+        return response.json()["Tags"]
+
+    assert backup.list_tags(ResourceArn=arn)["Tags"] == {"DataClassification": "phi"}  # boto3: /tags/<arn>/
+    assert tags_without_trailing_slash() == {}
+    with patched("backup_list_tags_path"):
+        assert tags_without_trailing_slash() == {"DataClassification": "phi"}
+        assert backup.list_tags(ResourceArn=arn)["Tags"] == {"DataClassification": "phi"}

@@ -654,6 +654,64 @@ def _kinesis_create_stream_tags(setattr_: Callable[[Any, str, Any], None]) -> No
     setattr_(KinesisResponse, "create_stream", create_stream_with_tags)
 
 
+@patch(
+    "guardduty_detector_features_merge",
+    moto="UpdateDetector replaces the detector's whole feature list with the features it is given, so "
+    "enabling S3_DATA_EVENTS and then LAMBDA_NETWORK_LOGS (one aws_guardduty_detector_feature each) "
+    "leaves only the second.",
+    aws="UpdateDetector changes the features it names and keeps the others.",
+)
+def _guardduty_detector_features_merge(setattr_: Callable[[Any, str, Any], None]) -> None:
+    from moto.guardduty.models import Detector
+
+    update = Detector.update
+
+    def update_merging_features(
+        self: Any,
+        enable: bool,
+        finding_publishing_frequency: str,
+        data_sources: dict[str, Any],
+        features: list[dict[str, Any]],
+    ) -> None:
+        if features is not None:
+            merged = {f["name"]: f for f in self.features}
+            merged.update({f["name"]: f for f in features})
+            features = list(merged.values())
+        update(self, enable, finding_publishing_frequency, data_sources, features)
+
+    setattr_(Detector, "update", update_merging_features)
+
+
+@patch(
+    "securityhub_update_configuration",
+    moto="UpdateSecurityHubConfiguration is not implemented (HTTP 500), so the AWS provider cannot "
+    "create aws_securityhub_account; DescribeHub always reports AutoEnableControls true and "
+    "ControlFindingGenerator SECURITY_CONTROL.",
+    aws="UpdateSecurityHubConfiguration sets AutoEnableControls and ControlFindingGenerator, which "
+    "DescribeHub then reports; InvalidAccessException when Security Hub is not enabled.",
+)
+def _securityhub_update_configuration(setattr_: Callable[[Any, str, Any], None]) -> None:
+    from moto.securityhub.models import SecurityHubBackend
+    from moto.securityhub.responses import SecurityHubResponse
+
+    describe_hub = SecurityHubBackend.describe_hub
+
+    def describe_hub_with_configuration(self: Any, hub_arn: str | None = None) -> dict[str, Any]:
+        return describe_hub(self, hub_arn) | getattr(self, "hub_configuration", {})
+
+    def update_security_hub_configuration(self: Any) -> str:
+        params = json.loads(self.body) if self.body else {}
+        backend = self.securityhub_backend
+        backend.describe_hub()  # InvalidAccessException unless enabled
+        backend.hub_configuration = getattr(backend, "hub_configuration", {}) | {
+            k: params[k] for k in ("AutoEnableControls", "ControlFindingGenerator") if k in params
+        }
+        return "{}"
+
+    setattr_(SecurityHubBackend, "describe_hub", describe_hub_with_configuration)
+    setattr_(SecurityHubResponse, "update_security_hub_configuration", update_security_hub_configuration)
+
+
 # ---------------------------------------------------------------------------------
 # Destroy.
 # ---------------------------------------------------------------------------------
@@ -834,3 +892,45 @@ def _s3_key_store_concurrent_delete(setattr_: Callable[[Any, str, Any], None]) -
     setattr_(_VersionedKeyStore, "lists", iterlists)
     setattr_(_VersionedKeyStore, "iterlists", iterlists)
     setattr_(_VersionedKeyStore, "_iterlists", iterlists)
+
+
+@patch(
+    "backup_list_recovery_points",
+    moto="ListRecoveryPointsByBackupVault is not routed (HTTP 404), so destroying a vault with "
+    "force_destroy (which lists its recovery points to delete them first) fails.",
+    aws="Lists the vault's recovery points; moto never runs a backup job, so a vault it knows has "
+    "none: an empty list, or ResourceNotFoundException for a vault it does not know.",
+)
+def _backup_list_recovery_points(setattr_: Callable[[Any, str, Any], None]) -> None:
+    from moto.backup import urls
+    from moto.backup.responses import BackupResponse
+
+    def list_recovery_points_by_backup_vault(self: Any) -> str:
+        self.backup_backend.describe_backup_vault(self.path.rstrip("/").split("/")[-2])  # or not found
+        return json.dumps({"RecoveryPoints": []})
+
+    setattr_(BackupResponse, "list_recovery_points_by_backup_vault", list_recovery_points_by_backup_vault)
+    setattr_(
+        urls,
+        "url_paths",
+        {**urls.url_paths, "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$": urls.response.dispatch},
+    )
+
+
+@patch(
+    "backup_list_tags_path",
+    moto="ListTags takes the resource ARN from the second-to-last path segment, which is right for "
+    "GET /tags/<arn>/ (boto3) but reads 'tags' for GET /tags/<arn> (the AWS SDK for Go, so the "
+    "provider): vaults and plans then show no tags, and every plan wants to add them again.",
+    aws="ListTags lists the tags of the resource ARN in the path, with or without a trailing slash.",
+)
+def _backup_list_tags_path(setattr_: Callable[[Any, str, Any], None]) -> None:
+    from urllib.parse import unquote
+
+    from moto.backup.responses import BackupResponse
+
+    def list_tags(self: Any) -> str:
+        resource_arn = unquote(self.path.split("/tags/", 1)[1].split("?", 1)[0].rstrip("/"))
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+    setattr_(BackupResponse, "list_tags", list_tags)
