@@ -34,9 +34,12 @@ for wg in $(out athena_workgroup_names | python3 -c 'import json,sys; print(" ".
     "$(aws athena get-work-group --work-group "$wg" --query 'WorkGroup.Configuration.EnforceWorkGroupConfiguration' --output text)" = True
 done
 
-url=$(out intake_api_url)
-api_id=$(sed -E 's#https://([^.]+)\..*#\1#' <<<"$url")
-check "intake API stage v1 exists" aws apigateway get-stage --rest-api-id "$api_id" --stage-name v1
+# The intake API is served on its custom domain only: find the API through the domain.
+domain=$(sed -E 's#https://([^/]+)/?.*#\1#' <<<"$(out intake_api_url)")
+api_id=$(aws apigateway get-base-path-mappings --domain-name "$domain" --query 'items[0].restApiId' --output text 2>/dev/null || true)
+check "intake API stage v1 exists behind $domain" aws apigateway get-stage --rest-api-id "$api_id" --stage-name v1
+check "intake domain $domain requires TLS 1.2" test \
+  "$(aws apigateway get-domain-name --domain-name "$domain" --query securityPolicy --output text 2>/dev/null)" = TLS_1_2
 check "CloudTrail trail is logging" test \
   "$(aws cloudtrail get-trail-status --name "$(out cloudtrail_arn)" --query IsLogging --output text)" = True
 
