@@ -1,7 +1,7 @@
 """A real `terraform plan` of the dev root, offline, and what it must contain.
 
 The root is copied with the modules and the files the platform reads (job manifest,
-table catalog, SQL, the Lambda handlers and intake schema) into a temporary tree with
+table catalog, SQL, the Lambda handlers and the outreach event contract) into a temporary tree with
 a local backend, and planned with the real AWS provider as the issue 7 emulator run
 will use it: fake credentials, an account ID given (so no sts:GetCallerIdentity),
 every endpoint pointed at a closed loopback port and max_retries=0, so any API call
@@ -87,8 +87,11 @@ def _copy_tree(tmp: Path) -> Path:
     (tmp / "jobs/src/carelake").mkdir(parents=True)
     shutil.copy(REPO / "jobs/src/carelake/manifest.yaml", tmp / "jobs/src/carelake/manifest.yaml")
     (tmp / "jobs/catalog.json").write_text(json.dumps({"version": 1, "tables": _catalog_tables()}))
-    # The Lambdas (lambdas/<name>/handler.py) and the intake request schema.
+    # The Lambdas (lambdas/<name>/handler.py) and the outreach event contract (API Gateway's model).
     shutil.copytree(REPO / "lambdas", tmp / "lambdas", ignore=shutil.ignore_patterns("__pycache__"))
+    schema = REPO / "jobs/src/carelake/contracts/outreach_event.schema.json"
+    (tmp / "jobs/src/carelake/contracts").mkdir(parents=True)
+    shutil.copy(schema, tmp / "jobs/src/carelake/contracts" / schema.name)
     shutil.copytree(MODULES / "analytics/tests/fixtures/sql", tmp / "sql")
     if (REPO / "sql").is_dir():
         shutil.copytree(REPO / "sql", tmp / "sql", dirs_exist_ok=True)

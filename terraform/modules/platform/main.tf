@@ -16,8 +16,8 @@ locals {
   catalog_tables = fileexists(local.catalog_path) ? jsondecode(file(local.catalog_path)).tables : []
   manifest_jobs  = keys(yamldecode(file(local.manifest_path)).jobs)
 
-  # The intake Lambda's request schema also drives API Gateway's request validation.
-  intake_schema_path = "${local.repo_root}/lambdas/outreach_intake/outreach_request.schema.json"
+  # The outreach event contract (intake Lambda, bronze) also drives API Gateway's request validation.
+  intake_schema_path = "${local.repo_root}/jobs/src/carelake/contracts/outreach_event.schema.json"
 
   role_arn_prefix        = "arn:${var.partition}:iam::${local.account_id}:role/"
   deploy_role_arn        = "${local.role_arn_prefix}${coalesce(var.deploy_role_name, "${local.project}-${var.environment}-github-apply")}"
