@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from lambda_testkit import LAMBDAS, REPO
 
-HANDLERS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier"]
+HANDLERS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier", "pipeline_health"]
 COMMON = {"common/__init__.py", "common/aws.py", "common/config.py", "common/log.py"}
 REQUIREMENTS = LAMBDAS / "requirements.txt"
 DEV_LOCK = REPO / "jobs" / "requirements" / "dev.lock"
