@@ -200,7 +200,7 @@ module "streaming_intake" {
   context                = module.context.context
   raw_bucket_name        = module.data_lake.s3_bucket_names["raw"]
   intake_code            = local.lambda_code["outreach_intake"]
-  request_schema         = fileexists(local.intake_schema_path) ? jsondecode(file(local.intake_schema_path)) : null
+  request_schema         = jsondecode(file(local.intake_schema_path))
   authorization_type     = var.intake_authorization_type
   cognito_user_pool_arns = var.intake_cognito_user_pool_arns
   phi_kms_key_arn        = module.kms.phi_kms_key_arn
