@@ -55,6 +55,10 @@ NOTICE_KIND = "care_team_worklist"
 UNKNOWN_CLINIC = "unknown"
 DEFAULT_SUPPRESSION_HOURS = 24
 DEFAULT_FEED_MAX_AGE_HOURS = 30
+# A daily schedule fires a few seconds (up to a minute) early or late: a claim ends this much
+# before its window, so tomorrow's scheduled run counts a patient still on the list again,
+# whatever the jitter, and no run counts anyone twice within the window less this allowance.
+SCHEDULE_ALLOWANCE = timedelta(minutes=10)
 _DT_DIR = re.compile(r"dt=(\d{4}-\d{2}-\d{2})/\Z")
 _UTC_SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 _OPTIONAL_TEXT = ("clinic_id", "clinic_name", "risk_band", "call_reason")
@@ -297,7 +301,8 @@ def claim_slot(
     hours: int,
     feed_dt: str,
 ) -> bool:
-    """Atomically take the patient's alert slot until now + hours. False if a live claim exists.
+    """Atomically take the patient's alert slot until now + hours - SCHEDULE_ALLOWANCE. False if a
+    live claim exists.
 
     The DynamoDB client retries; a retried PutItem whose first attempt was applied fails its
     condition on our own claim, which the returned old item shows: that is still a claim."""
@@ -306,7 +311,7 @@ def claim_slot(
             TableName=table,
             Item={
                 "patient_key": {"S": record.patient_key},
-                "expires_at": {"N": str(epoch_seconds(now + timedelta(hours=hours)))},
+                "expires_at": {"N": str(epoch_seconds(now + timedelta(hours=hours) - SCHEDULE_ALLOWANCE))},
                 "claim_id": {"S": claim_id},
                 "claimed_at": {"S": now.astimezone(UTC).isoformat()},
                 "feed_dt": {"S": feed_dt},

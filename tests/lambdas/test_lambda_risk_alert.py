@@ -296,8 +296,10 @@ def test_a_stale_feed_is_reported_and_never_alerted(env, logs, feed_dt, now, sta
     [
         (timedelta(hours=1), False),
         (timedelta(hours=23), False),
-        (timedelta(hours=24), False),  # expires_at == now: not yet expired
-        (timedelta(hours=24, seconds=1), True),
+        (timedelta(hours=23, minutes=50), False),  # expires_at == now: not yet expired
+        (timedelta(hours=23, minutes=50, seconds=1), True),  # the 10-minute schedule allowance
+        (timedelta(hours=24) - timedelta(seconds=40), True),  # tomorrow's run, fired 40 s early
+        (timedelta(hours=24), True),
         (timedelta(hours=25), True),
     ],
 )
@@ -340,7 +342,7 @@ def test_claim_records_the_window_clinic_and_message(env):
     env.put_feed("2024-03-02", [row("pk-1")])
     env.run(now=T0)
     item = env.claim("pk-1")
-    assert int(item["expires_at"]["N"]) == int((T0 + timedelta(hours=24)).timestamp())
+    assert int(item["expires_at"]["N"]) == int((T0 + timedelta(hours=24, minutes=-10)).timestamp())
     assert (item["feed_dt"]["S"], item["clinic_id"]["S"], item["notice_status"]["S"]) == (
         "2024-03-02",
         "clinic-001",
@@ -354,8 +356,8 @@ def test_suppression_hours_setting(env, monkeypatch):
     assert risk.Settings.from_env().suppression_hours == 2
     env.put_feed("2024-03-02", [row("pk-1")])
     env.run(now=T0, suppression_hours=2)
-    assert env.run(now=T0 + timedelta(minutes=119), suppression_hours=2)["recently_alerted"] == 1
-    assert env.run(now=T0 + timedelta(hours=2, seconds=1), suppression_hours=2)["patients_notified"] == 1
+    assert env.run(now=T0 + timedelta(minutes=109), suppression_hours=2)["recently_alerted"] == 1
+    assert env.run(now=T0 + timedelta(minutes=111), suppression_hours=2)["patients_notified"] == 1
 
 
 def test_a_new_patient_is_counted_while_others_are_suppressed(env):
@@ -436,7 +438,7 @@ def test_a_publish_that_may_have_been_delivered_keeps_its_claims(env, logs, erro
     assert (line["clinic_id"], line["patients"]) == ("clinic-001", 2)
 
     # The async retry and the next runs in the window send nothing more.
-    for later in (timedelta(minutes=1), timedelta(hours=3), timedelta(hours=24)):
+    for later in (timedelta(minutes=1), timedelta(hours=3), timedelta(hours=23, minutes=50)):
         assert env.run(now=T0 + later, **LONG_LIVED_FEED)["recently_alerted"] == 2
     assert env.envelopes() == []
 

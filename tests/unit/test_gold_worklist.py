@@ -88,7 +88,15 @@ OUTREACH = [
     ("o6", "pk-ed-before", "cm-1", at("2024-06-12 10:00"), D("2024-06-12"), "reached", True),
     ("o7", "pk-readmitted", "cm-3", at("2024-06-05 10:00"), D("2024-06-05"), "reached", True),
     ("o8", "pk-future-call", "cm-3", at("2024-07-01 10:00"), D("2024-07-01"), "reached", True),
-    ("o9", "pk-new", "cm-9", at("2024-06-24 10:00"), D("2024-06-24"), "reached", True),  # before the discharge
+    (
+        "o9",
+        "pk-new",
+        "cm-9",
+        at("2024-06-24 10:00"),
+        D("2024-06-24"),
+        "reached",
+        True,
+    ),  # before the discharge
 ]
 ENCOUNTERS = [
     ("pk-ed-after", True, at("2024-06-14 22:00"), D("2024-06-14")),  # after the call of 06-12
@@ -125,7 +133,9 @@ def test_reached_patients_leave_the_list_until_a_new_discharge_or_ed_visit(liste
     # pk-reached, pk-completed, pk-ed-before: reached, nothing since; pk-old, pk-low: not high risk now
     assert rows["pk-ed-after"]["last_successful_outreach_at"] == at("2024-06-12 10:00")
     assert rows["pk-ed-after"]["risk_signal_at"] == at("2024-06-14 22:00")
-    assert rows["pk-new"]["last_outreach_at"] is None and rows["pk-new"]["last_successful_outreach_at"] is None
+    assert (
+        rows["pk-new"]["last_outreach_at"] is None and rows["pk-new"]["last_successful_outreach_at"] is None
+    )
     assert (rows["pk-tried"]["last_outreach_status"], rows["pk-tried"]["last_coordinator_id"]) == (
         "left_message",
         "cm-2",
@@ -135,20 +145,6 @@ def test_reached_patients_leave_the_list_until_a_new_discharge_or_ed_visit(liste
         "org-a",
         "General Hospital",
     )
-
-
-def test_the_threshold_decides_who_is_listed(spark):
-    risk = spark.createDataFrame([scored("pk-9", "2024-06-25", 9), scored("pk-12", "2024-06-25")], RISK_SCHEMA)
-    none = spark.createDataFrame([], OUTREACH_SCHEMA)
-    no_visits = spark.createDataFrame([], ENCOUNTER_SCHEMA)
-    patients = spark.createDataFrame([], "patient_key string, mrn string")
-    organizations = spark.createDataFrame([], "organization_id string, organization_name string")
-
-    def keys(threshold: int) -> list[str]:
-        frame = high_risk_outreach_list(risk, patients, organizations, none, no_visits, AS_OF, threshold)
-        return sorted(r["patient_key"] for r in frame.collect())
-
-    assert (keys(9), keys(10), keys(12), keys(13)) == (["pk-12", "pk-9"], ["pk-12"], ["pk-12"], [])
 
 
 def test_alert_feed_version_2_rows(spark, listed):
@@ -167,10 +163,14 @@ def test_alert_feed_version_2_rows(spark, listed):
 def test_worklist_has_one_row_per_covering_coordinator_and_unassigned_clinics(spark, listed):
     assignment = care_team_assignment(
         spark.createDataFrame(
-            [("cm-1", "org-a", "ann@example.org"), ("cm-2", "org-a", None), ("cm-2", "org-a", None),
-             ("cm-3", "org-b", None)],
+            [
+                ("cm-1", "org-a", "ann@example.org"),
+                ("cm-2", "org-a", None),
+                ("cm-2", "org-a", None),
+                ("cm-3", "org-b", None),
+            ],
             ASSIGNMENT_SCHEMA,
-        ),  # fmt: skip
+        ),
         spark.createDataFrame(ORGANIZATIONS, "organization_id string, organization_name string"),
     )
     assert sorted(tuple(r) for r in assignment.collect()) == [
@@ -191,7 +191,9 @@ def test_worklist_has_one_row_per_covering_coordinator_and_unassigned_clinics(sp
 
 def test_worklist_row_says_why_in_words(spark, listed):
     assignment = spark.createDataFrame([("cm-1", "org-a", None, None)], GOLD_SCHEMAS["care_team_assignment"])
-    row = {r["patient_key"]: r for r in care_team_worklist(listed, assignment, AS_OF).collect()}["pk-ed-after"]
+    row = {r["patient_key"]: r for r in care_team_worklist(listed, assignment, AS_OF).collect()}[
+        "pk-ed-after"
+    ]
     assert row["lace_reasons"] == (
         "length of stay 5 days (L 4); emergency admission (A 3); Charlson comorbidity index 3 (C 3); "
         "2 emergency visits in the 6 months before (E 2)"
