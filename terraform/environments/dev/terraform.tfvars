@@ -10,3 +10,10 @@ key_administrator_role_names    = ["carelake-platform-admin"]
 lake_formation_admin_role_names = ["carelake-platform-admin"]
 github_repository               = "carelake-org/carelake"
 runbook_base_url                = "https://github.com/carelake-org/carelake/blob/main/docs/runbook.md"
+# The care team: which coordinator covers which clinic (facility organization id). dev covers
+# two of the generator's hospitals; a clinic not listed shows its patients as unassigned.
+care_team_assignments = [
+  { coordinator_id = "cm-001", clinic_id = "3d10019f-c88e-3de5-9916-6107b9c0263d" },
+  { coordinator_id = "cm-002", clinic_id = "3d10019f-c88e-3de5-9916-6107b9c0263d" },
+  { coordinator_id = "cm-003", clinic_id = "f4e7709c-02f6-37ca-aeea-8247d74e88e7" },
+]

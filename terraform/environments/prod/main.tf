@@ -26,5 +26,6 @@ module "platform" {
   runbook_base_url                = var.runbook_base_url
   sftp_partners                   = var.sftp_partners
   sftp_allowed_cidrs              = var.sftp_allowed_cidrs
+  care_team_assignments           = var.care_team_assignments
   artifact_version                = var.artifact_version
 }

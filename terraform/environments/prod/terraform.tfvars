@@ -9,3 +9,7 @@ key_administrator_role_names    = ["carelake-platform-admin"]
 lake_formation_admin_role_names = ["carelake-platform-admin"]
 github_repository               = "carelake-org/carelake"
 runbook_base_url                = "https://github.com/carelake-org/carelake/blob/main/docs/runbook.md"
+# The care team: which coordinator covers which clinic (facility organization id), with each
+# coordinator's sign-in user_name. Until it is filled in, the plan warns and every patient
+# to call is on the worklist as unassigned.
+care_team_assignments = []

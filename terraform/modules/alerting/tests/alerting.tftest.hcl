@@ -161,21 +161,28 @@ run "pipeline_health_reads_reports_and_lists_sources_only" {
   }
 
   assert {
-    condition = (
-      jsondecode(aws_cloudwatch_event_rule.this["run_report"].event_pattern).detail.bucket.name == [var.quarantine_bucket_name]
-      && jsondecode(aws_cloudwatch_event_rule.this["run_report"].event_pattern).detail.object.key == [{ prefix = "run_report/" }]
-      && jsondecode(aws_cloudwatch_event_rule.this["run_report"].event_pattern)["detail-type"] == ["Object Created"]
-    )
+    condition     = jsondecode(aws_cloudwatch_event_rule.this["run_report"].event_pattern).detail == { bucket = { name = [var.quarantine_bucket_name] }, object = { key = [{ prefix = "run_report/" }] } }
     error_message = "The run-report rule must match objects created under run_report/ in the quarantine bucket."
   }
 
   assert {
-    condition = (
-      !anytrue([for st in jsondecode(local.pipeline_health_policy).Statement : st.Action == "s3:GetObject" && startswith(st.Resource, "arn:aws:s3:::${var.raw_bucket_name}")])
-      && one([for st in jsondecode(local.pipeline_health_policy).Statement : st.Resource if st.Action == "s3:GetObject"]) == "arn:aws:s3:::${var.quarantine_bucket_name}/run_report/*"
-      && toset(one([for st in jsondecode(local.pipeline_health_policy).Statement : st.Condition.StringLike["s3:prefix"] if st.Action == "s3:ListBucket"])) == toset(["ehr/fhir/*", "ehr/csv/*", "care_mgmt/*", "treatments/*", "claims/*"])
-    )
-    error_message = "pipeline_health reads run reports only and lists only the watched raw prefixes (no raw object is read)."
+    condition     = jsondecode(aws_cloudwatch_event_rule.this["run_report"].event_pattern)["detail-type"] == ["Object Created"]
+    error_message = "The run-report rule must match S3 Object Created events."
+  }
+
+  assert {
+    condition     = !anytrue([for st in jsondecode(local.pipeline_health_policy).Statement : st.Action == "s3:GetObject" && startswith(st.Resource, "arn:aws:s3:::${var.raw_bucket_name}")])
+    error_message = "pipeline_health must read no raw object (freshness comes from listings)."
+  }
+
+  assert {
+    condition     = one([for st in jsondecode(local.pipeline_health_policy).Statement : st.Resource if st.Action == "s3:GetObject"]) == "arn:aws:s3:::${var.quarantine_bucket_name}/run_report/*"
+    error_message = "pipeline_health reads run reports only."
+  }
+
+  assert {
+    condition     = toset(one([for st in jsondecode(local.pipeline_health_policy).Statement : st.Condition.StringLike["s3:prefix"] if st.Action == "s3:ListBucket"])) == toset(["ehr/fhir/*", "ehr/csv/*", "care_mgmt/*", "treatments/*", "claims/*"])
+    error_message = "pipeline_health lists only the watched raw prefixes."
   }
 
   assert {
