@@ -68,7 +68,10 @@ def test_each_coordinators_list_is_ranked_on_its_own(engine: LocalQueryEngine) -
 
 
 def test_days_since_the_discharge_and_the_last_outreach(engine: LocalQueryEngine) -> None:
-    rows = {(r["coordinator_id"], r["patient_key"]): r for r in engine.query("v_care_team_worklist").to_dict("records")}
+    rows = {
+        (r["coordinator_id"], r["patient_key"]): r
+        for r in engine.query("v_care_team_worklist").to_dict("records")
+    }
     tried = rows[("cm-1", "pk-tried-15")]
     # 2024-03-20 -> 03-31: 11 days; last outreach at 23:30 UTC on 03-29: 2 calendar days
     assert (tried["days_since_discharge"], tried["days_since_last_outreach"]) == (11, 2)
