@@ -94,7 +94,9 @@ def test_the_lambda_validates_against_the_package_contract() -> None:
 
 def test_event_at_pattern_is_a_java_regex_too() -> None:
     """bronze applies the pattern with Spark's rlike (Java regex): it must mean the same there,
-    so it uses only what both dialects share (no \\d, which is Unicode-aware in Python)."""
+    so it uses only what both dialects share (no \\d, which is Unicode-aware in Python), and its
+    final '$' is ECMA's end of input, which Java spells '\\z' (Java's '$' also matches before a
+    final newline: the trailing-newline case above)."""
     pattern = load_schema()["properties"]["event_at"]["pattern"]
     assert "\\d" not in pattern and "\\w" not in pattern and "(?" not in pattern
     assert pattern.startswith("^") and pattern.endswith("$")
