@@ -2,8 +2,10 @@
 
     python lambdas/build_zip.py <name> --out dist/lambdas/<name>.zip
 
-The zip holds lambdas/<name>/ at its root (handler.py, schema files) and lambdas/common/ as
-common/. Entries are sorted, every timestamp is 1980-01-01 00:00:00, permissions are 0644 and
+The zip holds lambdas/<name>/ at its root (handler.py) and lambdas/common/ as common/. A handler
+that enforces a data contract (CONTRACT_FILES) also gets the contract's file from
+jobs/src/carelake/contracts/ at its root, beside handler.py: the contract is declared once, in
+the carelake package that the Glue jobs read it from. Entries are sorted, every timestamp is 1980-01-01 00:00:00, permissions are 0644 and
 entries are stored uncompressed, so neither file mtimes, umask, directory order nor the
 machine's zlib build can change the bytes. Caches (__pycache__, *.pyc) and dot files are left out.
 
@@ -29,6 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 LAMBDAS_DIR = Path(__file__).resolve().parent
+CONTRACTS_DIR = LAMBDAS_DIR.parent / "jobs" / "src" / "carelake" / "contracts"
+# handler -> contract files (in CONTRACTS_DIR) it loads from beside handler.py
+CONTRACT_FILES = {"outreach_intake": ("outreach_event.schema.json",)}
 SHARED_PACKAGE = "common"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # regular file, rw-r--r--
@@ -98,17 +103,35 @@ def _tree(
     ]
 
 
+def handler_entries(
+    name: str, lambdas_dir: Path = LAMBDAS_DIR, contracts_dir: Path = CONTRACTS_DIR
+) -> list[tuple[str, Path]]:
+    """(archive name, source file) pairs of the handler's own files: lambdas/<name>/ and its
+    contract files, all at the zip's root. The Lambda tests load handlers from these too."""
+    handler_dir = lambdas_dir / name
+    if not (handler_dir / "handler.py").is_file():
+        raise SystemExit(f"no handler at {handler_dir / 'handler.py'}")
+    entries = _tree(handler_dir)
+    for contract in CONTRACT_FILES.get(name, ()):
+        if (handler_dir / contract).exists():
+            raise SystemExit(f"{name}: {contract} is a contract; keep it only in {contracts_dir}")
+        if not (contracts_dir / contract).is_file():
+            raise SystemExit(f"{name}: contract {contract} not found in {contracts_dir}")
+        entries.append((contract, contracts_dir / contract))
+    return sorted(entries)
+
+
 def package_entries(
-    name: str, lambdas_dir: Path = LAMBDAS_DIR, vendor_dir: Path | None = None
+    name: str,
+    lambdas_dir: Path = LAMBDAS_DIR,
+    vendor_dir: Path | None = None,
+    contracts_dir: Path = CONTRACTS_DIR,
 ) -> list[tuple[str, Path]]:
     """(archive name, source file) pairs for handler `name`, sorted by archive name. Handlers in
     VENDORED_HANDLERS need `vendor_dir`, an empty folder to install their requirements into (it
     must outlive the returned entries)."""
-    handler_dir = lambdas_dir / name
-    if not (handler_dir / "handler.py").is_file():
-        raise SystemExit(f"no handler at {handler_dir / 'handler.py'}")
     groups = {
-        name: _tree(handler_dir),
+        name: handler_entries(name, lambdas_dir, contracts_dir),
         SHARED_PACKAGE: _tree(lambdas_dir / SHARED_PACKAGE, f"{SHARED_PACKAGE}/"),
     }
     if name in VENDORED_HANDLERS:

@@ -13,6 +13,8 @@ LAMBDA_ZIPS := $(foreach n,$(LAMBDA_NAMES),$(LAMBDA_DIST)/$(n).zip)
 # are prerequisites too) rebuilds just the zips it belongs to.
 lambda_sources = $(shell find lambdas/$(1) -type f ! -path '*/__pycache__/*' ! -name '*.pyc' ! -name '.*')
 LAMBDA_COMMON_SOURCES := lambdas/common $(call lambda_sources,common)
+# Contract files (build_zip.py's CONTRACT_FILES) are copied from the carelake package.
+LAMBDA_CONTRACT_SOURCES := $(wildcard jobs/src/carelake/contracts/*.json)
 # Only the handlers in build_zip.py's VENDORED_HANDLERS use it; the others are rebuilt to the
 # same bytes when it changes, which is cheap and keeps that list in one place.
 LAMBDA_REQUIREMENTS := lambdas/requirements.txt
@@ -23,7 +25,7 @@ test-lambdas: venv ## Run the Lambda tests (moto, hypothesis)
 	$(BIN)/pytest tests/lambdas
 
 define lambda_zip_rule
-$(LAMBDA_DIST)/$(1).zip: lambdas/build_zip.py $(LAMBDA_REQUIREMENTS) lambdas/$(1) $(call lambda_sources,$(1)) $(LAMBDA_COMMON_SOURCES)
+$(LAMBDA_DIST)/$(1).zip: lambdas/build_zip.py $(LAMBDA_REQUIREMENTS) lambdas/$(1) $(call lambda_sources,$(1)) $(LAMBDA_COMMON_SOURCES) $(LAMBDA_CONTRACT_SOURCES)
 	$(PYTHON) lambdas/build_zip.py $(1) --out $$@
 endef
 $(foreach n,$(LAMBDA_NAMES),$(eval $(call lambda_zip_rule,$(n))))

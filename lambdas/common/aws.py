@@ -21,25 +21,33 @@ CLIENT_CONFIG = Config(
 
 _lock = threading.Lock()
 _session: boto3.session.Session | None = None
-_clients: dict[tuple[str, int | None], Any] = {}
+_clients: dict[tuple[str, int | None, int | None], Any] = {}
 
 
-def client(service: str, *, read_timeout: int | None = None) -> Any:
+def client_config(*, read_timeout: int | None = None, max_attempts: int | None = None) -> Config:
+    """CLIENT_CONFIG with a longer read timeout and/or another number of attempts."""
+    config = CLIENT_CONFIG
+    if read_timeout is not None:
+        config = config.merge(Config(read_timeout=read_timeout))
+    if max_attempts is not None:
+        config = config.merge(Config(retries={"mode": "standard", "total_max_attempts": max_attempts}))
+    return config
+
+
+def client(service: str, *, read_timeout: int | None = None, max_attempts: int | None = None) -> Any:
     """The process-wide client for `service` (clients are thread-safe once made). Sessions are
     not, so the one session this module owns is only touched under the lock; sharing it means
     the service models are loaded once per process. `read_timeout` (seconds) is for calls that
-    legitimately take long, such as server-side copies of large S3 objects."""
+    legitimately take long, such as server-side copies of large S3 objects. `max_attempts=1` is
+    for calls that must not be resent by the SDK: a publish that timed out may have been
+    delivered, and resending it would deliver it twice."""
     global _session
-    key = (service, read_timeout)
+    key = (service, read_timeout, max_attempts)
     with _lock:
         if key not in _clients:
             if _session is None:
                 _session = boto3.session.Session()
-            config = (
-                CLIENT_CONFIG
-                if read_timeout is None
-                else CLIENT_CONFIG.merge(Config(read_timeout=read_timeout))
-            )
+            config = client_config(read_timeout=read_timeout, max_attempts=max_attempts)
             _clients[key] = _session.client(service, config=config)
         return _clients[key]
 

@@ -1,8 +1,9 @@
 """Outreach intake API (API Gateway REST proxy -> Kinesis).
 
 POST body: one outreach event as in docs/data-contracts.md, validated against
-outreach_request.schema.json (beside this file) with the `jsonschema` library (Draft 2020-12,
-vendored into this handler's zip from lambdas/requirements.txt). Answers:
+outreach_event.schema.json (beside this file in the zip: lambdas/build_zip.py copies the one
+contract from jobs/src/carelake/contracts/, which bronze applies too) with the `jsonschema`
+library (Draft 2020-12, vendored into this handler's zip from lambdas/requirements.txt). Answers:
 
 - 202 {"record_id": ...}: validated, record_id and received_at added, put to Kinesis
   (partition key = patient_id) as one newline-terminated JSON line.
@@ -44,7 +45,7 @@ from referencing.jsonschema import DRAFT202012
 # 6 x 4096 bytes as \u escapes, plus two 64-character ids and the other fields.
 MAX_BODY_BYTES = 32 * 1024
 RETRY_AFTER_SECONDS = 5
-SCHEMA_PATH = Path(__file__).with_name("outreach_request.schema.json")
+SCHEMA_PATH = Path(__file__).with_name("outreach_event.schema.json")
 UNEXPECTED_FIELD = "(unexpected)"
 SERVER_SET_FIELDS = ("record_id", "received_at")
 MAX_UTF8_BYTES = "x-maxUtf8Bytes"  # carelake keyword: a string's size limit in UTF-8 bytes
@@ -179,7 +180,8 @@ _TYPE_NAMES = {
     "null": "null",
 }
 _FORMAT_MESSAGES = {
-    "date-time": "must be an ISO-8601 date-time with a zone offset, e.g. 2024-03-02T14:05:00-05:00",
+    "date-time": "must be an RFC 3339 date-time with upper-case T and Z or a zone offset up to"
+    " +/-14:00, e.g. 2024-03-02T14:05:00-05:00",
 }
 UNPAIRED_SURROGATES = "must be valid Unicode text (no unpaired surrogates)"
 
@@ -199,6 +201,10 @@ def keyword_message(error: ValidationError) -> str:
     if keyword == "maxLength":
         return f"must be at most {value} characters"
     if keyword == "pattern":
+        # A date-time's pattern narrows the format (the contract's profile of RFC 3339): one
+        # message for both, so a client is told what a valid value looks like.
+        if error.schema.get("format") in _FORMAT_MESSAGES:
+            return _FORMAT_MESSAGES[error.schema["format"]]
         return f"must match the pattern {value}"
     if keyword == "format":
         return _FORMAT_MESSAGES.get(value, f"must be a valid {value}")

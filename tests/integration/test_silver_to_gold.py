@@ -124,7 +124,7 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
     silver, gold, quarantine = tmp_path / "silver", tmp_path / "gold", tmp_path / "quarantine"
     write_silver(spark, silver, quarantine)
     # The runner's arguments: zone URIs of the lake under tmp_path, dt, and the manifest's
-    # defaults (risk_threshold 10, outreach_window_days 30).
+    # defaults (risk_threshold 10, outreach_window_days 30, no care team assignment).
     argv = job_argv(load_manifest().jobs["silver_to_gold"], Lake(tmp_path), DT)
 
     counts = silver_to_gold.main(argv)
@@ -140,9 +140,10 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
     first_content = files[0].read_text()
     lines = [json.loads(line) for line in first_content.splitlines()]
     assert [list(line) for line in lines] == [list(ALERT_FEED_KEYS)]
-    assert lines[0] == {"patient_key": "pk-a", "clinic_id": "org-a", "clinic_name": "General Hospital",
-                        "lace_score": 10, "risk_band": "high", "last_outreach_status": "no_answer",
-                        "last_outreach_at": "2024-06-08T14:00:00Z"}  # fmt: skip
+    assert lines[0] == {"feed_version": 2, "patient_key": "pk-a", "clinic_id": "org-a",
+                        "clinic_name": "General Hospital", "lace_score": 10, "risk_band": "high",
+                        "call_reason": "not_reached_since_discharge",
+                        "last_successful_outreach_at": None}  # fmt: skip
     assert "MRN-" not in first_content
 
     dq = {(r["zone"], r["table_name"]): r for r in spark.read.parquet(str(gold / "dq_summary")).collect()}

@@ -1,16 +1,21 @@
 """Helpers for the Lambda tests: load a handler from lambdas/<name>/handler.py, build events,
 read what moto received. Each handler module is loaded under its own name (they are all called
-`handler` in their zips), with lambdas/ on sys.path so `common` imports as it does in the zip."""
+`handler` in their zips), with lambdas/ on sys.path so `common` imports as it does in the zip,
+from a folder laid out like its zip's root (lambdas/build_zip.py's handler_entries: the handler
+and the contract files beside it)."""
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import importlib.util
 import json
 import logging
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -40,11 +45,36 @@ def client(service: str) -> Any:
     return _session.client(service, region_name=REGION)
 
 
+def _build_zip() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("carelake_build_zip", LAMBDAS / "build_zip.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_zip = _build_zip()
+_STAGING = Path(tempfile.mkdtemp(prefix="carelake-lambda-tests-"))
+atexit.register(shutil.rmtree, _STAGING, ignore_errors=True)
+
+
+def staged_handler_dir(name: str) -> Path:
+    """A folder with the handler's own files as its zip's root holds them (symlinks to the
+    sources, so a test reads exactly what is packaged)."""
+    folder = _STAGING / name
+    if not folder.is_dir():
+        for arcname, source in build_zip.handler_entries(name):
+            target = folder / arcname
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(source)
+    return folder
+
+
 def load_handler(name: str) -> ModuleType:
     module_name = f"carelake_lambda_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, LAMBDAS / name / "handler.py")
+    spec = importlib.util.spec_from_file_location(module_name, staged_handler_dir(name) / "handler.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module

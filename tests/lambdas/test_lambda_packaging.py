@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from lambda_testkit import LAMBDAS, REPO
 
-HANDLERS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier"]
+HANDLERS = ["outreach_intake", "risk_alert", "sftp_arrival", "failure_notifier", "pipeline_health"]
 COMMON = {"common/__init__.py", "common/aws.py", "common/config.py", "common/log.py"}
 REQUIREMENTS = LAMBDAS / "requirements.txt"
 DEV_LOCK = REPO / "jobs" / "requirements" / "dev.lock"
@@ -76,7 +76,7 @@ def test_zip_holds_the_handler_and_the_shared_package(zips, name, tmp_path):
         names = [i.filename for i in infos]
         expected = {"handler.py", *COMMON}
         if name == "outreach_intake":
-            expected.add("outreach_request.schema.json")
+            expected.add("outreach_event.schema.json")
         own = {n for n in names if n.split("/", 1)[0] not in VENDORED_TOP_LEVEL and ".dist-info/" not in n}
         assert own == expected
         assert names == sorted(names)
@@ -84,6 +84,8 @@ def test_zip_holds_the_handler_and_the_shared_package(zips, name, tmp_path):
         assert {i.external_attr >> 16 for i in infos} == {0o100644}
         assert {i.compress_type for i in infos} == {zipfile.ZIP_STORED}
         assert archive.read("handler.py") == (LAMBDAS / name / "handler.py").read_bytes()
+        for contract in build_zip.CONTRACT_FILES.get(name, ()):
+            assert archive.read(contract) == (build_zip.CONTRACTS_DIR / contract).read_bytes()
         assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 

@@ -1,47 +1,50 @@
-"""Risk alert evaluator: feed reading, allow-listed messages, the suppression window, failure
-release, and exactly one publish per patient under concurrent invocations."""
+"""Risk alert evaluator: feed reading (version 2), notices without PHI (a count per clinic and
+where to look), both suppression rules, exactly one notice per patient per window under
+injected timeouts, server errors and concurrent invocations, and stale feeds reported, never
+alerted."""
 
 from __future__ import annotations
 
 import gzip
+import http.server
 import json
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
+import boto3
 import pytest
-from botocore.exceptions import ClientError
-from lambda_testkit import FakeContext, client, drain_notifications, load_handler, subscribe_queue
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from lambda_testkit import REGION, FakeContext, client, drain_notifications, load_handler, subscribe_queue
 from moto.dynamodb.models.table import Table
 
 risk = load_handler("risk_alert")
+from common import aws  # noqa: E402  (lambdas/ is on the path once a handler is loaded)
 
 BUCKET = "carelake-test-gold"
 PREFIX = "gold/alert_feed/high_risk/"
 TABLE = "carelake-test-alert-suppression"
 THRESHOLD = 10
-T0 = datetime(2024, 3, 2, 7, 0, 0, tzinfo=UTC)
-ALLOWED_KEYS = {
-    "patient_key",
-    "clinic_id",
-    "clinic_name",
-    "lace_score",
-    "risk_band",
-    "last_outreach_status",
-    "last_outreach_at",
-}
+WORKLIST = "Athena view carelake_test_gold.v_care_team_worklist (care_coordinator workgroup)"
+T0 = datetime(2024, 3, 2, 9, 0, 0, tzinfo=UTC)  # the scheduled run on the feed's day
+# Runs a day after the feed's: the same feed stays current for them (its age is tested on its own).
+LONG_LIVED_FEED = {"feed_max_age_hours": 72}
+NOTICE_KEYS = {"kind", "clinic_id", "clinic_name", "patients_to_call", "worklist", "feed_dt"}
 
 
-def row(patient_key: str, lace_score: int, **extra: object) -> dict:
-    """A feed line as docs/data-contracts.md shows it."""
+def row(patient_key: str, lace_score: int = 12, clinic_id: str = "clinic-001", **extra: object) -> dict:
+    """A feed line as docs/data-contracts.md shows it (version 2)."""
     return {
+        "feed_version": 2,
         "patient_key": patient_key,
-        "clinic_id": "clinic-001",
-        "clinic_name": "Harbor Family Medicine",
+        "clinic_id": clinic_id,
+        "clinic_name": "Harbor Family Medicine" if clinic_id == "clinic-001" else f"Clinic {clinic_id}",
         "lace_score": lace_score,
         "risk_band": "high" if lace_score >= 10 else "moderate",
-        "last_outreach_status": "no_answer",
-        "last_outreach_at": "2024-03-01T19:05:00Z",
+        "call_reason": "not_reached_since_discharge",
+        "last_successful_outreach_at": None,
         **extra,
     }
 
@@ -61,18 +64,17 @@ class Env:
             AttributeDefinitions=[{"AttributeName": "patient_key", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        self.dynamodb.update_time_to_live(
-            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-        )
         self.env = {
             "ALERT_FEED_URI": f"s3://{BUCKET}/{PREFIX}",
             "RISK_THRESHOLD": str(THRESHOLD),
             "TOPIC_ARN": self.topic_arn,
             "SUPPRESSION_TABLE": TABLE,
+            "WORKLIST_LOCATION": WORKLIST,
         }
         for name, value in self.env.items():
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("SUPPRESSION_HOURS", raising=False)
+        monkeypatch.delenv("ALERT_FEED_MAX_AGE_HOURS", raising=False)
 
     def put_feed(self, dt: str, rows: list[dict | str], name: str = "part-00000.json") -> None:
         lines = [r if isinstance(r, str) else json.dumps(r) for r in rows]
@@ -89,20 +91,32 @@ class Env:
                 "threshold": THRESHOLD,
                 "topic_arn": self.topic_arn,
                 "table": TABLE,
+                "worklist_location": WORKLIST,
                 **changes,
             }
         )
 
-    def run(self, now: datetime = T0, **changes: object) -> dict:
+    def run(self, now: datetime = T0, sns: object = None, dynamodb: object = None, **changes: object) -> dict:
         return risk.evaluate(
-            self.settings(**changes), s3=self.s3, sns=self.sns, dynamodb=self.dynamodb, now=now
+            self.settings(**changes),
+            s3=self.s3,
+            sns=sns or self.sns,
+            dynamodb=dynamodb or self.dynamodb,
+            now=now,
         )
 
-    def alerts(self) -> list[dict]:
+    def envelopes(self) -> list[dict]:
         return drain_notifications(self.sqs, self.queue)
 
-    def messages(self) -> list[dict]:
-        return [json.loads(envelope["Message"]) for envelope in self.alerts()]
+    def notices(self) -> list[dict]:
+        return [json.loads(envelope["Message"]) for envelope in self.envelopes()]
+
+    def counts(self) -> dict[str, int]:
+        """patients_to_call per clinic over every notice delivered so far."""
+        totals: Counter[str] = Counter()
+        for message in self.notices():
+            totals[message["clinic_id"]] += message["patients_to_call"]
+        return dict(totals)
 
     def claim(self, patient_key: str) -> dict | None:
         return self.dynamodb.get_item(TableName=TABLE, Key={"patient_key": {"S": patient_key}}).get("Item")
@@ -113,25 +127,26 @@ def env(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Env:
     return Env(monkeypatch)
 
 
-def allowed_part(feed_row: dict) -> dict:
-    return {key: feed_row.get(key) for key in ALLOWED_KEYS}
-
-
 # ---------------------------------------------------------------- what is sent
 
 
-def test_one_alert_per_patient_at_or_over_the_threshold(env):
-    rows = [row("pk-1", 14), row("pk-2", THRESHOLD), row("pk-3", THRESHOLD - 1)]
-    env.put_feed("2024-03-02", rows)
+def test_one_notice_per_clinic_with_the_count_and_where_to_look(env):
+    env.put_feed("2024-03-02", [row("pk-1", 14), row("pk-2", THRESHOLD), row("pk-3", THRESHOLD - 1),
+                                row("pk-4", 11, clinic_id="clinic-002")])  # fmt: skip
 
     summary = env.run()
 
-    messages = sorted(env.messages(), key=lambda m: m["patient_key"])
-    assert messages == [allowed_part(rows[0]), allowed_part(rows[1])]
-    assert summary["sent"] == 2 and summary["below_threshold"] == 1 and summary["suppressed"] == 0
+    notices = sorted(env.notices(), key=lambda m: m["clinic_id"])
+    assert notices == [
+        {"kind": "care_team_worklist", "clinic_id": "clinic-001", "clinic_name": "Harbor Family Medicine",
+         "patients_to_call": 2, "worklist": WORKLIST, "feed_dt": "2024-03-02"},
+        {"kind": "care_team_worklist", "clinic_id": "clinic-002", "clinic_name": "Clinic clinic-002",
+         "patients_to_call": 1, "worklist": WORKLIST, "feed_dt": "2024-03-02"},
+    ]  # fmt: skip
+    assert (summary["notices"], summary["patients_notified"], summary["below_threshold"]) == (2, 3, 1)
 
 
-def test_message_has_only_allowed_keys_and_no_identifiers(env, logs):
+def test_notices_carry_no_patient_data(env, logs):
     phi = {
         "first_name": "Jane",
         "last_name": "Quimby-Public",
@@ -141,100 +156,103 @@ def test_message_has_only_allowed_keys_and_no_identifiers(env, logs):
         "birth_date": "1950-01-02",
         "mrn": "MRN-0001234",
     }
-    env.put_feed("2024-03-02", [row("pk-1", 15, **phi)])
+    env.put_feed("2024-03-02", [row("pk-secret-key", 15, **phi)])
 
     env.run()
 
-    [envelope] = env.alerts()
-    message = json.loads(envelope["Message"])
-    assert set(message) == ALLOWED_KEYS
+    [envelope] = env.envelopes()
+    assert set(json.loads(envelope["Message"])) == NOTICE_KEYS
+    text = json.dumps(envelope)
+    for value in [*phi.values(), "pk-secret-key", "lace_score", "risk_band", "not_reached_since_discharge"]:
+        assert value not in text
     for value in phi.values():
-        assert value not in envelope["Message"]
-        assert value not in json.dumps(envelope)
         assert value not in logs.text
+    assert envelope["Subject"] == risk.SUBJECT
 
 
-def test_subject_and_attributes_support_per_clinic_subscriptions(env):
+def test_clinics_subscribe_with_a_filter_policy(env):
     clinic_queue = subscribe_queue(
         env.sns, env.sqs, env.topic_arn, "clinic-002", {"clinic_id": ["clinic-002"]}
     )
-    env.put_feed("2024-03-02", [row("pk-1", 12), row("pk-2", 12, clinic_id="clinic-002")])
+    env.put_feed(
+        "2024-03-02", [row("pk-1"), row("pk-2", clinic_id="clinic-002"), row("pk-3", clinic_id="clinic-002")]
+    )
 
     env.run()
 
     [only] = drain_notifications(env.sqs, clinic_queue)
-    assert json.loads(only["Message"])["patient_key"] == "pk-2"
-    assert only["Subject"] == "carelake: high readmission risk"
-    assert only["MessageAttributes"]["risk_band"]["Value"] == "high"
-    assert len(env.alerts()) == 2
+    assert json.loads(only["Message"])["patients_to_call"] == 2
+    assert only["MessageAttributes"]["clinic_id"]["Value"] == "clinic-002"
 
 
-def test_missing_optional_fields_are_sent_as_null(env):
-    env.put_feed("2024-03-02", [{"patient_key": "pk-9", "lace_score": 17}])
+def test_a_patient_without_a_clinic_is_counted_under_unknown(env):
+    env.put_feed("2024-03-02", [row("pk-9", clinic_id=None, clinic_name=None)])
     env.run()
-    assert env.messages() == [{**dict.fromkeys(ALLOWED_KEYS), "patient_key": "pk-9", "lace_score": 17}]
+    [notice] = env.notices()
+    assert (notice["clinic_id"], notice["clinic_name"], notice["patients_to_call"]) == ("unknown", None, 1)
 
 
 def test_only_the_latest_partition_is_read(env):
-    env.put_feed("2024-02-29", [row("pk-old", 18)])
-    env.put_feed("2024-03-02", [row("pk-new", 11)])
-    env.put_feed("2024-03-01", [row("pk-mid", 12)])
+    env.put_feed("2024-03-01", [row("pk-old"), row("pk-old-2")])
+    env.put_feed("2024-03-02", [row("pk-new")])
     env.s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}dt=latest/part-0.json", Body=b"{}")
     env.s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}_temporary/0/part-0.json", Body=b"{}")
 
     summary = env.run()
 
-    assert [m["patient_key"] for m in env.messages()] == ["pk-new"]
-    assert summary["feed_dt"] == "2024-03-02"
+    assert env.counts() == {"clinic-001": 1} and summary["feed_dt"] == "2024-03-02"
+    assert env.claim("pk-new") is not None and env.claim("pk-old") is None
 
 
 def test_every_data_file_of_the_partition_is_read_and_markers_are_skipped(env):
-    env.put_feed("2024-03-02", [row("pk-1", 12)], name="part-00000-abc.json")
-    env.put_feed("2024-03-02", [row("pk-2", 13)], name="part-00001-abc.json.gz")
-    env.put_feed("2024-03-02", [row("pk-3", 14)], name="part-00002-abc.jsonl")
+    env.put_feed("2024-03-02", [row("pk-1")], name="part-00000-abc.json")
+    env.put_feed("2024-03-02", [row("pk-2")], name="part-00001-abc.json.gz")
+    env.put_feed("2024-03-02", [row("pk-3")], name="part-00002-abc.jsonl")
     env.s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}dt=2024-03-02/_SUCCESS", Body=b"")
     env.s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}dt=2024-03-02/.part-00000-abc.json.crc", Body=b"xx")
 
     summary = env.run()
 
-    assert sorted(m["patient_key"] for m in env.messages()) == ["pk-1", "pk-2", "pk-3"]
+    assert env.counts() == {"clinic-001": 3}
     assert summary["files"] == 3 and summary["other_keys"] == 2
 
 
-def test_a_patient_listed_twice_gets_one_alert_with_the_highest_score(env):
+def test_a_patient_listed_twice_is_counted_once(env):
     env.put_feed("2024-03-02", [row("pk-1", 12), row("pk-1", 16), row("pk-1", 11)])
     summary = env.run()
-    assert [(m["patient_key"], m["lace_score"]) for m in env.messages()] == [("pk-1", 16)]
-    assert summary["duplicate_records"] == 2
+    assert env.counts() == {"clinic-001": 1} and summary["duplicate_records"] == 2
 
 
 def test_invalid_feed_lines_are_counted_and_logged_without_their_content(env, logs):
     bad = [
         "this is not json Jane",
         '["pk-x", 15]',
-        json.dumps({"lace_score": 15, "clinic_name": "Jane"}),
-        json.dumps({"patient_key": "", "lace_score": 15}),
-        json.dumps({"patient_key": "pk-x", "lace_score": "15"}),
-        json.dumps({"patient_key": "pk-x", "lace_score": True}),
-        json.dumps({"patient_key": "pk-x", "lace_score": 15.5}),
-        json.dumps({"patient_key": "pk-x", "lace_score": 15, "clinic_name": 7}),
+        json.dumps({**row("pk-x"), "feed_version": 1}),  # a version-1 writer
+        json.dumps({k: v for k, v in row("pk-x").items() if k != "feed_version"}),
+        json.dumps({**row("pk-x"), "patient_key": ""}),
+        json.dumps({**row("pk-x"), "lace_score": "15"}),
+        json.dumps({**row("pk-x"), "lace_score": True}),
+        json.dumps({**row("pk-x"), "lace_score": 15.5}),
+        json.dumps({**row("pk-x"), "clinic_name": 7}),
+        json.dumps({**row("pk-x"), "last_successful_outreach_at": "2024-03-02 10:00:00"}),
+        json.dumps({**row("pk-x"), "last_successful_outreach_at": "2024-02-30T10:00:00Z"}),
     ]
     env.put_feed("2024-03-02", [row("pk-ok", 15), *bad, ""])
 
     summary = env.run()
 
-    assert [m["patient_key"] for m in env.messages()] == ["pk-ok"]
+    assert env.counts() == {"clinic-001": 1} and env.claim("pk-ok") is not None
     assert summary["records"] == 1 + len(bad) and summary["invalid_records"] == len(bad)
     invalid = [e for e in logs.events() if e["event"] == "risk_alert.invalid_record"]
     assert [e["line"] for e in invalid] == list(range(2, 2 + len(bad)))
-    assert {e["file"] for e in invalid} == {f"{PREFIX}dt=2024-03-02/part-00000.json"}
+    assert invalid[2]["reason"] == "feed_version is not 2"
     assert "Jane" not in logs.text and "pk-x" not in logs.text
 
 
 def test_no_partition_fails_the_run(env):
     with pytest.raises(risk.FeedNotFoundError):
         env.run()
-    assert env.alerts() == []
+    assert env.envelopes() == []
 
 
 def test_partition_without_data_files_fails_the_run(env):
@@ -243,111 +261,221 @@ def test_partition_without_data_files_fails_the_run(env):
         env.run()
 
 
-def test_stale_feed_is_sent_but_logged(env, logs):
-    env.put_feed("2024-02-20", [row("pk-1", 12)])
-    env.run()
-    assert len(env.messages()) == 1
-    [stale] = [e for e in logs.events() if e["event"] == "risk_alert.feed_stale"]
-    assert stale["age_days"] == 11
-
-
-# ---------------------------------------------------------------- suppression window
+def test_an_empty_feed_sends_nothing(env):
+    env.put_feed("2024-03-02", [])
+    assert env.run()["notices"] == 0 and env.envelopes() == []
 
 
 @pytest.mark.parametrize(
-    ("later", "sent_again"),
+    ("feed_dt", "now", "stale"),
+    [
+        ("2024-03-02", T0, False),  # 9 h
+        ("2024-03-01", datetime(2024, 3, 2, 6, 0, tzinfo=UTC), False),  # exactly 30 h
+        ("2024-03-01", datetime(2024, 3, 2, 6, 0, 1, tzinfo=UTC), True),
+        ("2024-03-01", T0, True),  # yesterday's list at today's run: 33 h
+        ("2024-02-20", T0, True),
+    ],
+)
+def test_a_stale_feed_is_reported_and_never_alerted(env, logs, feed_dt, now, stale):
+    env.put_feed(feed_dt, [row("pk-1")])
+    if not stale:
+        assert env.run(now=now)["patients_notified"] == 1
+        return
+    with pytest.raises(risk.FeedStaleError, match=f"dt={feed_dt}"):
+        env.run(now=now)
+    assert env.envelopes() == [] and env.claim("pk-1") is None
+    [line] = [e for e in logs.events() if e["event"] == "risk_alert.feed_stale"]
+    assert (line["level"], line["feed_dt"], line["max_age_hours"]) == ("ERROR", feed_dt, 30)
+
+
+# ---------------------------------------------------------------- suppression
+
+
+@pytest.mark.parametrize(
+    ("later", "counted_again"),
     [
         (timedelta(hours=1), False),
         (timedelta(hours=23), False),
-        (timedelta(hours=24), False),  # expires_at == now: not yet expired
-        (timedelta(hours=24, seconds=1), True),
+        (timedelta(hours=23, minutes=50), False),  # expires_at == now: not yet expired
+        (timedelta(hours=23, minutes=50, seconds=1), True),  # the 10-minute schedule allowance
+        (timedelta(hours=24) - timedelta(seconds=40), True),  # tomorrow's run, fired 40 s early
+        (timedelta(hours=24), True),
         (timedelta(hours=25), True),
     ],
 )
-def test_second_alert_within_24_hours_is_suppressed(env, later, sent_again):
-    env.put_feed("2024-03-02", [row("pk-1", 14)])
-    assert env.run(now=T0)["sent"] == 1
-    assert len(env.alerts()) == 1
+def test_no_second_notice_for_a_patient_within_24_hours_of_the_first(env, later, counted_again):
+    env.put_feed("2024-03-02", [row("pk-1")])
+    assert env.run(now=T0)["patients_notified"] == 1
+    env.envelopes()
 
-    summary = env.run(now=T0 + later)
+    summary = env.run(now=T0 + later, **LONG_LIVED_FEED)
 
-    assert len(env.alerts()) == (1 if sent_again else 0)
-    assert (summary["sent"], summary["suppressed"]) == ((1, 0) if sent_again else (0, 1))
+    assert env.counts() == ({"clinic-001": 1} if counted_again else {})
+    assert (summary["patients_notified"], summary["recently_alerted"]) == (
+        (1, 0) if counted_again else (0, 1)
+    )
 
 
-def test_claim_records_the_window_and_the_message(env):
-    env.put_feed("2024-03-02", [row("pk-1", 14)])
+@pytest.mark.parametrize(
+    ("reached_ago", "counted"),
+    [
+        (timedelta(hours=2), False),  # the call of this morning, before the list was built
+        (timedelta(hours=23, minutes=59), False),
+        (timedelta(hours=24), True),
+        (timedelta(days=3), True),
+        (timedelta(hours=-1), False),  # a clock ahead of the Lambda's: still "just reached"
+    ],
+)
+def test_no_notice_within_24_hours_of_a_successful_outreach(env, reached_ago, counted):
+    reached = (T0 - reached_ago).strftime("%Y-%m-%dT%H:%M:%SZ")
+    env.put_feed("2024-03-02", [row("pk-1", call_reason="emergency_visit_since_reached",
+                                    last_successful_outreach_at=reached)])  # fmt: skip
+
+    summary = env.run()
+
+    assert env.counts() == ({"clinic-001": 1} if counted else {})
+    assert summary["recently_reached"] == (0 if counted else 1)
+    assert (env.claim("pk-1") is not None) == counted  # a reached patient's slot is not taken
+
+
+def test_claim_records_the_window_clinic_and_message(env):
+    env.put_feed("2024-03-02", [row("pk-1")])
     env.run(now=T0)
     item = env.claim("pk-1")
-    assert int(item["expires_at"]["N"]) == int((T0 + timedelta(hours=24)).timestamp())
-    assert item["feed_dt"]["S"] == "2024-03-02"
+    assert int(item["expires_at"]["N"]) == int((T0 + timedelta(hours=24, minutes=-10)).timestamp())
+    assert (item["feed_dt"]["S"], item["clinic_id"]["S"], item["notice_status"]["S"]) == (
+        "2024-03-02",
+        "clinic-001",
+        "sent",
+    )
     assert item["message_id"]["S"]
 
 
 def test_suppression_hours_setting(env, monkeypatch):
     monkeypatch.setenv("SUPPRESSION_HOURS", "2")
-    settings = risk.Settings.from_env()
-    assert settings.suppression_hours == 2
-    env.put_feed("2024-03-02", [row("pk-1", 14)])
+    assert risk.Settings.from_env().suppression_hours == 2
+    env.put_feed("2024-03-02", [row("pk-1")])
     env.run(now=T0, suppression_hours=2)
-    assert env.run(now=T0 + timedelta(minutes=119))["suppressed"] == 1
-    assert env.run(now=T0 + timedelta(hours=2, seconds=1), suppression_hours=2)["sent"] == 1
-    assert int(env.claim("pk-1")["expires_at"]["N"]) == int((T0 + timedelta(hours=4, seconds=1)).timestamp())
+    assert env.run(now=T0 + timedelta(minutes=109), suppression_hours=2)["recently_alerted"] == 1
+    assert env.run(now=T0 + timedelta(minutes=111), suppression_hours=2)["patients_notified"] == 1
 
 
-def test_other_patients_are_not_suppressed_by_one_patients_alert(env):
-    env.put_feed("2024-03-02", [row("pk-1", 14)])
+def test_a_new_patient_is_counted_while_others_are_suppressed(env):
+    env.put_feed("2024-03-02", [row("pk-1")])
     env.run(now=T0)
-    env.put_feed("2024-03-02", [row("pk-1", 14), row("pk-2", 14)])
+    env.envelopes()
+    env.put_feed("2024-03-02", [row("pk-1"), row("pk-2")])
     summary = env.run(now=T0 + timedelta(hours=1))
-    assert sorted(m["patient_key"] for m in env.messages()) == ["pk-1", "pk-2"]  # pk-1 from the first run
-    assert (summary["sent"], summary["suppressed"]) == (1, 1)
+    assert env.counts() == {"clinic-001": 1}
+    assert (summary["patients_notified"], summary["recently_alerted"]) == (1, 1)
 
 
-# ---------------------------------------------------------------- failures
+# ---------------------------------------------------------------- failures: exactly once
 
 
-def test_failed_publish_releases_the_claim_so_the_next_run_retries(env, logs):
-    env.put_feed("2024-03-02", [row("pk-1", 14), row("pk-2", 15)])
-    missing_topic = env.topic_arn + "-missing"
+class AfterRealCall:
+    """Wraps a real client: the named operation runs for real, then raises the given error, as
+    when SNS accepted a message but the answer never reached the client."""
 
-    with pytest.raises(risk.AlertRunError, match="2 of 2 patients not alerted"):
-        env.run(now=T0, topic_arn=missing_topic)
+    def __init__(self, real: object, operation: str, error: Exception, times: int = 1) -> None:
+        self._real, self._operation, self._error, self._times = real, operation, error, times
 
-    assert env.claim("pk-1") is None and env.claim("pk-2") is None
-    failed = [e for e in logs.events() if e["event"] == "risk_alert.publish_failed"]
-    assert [e["aws_error"] for e in failed] == ["NotFound", "NotFound"]
+    def __getattr__(self, name: str):
+        if name != self._operation:
+            return getattr(self._real, name)
 
-    summary = env.run(now=T0 + timedelta(minutes=5))
-    assert summary["sent"] == 2
-    assert sorted(m["patient_key"] for m in env.messages()) == ["pk-1", "pk-2"]
+        def call(**kwargs: object) -> object:
+            result = getattr(self._real, name)(**kwargs)
+            if self._times:
+                self._times -= 1
+                raise self._error
+            return result
+
+        return call
 
 
-class FailingCalls:
-    """Wraps a real client; the named operations raise the given AWS error code."""
+class Failing:
+    """Wraps a real client; the named operations raise without calling AWS."""
 
-    def __init__(self, real: object, failing: dict[str, str]) -> None:
+    def __init__(self, real: object, failing: dict[str, Exception]) -> None:
         self._real, self._failing = real, failing
 
     def __getattr__(self, name: str):
         if name in self._failing:
-            code = self._failing[name]
+            error = self._failing[name]
 
             def fail(**_: object) -> None:
-                raise ClientError({"Error": {"Code": code, "Message": "injected"}}, name)
+                raise error
 
             return fail
         return getattr(self._real, name)
 
 
-def test_failed_release_is_reported_and_leaves_the_claim(env, logs):
-    env.put_feed("2024-03-02", [row("pk-1", 14)])
-    dynamodb = FailingCalls(env.dynamodb, {"delete_item": "InternalServerError"})
-    sns = FailingCalls(env.sns, {"publish": "InternalErrorException"})
-    settings = env.settings()
+def client_error(code: str, status: int, operation: str = "Publish") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                       operation)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(
+            ReadTimeoutError(endpoint_url="https://sns.us-east-1.amazonaws.com/"), id="read-timeout"
+        ),
+        pytest.param(client_error("InternalError", 500), id="server-error"),
+    ],
+)
+def test_a_publish_that_may_have_been_delivered_keeps_its_claims(env, logs, error):
+    env.put_feed("2024-03-02", [row("pk-1"), row("pk-2")])
+    sns = AfterRealCall(env.sns, "publish", error)
+
+    with pytest.raises(risk.AlertRunError, match="1 notices unconfirmed"):
+        env.run(now=T0, sns=sns)
+
+    assert env.counts() == {"clinic-001": 2}  # SNS had it: the coordinators were told once
+    assert {env.claim(p)["notice_status"]["S"] for p in ("pk-1", "pk-2")} == {"unconfirmed"}
+    [line] = [e for e in logs.events() if e["event"] == "risk_alert.publish_unconfirmed"]
+    assert (line["clinic_id"], line["patients"]) == ("clinic-001", 2)
+
+    # The async retry and the next runs in the window send nothing more.
+    for later in (timedelta(minutes=1), timedelta(hours=3), timedelta(hours=23, minutes=50)):
+        assert env.run(now=T0 + later, **LONG_LIVED_FEED)["recently_alerted"] == 2
+    assert env.envelopes() == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(client_error("NotFound", 404), id="missing-topic"),
+        pytest.param(client_error("Throttling", 400), id="throttled"),
+        pytest.param(client_error("KMSAccessDenied", 400), id="kms"),
+        pytest.param(
+            ConnectTimeoutError(endpoint_url="https://sns.us-east-1.amazonaws.com/"), id="no-connection"
+        ),
+    ],
+)
+def test_a_publish_that_certainly_failed_releases_its_claims_for_the_next_run(env, logs, error):
+    env.put_feed("2024-03-02", [row("pk-1"), row("pk-2", clinic_id="clinic-002")])
+
+    with pytest.raises(risk.AlertRunError, match="2 notices failed"):
+        env.run(now=T0, sns=Failing(env.sns, {"publish": error}))
+
+    assert env.claim("pk-1") is None and env.claim("pk-2") is None
+    failed = [e for e in logs.events() if e["event"] == "risk_alert.publish_failed"]
+    assert [e["clinic_id"] for e in failed] == ["clinic-001", "clinic-002"]
+
+    summary = env.run(now=T0 + timedelta(minutes=5))
+    assert summary["patients_notified"] == 2
+    assert env.counts() == {"clinic-001": 1, "clinic-002": 1}
+
+
+def test_a_failed_release_is_reported_and_leaves_the_claim(env, logs):
+    env.put_feed("2024-03-02", [row("pk-1")])
+    sns = Failing(env.sns, {"publish": client_error("InvalidParameter", 400)})
+    dynamodb = Failing(env.dynamodb, {"delete_item": client_error("InternalServerError", 500, "DeleteItem")})
 
     with pytest.raises(risk.AlertRunError, match="1 still claimed"):
-        risk.evaluate(settings, s3=env.s3, sns=sns, dynamodb=dynamodb, now=T0)
+        env.run(now=T0, sns=sns, dynamodb=dynamodb)
 
     assert env.claim("pk-1") is not None
     assert [e["event"] for e in logs.events() if e["level"] == "ERROR"] == [
@@ -356,19 +484,104 @@ def test_failed_release_is_reported_and_leaves_the_claim(env, logs):
     ]
 
 
-def test_failed_claim_is_a_failure_not_a_suppression(env):
-    env.put_feed("2024-03-02", [row("pk-1", 14)])
-    dynamodb = FailingCalls(env.dynamodb, {"put_item": "ProvisionedThroughputExceededException"})
-    with pytest.raises(risk.AlertRunError):
-        risk.evaluate(env.settings(), s3=env.s3, sns=env.sns, dynamodb=dynamodb, now=T0)
-    assert env.alerts() == []
+def test_a_failed_claim_is_a_failure_not_a_suppression(env):
+    env.put_feed("2024-03-02", [row("pk-1"), row("pk-2")])
+    dynamodb = Failing(
+        env.dynamodb, {"put_item": client_error("ProvisionedThroughputExceededException", 400, "PutItem")}
+    )
+    with pytest.raises(risk.AlertRunError, match="2 claims failed"):
+        env.run(now=T0, dynamodb=dynamodb)
+    assert env.envelopes() == []
 
 
-def test_release_never_deletes_a_claim_it_does_not_own(env):
-    env.put_feed("2024-03-02", [row("pk-1", 14)])
+def test_a_retried_claim_whose_first_attempt_was_applied_is_still_ours(env):
+    """botocore retries a PutItem whose answer was lost; the retry fails its condition on the
+    claim the first attempt wrote. That claim is ours: the patient is notified, once."""
+
+    class PutTwice:
+        def __init__(self, real: object) -> None:
+            self._real = real
+
+        def __getattr__(self, name: str):
+            if name != "put_item":
+                return getattr(self._real, name)
+
+            def put_item(**kwargs: object) -> object:
+                self._real.put_item(**kwargs)  # applied; the answer "lost"
+                return self._real.put_item(**kwargs)  # the retry: ConditionalCheckFailed on our own claim
+
+            return put_item
+
+    env.put_feed("2024-03-02", [row("pk-1")])
+    summary = env.run(now=T0, dynamodb=PutTwice(env.dynamodb))
+    assert (summary["patients_notified"], summary["recently_alerted"]) == (1, 0)
+    assert env.counts() == {"clinic-001": 1}
+
+
+def test_the_release_never_deletes_a_claim_it_does_not_own(env):
+    env.put_feed("2024-03-02", [row("pk-1")])
     env.run(now=T0)
     risk.release_slot(env.dynamodb, TABLE, "pk-1", "some-other-claim-id")
     assert env.claim("pk-1") is not None
+
+
+class AcceptThenHang(http.server.BaseHTTPRequestHandler):
+    """An SNS endpoint that reads the request, counts it and never answers in time."""
+
+    requests: ClassVar[list[bytes]] = []
+    release = threading.Event()
+
+    def do_POST(self) -> None:
+        type(self).requests.append(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).release.wait(10)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_sdk_never_resends_a_publish_whose_answer_timed_out(env, monkeypatch):
+    """With its default retries botocore would send a timed-out Publish again (three messages
+    for one notice). The handler's SNS client makes one attempt: one request reaches SNS."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), AcceptThenHang)
+    AcceptThenHang.requests = []
+    AcceptThenHang.release.clear()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = aws.client_config(max_attempts=1).merge(risk_config_for_test())
+        sns = boto3.session.Session().client(
+            "sns", region_name=REGION, endpoint_url=f"http://127.0.0.1:{server.server_port}", config=config
+        )
+        env.put_feed("2024-03-02", [row("pk-1")])
+        with pytest.raises(risk.AlertRunError, match="1 notices unconfirmed"):
+            env.run(now=T0, sns=sns)
+        assert len(AcceptThenHang.requests) == 1 and b"Action=Publish" in AcceptThenHang.requests[0]
+        assert env.claim("pk-1")["notice_status"]["S"] == "unconfirmed"
+    finally:
+        AcceptThenHang.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def risk_config_for_test() -> Config:
+    """Short timeouts, so the hanging endpoint costs a second."""
+    return Config(read_timeout=1, connect_timeout=1)
+
+
+def test_the_handler_publishes_with_one_attempt(env, monkeypatch):
+    monkeypatch.setattr(risk, "datetime", FixedNow)
+    seen = {}
+    real_client = aws.client
+
+    def spy(service: str, **kwargs: object):
+        seen[service] = kwargs
+        return real_client(service, **kwargs)
+
+    monkeypatch.setattr(aws, "client", spy)
+    env.put_feed("2024-03-02", [row("pk-1")])
+    risk.handler({}, FakeContext())
+    assert seen["sns"] == {"max_attempts": 1}
+    assert aws.client("sns", max_attempts=1).meta.config.retries["total_max_attempts"] == 1
 
 
 # ---------------------------------------------------------------- concurrency
@@ -388,9 +601,12 @@ def atomic_conditional_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Table, "put_item", put_item)
 
 
-def test_concurrent_invocations_publish_exactly_once_per_patient(env, atomic_conditional_writes):
-    patients = [f"pk-{i:03d}" for i in range(25)]
-    env.put_feed("2024-03-02", [row(p, 10 + i % 9) for i, p in enumerate(patients)])
+def test_concurrent_invocations_count_each_patient_in_exactly_one_notice(
+    env, atomic_conditional_writes, monkeypatch
+):
+    monkeypatch.setattr(risk, "datetime", FixedNow)
+    patients = [(f"pk-{i:03d}", f"clinic-{i % 3:03d}") for i in range(30)]
+    env.put_feed("2024-03-02", [row(p, 10 + i % 9, clinic_id=c) for i, (p, c) in enumerate(patients)])
     threads_count = 8
     start = threading.Barrier(threads_count)
     summaries: list[dict] = []
@@ -410,27 +626,44 @@ def test_concurrent_invocations_publish_exactly_once_per_patient(env, atomic_con
         thread.join(timeout=60)
 
     assert errors == []
-    per_patient = Counter(m["patient_key"] for m in env.messages())
-    assert per_patient == Counter({p: 1 for p in patients})
-    assert sum(s["sent"] for s in summaries) == len(patients)
-    assert sum(s["suppressed"] for s in summaries) == len(patients) * (threads_count - 1)
+    assert env.counts() == dict(Counter(c for _, c in patients))  # 10 per clinic, however split
+    assert sum(s["patients_notified"] for s in summaries) == len(patients)
+    assert sum(s["recently_alerted"] for s in summaries) == len(patients) * (threads_count - 1)
+    assert {env.claim(p)["notice_status"]["S"] for p, _ in patients} == {"sent"}
 
 
 # ---------------------------------------------------------------- handler and settings
 
 
-def test_handler_reads_its_settings_from_the_environment(env):
-    env.put_feed("2024-03-02", [row("pk-1", 14)])
+def test_handler_reads_its_settings_from_the_environment(env, monkeypatch):
+    monkeypatch.setattr(risk, "datetime", FixedNow)
+    env.put_feed("2024-03-02", [row("pk-1")])
     summary = risk.handler({"version": "0", "detail-type": "Scheduled Event"}, FakeContext())
-    assert summary["sent"] == 1 and summary["feed_dt"] == "2024-03-02"
+    assert summary["patients_notified"] == 1 and summary["feed_dt"] == "2024-03-02"
 
 
-def test_handler_replays_a_given_partition(env):
-    env.put_feed("2024-03-01", [row("pk-old", 14)])
-    env.put_feed("2024-03-02", [row("pk-new", 14)])
+def test_the_threshold_setting_decides_who_is_counted(env, monkeypatch):
+    monkeypatch.setattr(risk, "datetime", FixedNow)
+    env.put_feed("2024-03-02", [row("pk-10", 10), row("pk-12", 12), row("pk-14", 14)])
+    monkeypatch.setenv("RISK_THRESHOLD", "12")
+    summary = risk.handler({}, FakeContext())
+    assert (summary["patients_notified"], summary["below_threshold"]) == (2, 1)
+    assert env.claim("pk-10") is None and env.claim("pk-12") is not None
+
+
+def test_handler_replays_a_given_partition(env, monkeypatch):
+    monkeypatch.setattr(risk, "datetime", FixedNow)
+    env.put_feed("2024-03-01", [row("pk-old")])
+    env.put_feed("2024-03-02", [row("pk-new")])
+    monkeypatch.setenv("ALERT_FEED_MAX_AGE_HOURS", "48")
     summary = risk.handler({"dt": "2024-03-01"}, FakeContext())
-    assert summary["feed_dt"] == "2024-03-01"
-    assert [m["patient_key"] for m in env.messages()] == ["pk-old"]
+    assert summary["feed_dt"] == "2024-03-01" and env.claim("pk-old") is not None
+
+
+class FixedNow(datetime):
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        return T0.astimezone(tz)
 
 
 @pytest.mark.parametrize("dt", ["2024-3-1", "2024-02-30", "yesterday", 20240301])
@@ -458,24 +691,30 @@ def test_parse_s3_uri_rejects(uri):
         risk.parse_s3_uri(uri)
 
 
+SETTINGS = {
+    "ALERT_FEED_URI": "s3://gold/feed/",
+    "RISK_THRESHOLD": "10",
+    "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t",
+    "SUPPRESSION_TABLE": "t",
+    "WORKLIST_LOCATION": WORKLIST,
+}
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"ALERT_FEED_URI": None}, "ALERT_FEED_URI"),
-        ({"RISK_THRESHOLD": None}, "RISK_THRESHOLD"),
+        ({"RISK_THRESHOLD": None}, "RISK_THRESHOLD"),  # no default: the one value comes from Terraform
         ({"RISK_THRESHOLD": "high"}, "RISK_THRESHOLD must be an integer"),
         ({"TOPIC_ARN": ""}, "TOPIC_ARN"),
         ({"SUPPRESSION_TABLE": None}, "SUPPRESSION_TABLE"),
+        ({"WORKLIST_LOCATION": None}, "WORKLIST_LOCATION"),
         ({"SUPPRESSION_HOURS": "0"}, "SUPPRESSION_HOURS must be >= 1"),
+        ({"ALERT_FEED_MAX_AGE_HOURS": "0"}, "ALERT_FEED_MAX_AGE_HOURS must be >= 1"),
     ],
 )
 def test_settings_fail_loudly(changes, message):
-    environ = {
-        "ALERT_FEED_URI": "s3://gold/feed/",
-        "RISK_THRESHOLD": "10",
-        "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t",
-        "SUPPRESSION_TABLE": "t",
-    }
+    environ = dict(SETTINGS)
     for name, value in changes.items():
         if value is None:
             environ.pop(name)
@@ -485,14 +724,9 @@ def test_settings_fail_loudly(changes, message):
         risk.Settings.from_env(environ)
 
 
-def test_settings_default_suppression_is_24_hours():
-    environ = {
-        "ALERT_FEED_URI": "s3://g/p",
-        "RISK_THRESHOLD": "10",
-        "TOPIC_ARN": "a",
-        "SUPPRESSION_TABLE": "t",
-    }
-    assert risk.Settings.from_env(environ).suppression_hours == 24
+def test_settings_defaults_are_24_hours_and_30_hours():
+    settings = risk.Settings.from_env(SETTINGS)
+    assert (settings.suppression_hours, settings.feed_max_age_hours) == (24, 30)
 
 
 def test_latest_partition_ignores_non_dates():

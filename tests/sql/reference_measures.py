@@ -174,6 +174,27 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("last_coordinator_id", pa.string()),
         ]
     ),
+    "gold.care_team_worklist": pa.schema(
+        [
+            ("as_of", pa.date32()),
+            ("coordinator_id", pa.string()),
+            ("clinic_id", pa.string()),
+            ("clinic_name", pa.string()),
+            ("patient_key", pa.string()),
+            ("mrn", pa.string()),
+            ("call_reason", pa.string()),
+            ("lace_score", pa.int32()),
+            ("risk_band", pa.string()),
+            ("lace_reasons", pa.string()),
+            ("discharge_date", pa.date32()),
+            ("days_since_discharge", pa.int32()),
+            ("last_outreach_at", pa.timestamp("us")),
+            ("last_outreach_status", pa.string()),
+            ("last_coordinator_id", pa.string()),
+            ("last_successful_outreach_at", pa.timestamp("us")),
+            ("risk_signal_at", pa.timestamp("us")),
+        ]
+    ),
     "gold.dq_summary": pa.schema(
         [
             ("zone", pa.string()),
@@ -917,6 +938,36 @@ def high_risk_outreach(outreach_list: pd.DataFrame, risk: pd.DataFrame) -> pd.Da
     return pd.DataFrame(entries)
 
 
+def care_team_worklist(worklist: pd.DataFrame) -> pd.DataFrame:
+    """v_care_team_worklist, in plain Python: each (coordinator, clinic) list sorted on its own."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for entry in worklist.to_dict("records"):
+        last_at = entry["last_outreach_at"]
+        has_outreach = last_at is not None and not pd.isna(last_at)
+        as_of = _day(entry["as_of"])
+        groups[(entry["coordinator_id"], entry["clinic_id"])].append(
+            {
+                "coordinator_id": entry["coordinator_id"],
+                "clinic_id": entry["clinic_id"],
+                "patient_key": entry["patient_key"],
+                "mrn": entry["mrn"],
+                "call_reason": entry["call_reason"],
+                "lace_score": entry["lace_score"],
+                "discharge_date": _day(entry["discharge_date"]),
+                "days_since_last_outreach": (as_of - _day(last_at)).days if has_outreach else None,
+                "_urgent": entry["call_reason"] != "emergency_visit_since_reached",
+                "_tried": has_outreach,
+            }
+        )
+    rows = []
+    for entries in groups.values():
+        entries.sort(key=lambda e: (e["_urgent"], e["_tried"], -e["lace_score"],
+                                    _neg_date(e["discharge_date"]), e["patient_key"]))  # fmt: skip
+        for rank, entry in enumerate(entries, start=1):
+            rows.append({k: v for k, v in entry.items() if not k.startswith("_")} | {"priority_rank": rank})
+    return pd.DataFrame(rows)
+
+
 def _neg_date(day: date | None) -> int:
     # descending dates, nulls last (Trino sorts NULLS LAST whatever the direction)
     return -day.toordinal() if day else math.inf  # type: ignore[return-value]
@@ -1164,6 +1215,34 @@ def _random_reference_tables(rng: random.Random, tables: dict[str, Rows]) -> Non
                     "last_outreach_status": status,
                     "last_outreach_at": last_at,
                     "last_coordinator_id": rng.choice(COORDINATORS),
+                }
+            )
+    for entry in tables["gold.high_risk_outreach_list"]:
+        # The worklist: each listed patient once per covering coordinator (some clinics have two),
+        # with the edges the view sorts on: ED visit since reached, never tried, ties on score.
+        coordinators = rng.choice([["cm-001"], ["cm-001", "cm-002"], ["unassigned"]])
+        reason = rng.choice(["not_reached_since_discharge", "not_reached_since_discharge",
+                             "emergency_visit_since_reached"])  # fmt: skip
+        for coordinator in coordinators:
+            tables["gold.care_team_worklist"].append(
+                {
+                    "as_of": date(2025, 1, 15),
+                    "coordinator_id": coordinator,
+                    "clinic_id": rng.choice(["fac-a", "fac-b"]) if coordinator == "unassigned" else "fac-a",
+                    "clinic_name": "Hospital A",
+                    "patient_key": entry["patient_key"],
+                    "mrn": entry["mrn"],
+                    "call_reason": reason,
+                    "lace_score": entry["lace_score"],
+                    "risk_band": entry["risk_band"],
+                    "lace_reasons": "length of stay 1 day (L 1); ...",
+                    "discharge_date": entry["discharge_date"] or date(2025, 1, 1),
+                    "days_since_discharge": 3,
+                    "last_outreach_at": entry["last_outreach_at"],
+                    "last_outreach_status": entry["last_outreach_status"],
+                    "last_coordinator_id": entry["last_coordinator_id"],
+                    "last_successful_outreach_at": None,
+                    "risk_signal_at": None,
                 }
             )
     tables["gold.dq_summary"] = [

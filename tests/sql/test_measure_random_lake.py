@@ -78,6 +78,10 @@ CASES: dict[str, tuple[list[str], Callable[[References], pd.DataFrame]]] = {
         ["patient_key"],
         lambda t: ref.high_risk_outreach(t["gold.high_risk_outreach_list"], t["gold.patient_risk"]),
     ),
+    "v_care_team_worklist": (
+        ["coordinator_id", "clinic_id", "patient_key"],
+        lambda t: ref.care_team_worklist(t["gold.care_team_worklist"]),
+    ),
     "v_provider_ranking": (
         ["provider_key"],
         lambda t: ref.provider_ranking(

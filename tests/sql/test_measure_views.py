@@ -27,6 +27,7 @@ EXPECTED = {
     "v_dq_summary",
     "patient_risk_view",
     "v_high_risk_outreach",
+    "v_care_team_worklist",
     "v_provider_ranking",
 }
 

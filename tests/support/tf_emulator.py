@@ -368,12 +368,16 @@ class Workspace:
             )
             + "\n"
         )
-        for rel in ["jobs/src/carelake/manifest.yaml", "jobs/catalog.json"]:
+        for rel in [
+            "jobs/src/carelake/manifest.yaml",
+            "jobs/catalog.json",
+            "jobs/src/carelake/contracts/outreach_event.schema.json",
+        ]:
             if (REPO / rel).exists():
                 (tree / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(REPO / rel, tree / rel)
         shutil.copytree(REPO / "sql", tree / "sql", ignore=ignore)
-        shutil.copytree(REPO / "lambdas", tree / "lambdas", ignore=ignore)  # handlers, intake schema
+        shutil.copytree(REPO / "lambdas", tree / "lambdas", ignore=ignore)  # handlers
         artifacts = snapshot_dist(dist, tree / "dist")
         settings = {
             "account_id": ACCOUNT_ID,

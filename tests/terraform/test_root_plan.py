@@ -1,7 +1,7 @@
 """A real `terraform plan` of the dev root, offline, and what it must contain.
 
 The root is copied with the modules and the files the platform reads (job manifest,
-table catalog, SQL, the Lambda handlers and intake schema) into a temporary tree with
+table catalog, SQL, the Lambda handlers and the outreach event contract) into a temporary tree with
 a local backend, and planned with the real AWS provider as the issue 7 emulator run
 will use it: fake credentials, an account ID given (so no sts:GetCallerIdentity),
 every endpoint pointed at a closed loopback port and max_retries=0, so any API call
@@ -40,6 +40,7 @@ SERVICES = [
     "securityhub", "sns", "sqs", "sts", "transfer", "wafv2",
 ]  # fmt: skip
 CLOSED_PORT = "http://127.0.0.1:9"
+PLAN_RISK_THRESHOLD = "13"  # the plan's manifest threshold: not the shipped 10, to see where it goes
 REQUIRED_TAGS = {"Project", "Environment", "Owner", "CostCenter", "DataClassification"}
 LAMBDAS = sorted(p.parent.name for p in (REPO / "lambdas").glob("*/handler.py"))  # as the platform finds them
 
@@ -86,10 +87,18 @@ def _copy_tree(tmp: Path) -> Path:
     )
     (root / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
     (tmp / "jobs/src/carelake").mkdir(parents=True)
-    shutil.copy(REPO / "jobs/src/carelake/manifest.yaml", tmp / "jobs/src/carelake/manifest.yaml")
+    manifest = (REPO / "jobs/src/carelake/manifest.yaml").read_text(encoding="utf-8")
+    shipped = 'risk_threshold: "10"'
+    assert manifest.count(shipped) == 1, "the one threshold moved: update this test"
+    (tmp / "jobs/src/carelake/manifest.yaml").write_text(
+        manifest.replace(shipped, f'risk_threshold: "{PLAN_RISK_THRESHOLD}"'), encoding="utf-8"
+    )
     (tmp / "jobs/catalog.json").write_text(json.dumps({"version": 1, "tables": _catalog_tables()}))
-    # The Lambdas (lambdas/<name>/handler.py) and the intake request schema.
+    # The Lambdas (lambdas/<name>/handler.py) and the outreach event contract (API Gateway's model).
     shutil.copytree(REPO / "lambdas", tmp / "lambdas", ignore=shutil.ignore_patterns("__pycache__"))
+    schema = REPO / "jobs/src/carelake/contracts/outreach_event.schema.json"
+    (tmp / "jobs/src/carelake/contracts").mkdir(parents=True)
+    shutil.copy(schema, tmp / "jobs/src/carelake/contracts" / schema.name)
     shutil.copytree(MODULES / "analytics/tests/fixtures/sql", tmp / "sql")
     if (REPO / "sql").is_dir():
         shutil.copytree(REPO / "sql", tmp / "sql", dirs_exist_ok=True)
@@ -339,9 +348,20 @@ def test_lambda_environments_match_the_handlers(dev_plan: dict[str, Any]) -> Non
             "TOPIC_ARN",
             "SUPPRESSION_TABLE",
             "SUPPRESSION_HOURS",
+            "ALERT_FEED_MAX_AGE_HOURS",
+            "WORKLIST_LOCATION",
         },
         "carelake-dev-sftp-arrival": {"CLAIMS_JOB_NAME", "QUARANTINE_BUCKET", "MAX_FILE_BYTES"},
         "carelake-dev-failure-notifier": {"TOPIC_ARN", "RUNBOOK_BASE_URL", "JOB_NAME_PREFIX"},
+        "carelake-dev-pipeline-health": {
+            "TOPIC_ARN",
+            "RUNBOOK_BASE_URL",
+            "REPORT_BUCKET",
+            "RAW_BUCKET",
+            "SOURCES",
+            "QUARANTINE_RATE_THRESHOLD",
+            "QUARANTINE_RATE_THRESHOLD_BY_TABLE",
+        },
     }
 
 
@@ -406,3 +426,43 @@ def test_hipaa_catalog_addresses_are_in_the_plan(dev_plan: dict[str, Any]) -> No
     # raw is write-once in prod only (dev's raw_object_lock_enabled = false)
     prod_only = {"module.platform.module.data_lake.aws_s3_bucket_object_lock_configuration.this"}
     assert sorted(cited - planned) == sorted(prod_only)
+
+
+def test_one_risk_threshold_reaches_the_gold_job_and_the_lambda(dev_plan: dict[str, Any]) -> None:
+    """The plan's manifest says 13 (_copy_tree), not the shipped default: the one value reaches the
+    silver_to_gold Glue job's default arguments and the risk_alert Lambda's environment."""
+    [job] = [
+        r for r in _changes(dev_plan, "aws_glue_job") if _after(r)["name"] == "carelake-dev-silver_to_gold"
+    ]
+    [alert] = [r for r in _changes(dev_plan, "aws_lambda_function")
+               if _after(r)["function_name"] == "carelake-dev-risk-alert"]  # fmt: skip
+    assert _after(job)["default_arguments"]["--risk_threshold"] == PLAN_RISK_THRESHOLD
+    assert _after(alert)["environment"][0]["variables"]["RISK_THRESHOLD"] == PLAN_RISK_THRESHOLD
+    assert _after(job)["default_arguments"]["--care_team_assignment_uri"] == (
+        f"s3://carelake-dev-artifacts-{ACCOUNT}/carelake/config/care_team_assignment.jsonl"
+    )
+
+
+def test_pipeline_health_watches_every_raw_source_by_default(dev_plan: dict[str, Any]) -> None:
+    [health] = [r for r in _changes(dev_plan, "aws_lambda_function")
+                if _after(r)["function_name"] == "carelake-dev-pipeline-health"]  # fmt: skip
+    variables = _after(health)["environment"][0]["variables"]
+    sources = json.loads(variables["SOURCES"])
+    # the five raw prefixes of docs/data-contracts.md, "Raw zone layout"
+    assert {s["prefix"] for s in sources.values()} == {
+        "ehr/fhir/",
+        "ehr/csv/",
+        "claims/",
+        "care_mgmt/",
+        "treatments/",
+    }
+    assert variables["QUARANTINE_RATE_THRESHOLD"] == "0.01"
+
+
+def test_schedules_follow_schedules_enabled_and_reports_are_always_checked(dev_plan: dict[str, Any]) -> None:
+    states = {_after(r)["name"]: _after(r)["state"] for r in _changes(dev_plan, "aws_cloudwatch_event_rule")
+              if _after(r).get("state")}  # fmt: skip
+    # dev turns schedules off (terraform/environments/dev/main.tf)
+    assert states["carelake-dev-risk-alert-schedule"] == "DISABLED"
+    assert states["carelake-dev-pipeline-health-freshness"] == "DISABLED"
+    assert states["carelake-dev-pipeline-health-run-report"] == "ENABLED"

@@ -17,6 +17,7 @@ import math
 import re
 import shutil
 import statistics
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -439,6 +440,25 @@ def test_a_lake_without_data_gives_empty_charts_not_a_silent_pass(sparse_lake: P
     assert "30-day readmission, HEDIS PCR (all ages): n/a (no index stays)" in lines
     assert "Claims: none" in lines
     assert any(line.startswith("Quarantined rows: unavailable (") for line in lines)
+
+
+def test_an_empty_call_list_of_scored_patients_is_an_answer_not_missing_data(
+    sparse_lake: Path, tmp_path: Path
+) -> None:
+    """Everybody scored was reached since their discharge: the call list is empty and says so,
+    but the demo's check does not fail on it. With nobody scored at all it still does (above)."""
+    lake = tmp_path / "lake"
+    shutil.copytree(sparse_lake, lake)
+    risk = [{"patient_key": "pk-1", "lace_score": 12, "risk_band": "high", "l_points": 4, "a_points": 3,
+             "c_points": 5, "e_points": 0, "length_of_stay_days": 5, "charlson_index": 4, "ed_visits_6m": 0,
+             "as_of": date(2024, 3, 31), "discharge_date": date(2024, 3, 20)}]  # fmt: skip
+    ref.write_table(lake, "gold.patient_risk", risk)
+    with LocalQueryEngine(lake, ref.VIEWS_DIR) as engine:
+        written = build_dashboard(engine, tmp_path / "out")
+    [chart] = [c for c in written.charts if c.chart_id == "high_risk_outreach"]
+    assert (chart.status, chart.view_rows, chart.has_data) == ("empty", 1, False)
+    assert "no patient on the high-risk outreach list" in (chart.note or "")
+    assert "high_risk_outreach" not in {c.chart_id for c in written.empty_charts}
 
 
 def test_read_dashboard_agrees_with_the_page(random_lake: dict[str, Any]) -> None:

@@ -308,10 +308,11 @@ def test_alert_feed_rows_have_exactly_the_contract_keys(gold):
     feed = gold["alert_feed"]
     assert [tuple(r) for r in feed] == [ALERT_FEED_KEYS] * 2
     assert feed[0] == {
-        "patient_key": "pk-hi", "clinic_id": "org-a", "clinic_name": "General Hospital", "lace_score": 15,
-        "risk_band": "high", "last_outreach_status": "left_message", "last_outreach_at": "2024-05-21T15:00:00Z",
+        "feed_version": 2, "patient_key": "pk-hi", "clinic_id": "org-a", "clinic_name": "General Hospital",
+        "lace_score": 15, "risk_band": "high", "call_reason": "not_reached_since_discharge",
+        "last_successful_outreach_at": None,  # o1 reached pk-hi during the stay, o4 after as_of
     }  # fmt: skip
-    assert feed[1]["patient_key"] == "pk-ten" and feed[1]["last_outreach_at"] is None
+    assert feed[1]["patient_key"] == "pk-ten" and feed[1]["call_reason"] == "not_reached_since_discharge"
 
 
 def test_point_bands_are_the_reference_helper(spark):
@@ -405,12 +406,13 @@ ALLOWED_NAMES = {
     "month_name",
     "clinic_name",
     "diagnosis_category_name",
+    "user_name",  # care_team_assignment: the coordinator's (staff) sign-in name, not a patient's
 }
 
 
 def test_no_direct_identifiers_in_deidentified_gold(gold):
     for table, columns in gold["_columns"].items():
-        if table == "high_risk_outreach_list":
+        if table in ("high_risk_outreach_list", "care_team_worklist"):  # phi, care coordinators only
             assert [c for c in columns if IDENTIFYING_NAME.search(c) and c not in ALLOWED_NAMES] == ["mrn"]
             continue
         assert not [c for c in columns if IDENTIFYING_NAME.search(c) and c not in ALLOWED_NAMES], table
@@ -483,7 +485,11 @@ def test_outreach_list_keeps_discharges_of_the_last_30_days(spark):
     )
     outreach = spark.createDataFrame(
         [],
-        "patient_key string, outreach_id string, event_at timestamp, event_local_date date, status string, coordinator_id string",
+        "patient_key string, outreach_id string, event_at timestamp, event_local_date date, status string, "
+        "coordinator_id string, is_successful boolean",
     )
-    listed = high_risk_outreach_list(risk, patients, organizations, outreach, as_of, threshold=10)
+    encounters = spark.createDataFrame(
+        [], "patient_key string, is_emergency_visit boolean, start_at timestamp, admit_date date"
+    )
+    listed = high_risk_outreach_list(risk, patients, organizations, outreach, encounters, as_of, threshold=10)
     assert sorted(r["patient_key"] for r in listed.collect()) == ["pk-0", "pk-30"]

@@ -17,6 +17,8 @@ NOT_COLUMNS = {
     "dim_location": {"organization_id"},
     "dim_diagnosis": {"UNMAPPED:<snomed>"},
     "high_risk_outreach_list": {"outreach_window_days"},
+    "care_team_assignment": {"dim_organization"},
+    "care_team_worklist": {"unassigned"},
 }
 
 
@@ -59,7 +61,7 @@ def test_lake_tables_for_the_catalog():
     assert set(tables) == set(GOLD_SCHEMAS)
     for name, table in tables.items():
         assert (table.zone, table.partition_keys, table.schema) == ("gold", (), GOLD_SCHEMAS[name])
-        if name == "high_risk_outreach_list":
+        if name in ("high_risk_outreach_list", "care_team_worklist"):
             assert (table.data_classification, table.direct_identifier_columns) == (PHI, ("mrn",))
         else:
             assert (table.data_classification, table.direct_identifier_columns) == (DEIDENTIFIED, ())

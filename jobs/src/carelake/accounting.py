@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from carelake.config import join_uri
+from carelake.health import write_run_report
 from carelake.lake_io import delete_path, partition_uri, write_partitions
 from carelake.runtime import JobRun
 
@@ -143,3 +144,4 @@ def write_run_record(
     record.coalesce(1).write.mode("append").partitionBy("job", "dt").parquet(
         join_uri(quarantine_uri, JOB_RUN_TABLE)
     )
+    write_run_report(spark, quarantine_uri, run, dt, counts)  # the pipeline-health check's input

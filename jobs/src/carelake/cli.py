@@ -120,7 +120,7 @@ def demo(
 
     from carelake.config import Lake
     from carelake.dashboard import build_dashboard
-    from carelake.demo import Fixtures, fixture_bundle_counts, prepare_lake
+    from carelake.demo import Fixtures, fixture_bundle_counts, prepare_lake, write_care_team_assignment
     from carelake.generate import generate_population
     from carelake.generate.settings import DEFAULT_AS_OF
     from carelake.progress import progress_callback
@@ -139,7 +139,10 @@ def demo(
         f"landed in {lake}/raw (dt={dt}): " + ", ".join(f"{k} {v} files" for k, v in sorted(copied.items()))
     )
 
-    results = run_jobs(Lake(lake), dt, on_done=print_job_result)
+    assignment = write_care_team_assignment(Lake(lake))
+    results = run_jobs(
+        Lake(lake), dt, overrides={"care_team_assignment_uri": str(assignment)}, on_done=print_job_result
+    )
 
     table = Table(
         "resource type", "in the real bundle", "in bronze", title="Real Synthea FHIR bundle in bronze"

@@ -4,6 +4,7 @@ counts and KPIs, write the dashboard. Everything a newcomer needs to see the pla
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from carelake.landing import land_file, land_generated
 
 FIXTURES_BATCH = "synthea-fixtures"
 GENERATED_BATCH = "generated"
+# Beside the zones (not in one): configuration, as Terraform writes it for an environment.
+CARE_TEAM_ASSIGNMENT = "config/care_team_assignment.jsonl"
+COORDINATORS_PER_HOSPITAL = 2
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,27 @@ def prepare_lake(landing: Path, lake: Lake, dt: str, fixtures: Fixtures | None) 
     if fixtures is not None:
         copied["synthea fixtures"] = land_fixtures(fixtures, lake, dt)
     return copied
+
+
+def write_care_team_assignment(lake: Lake, coordinators: int | None = None) -> Path:
+    """The demo's care-team assignment (docs/measures/care-team-worklist.md): each hospital of the
+    generator's directory covered by two of its coordinators, round robin. The real fixtures'
+    facilities are covered by nobody, so their patients show as 'unassigned'. Returns the file,
+    the value of silver_to_gold's care_team_assignment_uri."""
+    from carelake.generate.directory import build_directory
+    from carelake.generate.settings import DEFAULT_COORDINATORS, coordinator_id
+
+    count = coordinators or DEFAULT_COORDINATORS
+    hospitals = [org for org in build_directory().organizations if org.kind == "hospital"]
+    lines = []
+    for index, hospital in enumerate(hospitals):
+        for offset in range(COORDINATORS_PER_HOSPITAL):
+            number = (index * COORDINATORS_PER_HOSPITAL + offset) % count + 1
+            lines.append(json.dumps({"coordinator_id": coordinator_id(number), "clinic_id": hospital.id}))
+    path = lake.root / CARE_TEAM_ASSIGNMENT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def fixture_bundle_counts(lake: Lake, dt: str, fixtures: Fixtures) -> list[tuple[str, int, int]]:

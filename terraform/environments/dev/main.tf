@@ -32,6 +32,7 @@ module "platform" {
   backup_delegated_to_security_account_id = var.backup_delegated_to_security_account_id
   intake_domain_name                      = var.intake_domain_name
   intake_route53_zone_id                  = var.intake_route53_zone_id
+  care_team_assignments                   = var.care_team_assignments
   artifact_version                        = var.artifact_version
   local_artifacts_dir                     = var.local_artifacts_dir
 }

@@ -22,3 +22,10 @@ break_glass_role_names = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_Carelak
 # The intake API's domain and the public hosted zone that holds it (example values).
 intake_domain_name     = "intake.dev.carelake.example"
 intake_route53_zone_id = "Z0DEVEXAMPLE00000001"
+# The care team: which coordinator covers which clinic (facility organization id). dev covers
+# two of the generator's hospitals; a clinic not listed shows its patients as unassigned.
+care_team_assignments = [
+  { coordinator_id = "cm-001", clinic_id = "3d10019f-c88e-3de5-9916-6107b9c0263d" },
+  { coordinator_id = "cm-002", clinic_id = "3d10019f-c88e-3de5-9916-6107b9c0263d" },
+  { coordinator_id = "cm-003", clinic_id = "f4e7709c-02f6-37ca-aeea-8247d74e88e7" },
+]

@@ -122,6 +122,17 @@ variable "intake_route53_zone_id" {
   nullable    = false
 }
 
+variable "care_team_assignments" {
+  description = "Which care coordinator covers which clinic in this environment (coordinator_id, clinic_id = the facility's organization id, optional sign-in user_name)."
+  type = list(object({
+    coordinator_id = string
+    clinic_id      = string
+    user_name      = optional(string)
+  }))
+  default  = []
+  nullable = false
+}
+
 variable "local_artifacts_dir" {
   description = "Upload this folder (make package's dist/) during the apply, for local or emulator runs; null for real deploys, where CI uploads dist/ first. prod has no such variable."
   type        = string

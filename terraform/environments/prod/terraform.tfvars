@@ -21,3 +21,7 @@ break_glass_role_names = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_Carelak
 # The intake API's domain and the public hosted zone that holds it (example values).
 intake_domain_name     = "intake.carelake.example"
 intake_route53_zone_id = "Z0PRODEXAMPLE0000001"
+# The care team: which coordinator covers which clinic (facility organization id), with each
+# coordinator's sign-in user_name. Until it is filled in, the plan warns and every patient
+# to call is on the worklist as unassigned.
+care_team_assignments = []

@@ -121,3 +121,14 @@ variable "intake_route53_zone_id" {
   type        = string
   nullable    = false
 }
+
+variable "care_team_assignments" {
+  description = "Which care coordinator covers which clinic in this environment (coordinator_id, clinic_id = the facility's organization id, optional sign-in user_name)."
+  type = list(object({
+    coordinator_id = string
+    clinic_id      = string
+    user_name      = optional(string)
+  }))
+  default  = []
+  nullable = false
+}

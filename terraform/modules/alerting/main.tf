@@ -1,14 +1,37 @@
-# Notices. Two KMS-encrypted SNS topics: risk alerts (patient keys only; PHI key)
-# and pipeline failures (logs key; also every platform alarm). The risk_alert Lambda
-# reads the gold alert feed on a schedule and publishes new high-risk patients,
-# suppressing repeats through a DynamoDB table (KMS, PITR, TTL). The
-# failure_notifier Lambda turns Glue failure events into notices with a runbook
-# link. Pipeline failures can also go to Slack through AWS Chatbot; risk alerts never do.
+# Notices. Two KMS-encrypted SNS topics: risk alerts (a count per clinic and where to
+# look, no PHI; PHI key all the same) and pipeline failures (logs key; also every platform
+# alarm). The risk_alert Lambda reads the gold alert feed on a schedule and tells each
+# clinic how many patients are newly on the care team worklist, at most once per patient
+# per suppression window (a DynamoDB table: KMS, PITR, TTL). The failure_notifier Lambda
+# turns Glue failure events into notices with a runbook link; the pipeline_health Lambda
+# checks every job's run report and each raw source's freshness. Pipeline notices can also
+# go to Slack through AWS Chatbot; risk alerts never do. The care team assignment (which
+# coordinator covers which clinic) is written here as the gold job's configuration file.
 locals {
-  gold_bucket_arn   = "arn:${var.context.partition}:s3:::${var.gold_bucket_name}"
-  alert_feed_prefix = "alert_feed/high_risk/"
-  table_name        = "${var.context.name_prefix}-alert-suppression"
-  table_arn         = "arn:${var.context.partition}:dynamodb:${var.context.region}:${var.context.account_id}:table/${local.table_name}"
+  gold_bucket_arn       = "arn:${var.context.partition}:s3:::${var.gold_bucket_name}"
+  raw_bucket_arn        = "arn:${var.context.partition}:s3:::${var.raw_bucket_name}"
+  quarantine_bucket_arn = "arn:${var.context.partition}:s3:::${var.quarantine_bucket_name}"
+  alert_feed_prefix     = "alert_feed/high_risk/"
+  run_report_prefix     = "run_report/"
+  table_name            = "${var.context.name_prefix}-alert-suppression"
+  table_arn             = "arn:${var.context.partition}:dynamodb:${var.context.region}:${var.context.account_id}:table/${local.table_name}"
+  schedule_state        = var.schedules_enabled ? "ENABLED" : "DISABLED"
+
+  risk_alert_environment = {
+    ALERT_FEED_URI           = "s3://${var.gold_bucket_name}/${local.alert_feed_prefix}"
+    RISK_THRESHOLD           = tostring(var.risk_threshold)
+    TOPIC_ARN                = local.topic_arns["risk-alerts"]
+    SUPPRESSION_TABLE        = local.table_name
+    SUPPRESSION_HOURS        = tostring(var.suppression_hours)
+    ALERT_FEED_MAX_AGE_HOURS = tostring(var.alert_feed_max_age_hours)
+    WORKLIST_LOCATION        = var.worklist_location
+  }
+
+  # The gold job's care_team_assignment_uri: one JSON object per line (carelake.gold.worklist).
+  care_team_assignment_key = "${var.context.project}/config/care_team_assignment.jsonl"
+  care_team_assignment_jsonl = join("", [
+    for a in var.care_team_assignments : "${jsonencode({ for k, v in a : k => v if v != null })}\n"
+  ])
 
   topics = {
     risk-alerts = {
@@ -137,18 +160,12 @@ resource "aws_dynamodb_table" "this" {
 module "risk_alert" {
   source = "../lambda_function"
 
-  context     = var.context
-  name        = "risk_alert"
-  description = "Publishes patients at or over the LACE threshold from the gold alert feed, once per suppression window"
-  code        = var.risk_alert_code
-  timeout     = 300
-  environment_variables = {
-    ALERT_FEED_URI    = "s3://${var.gold_bucket_name}/${local.alert_feed_prefix}"
-    RISK_THRESHOLD    = tostring(var.risk_threshold)
-    TOPIC_ARN         = local.topic_arns["risk-alerts"]
-    SUPPRESSION_TABLE = aws_dynamodb_table.this.name
-    SUPPRESSION_HOURS = tostring(var.suppression_hours)
-  }
+  context                 = var.context
+  name                    = "risk_alert"
+  description             = "Tells each clinic how many patients are newly on the care team worklist (no PHI), once per patient per suppression window"
+  code                    = var.risk_alert_code
+  timeout                 = 300
+  environment_variables   = local.risk_alert_environment
   environment_kms_key_arn = var.artifacts_kms_key_arn
   logs_kms_key_arn        = var.logs_kms_key_arn
   dlq_kms_key_arn         = var.logs_kms_key_arn
@@ -187,10 +204,116 @@ module "risk_alert" {
   })
 }
 
+# ---------------------------------------------------------------------------------
+# Pipeline health: run reports (an S3 event per report) and source freshness (a schedule).
+# ---------------------------------------------------------------------------------
+module "pipeline_health" {
+  source = "../lambda_function"
+
+  context     = var.context
+  name        = "pipeline_health"
+  description = "Notices for run reports with failed data-quality checks or too many quarantined rows, and for raw sources that stopped landing data"
+  code        = var.pipeline_health_code
+  timeout     = 120
+  environment_variables = {
+    TOPIC_ARN                          = local.topic_arns["pipeline-failures"]
+    RUNBOOK_BASE_URL                   = var.runbook_base_url
+    REPORT_BUCKET                      = var.quarantine_bucket_name
+    RAW_BUCKET                         = var.raw_bucket_name
+    SOURCES                            = jsonencode(var.source_freshness)
+    QUARANTINE_RATE_THRESHOLD          = tostring(var.quarantine_rate_threshold)
+    QUARANTINE_RATE_THRESHOLD_BY_TABLE = jsonencode(var.quarantine_rate_threshold_by_table)
+  }
+  environment_kms_key_arn = var.artifacts_kms_key_arn
+  logs_kms_key_arn        = var.logs_kms_key_arn
+  dlq_kms_key_arn         = var.logs_kms_key_arn
+  subnet_ids              = var.subnet_ids
+  security_group_ids      = var.security_group_ids
+  alarm_topic_arn         = aws_sns_topic.this["pipeline-failures"].arn
+  data_classification     = "non-phi"
+  policy_json             = local.pipeline_health_policy
+}
+
+locals {
+  # Listing raw needs no read of any object: LastModified comes with the listing.
+  pipeline_health_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadRunReports"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = "${local.quarantine_bucket_arn}/${local.run_report_prefix}*"
+      },
+      {
+        Sid       = "ListRawSources"
+        Effect    = "Allow"
+        Action    = "s3:ListBucket"
+        Resource  = local.raw_bucket_arn
+        Condition = { StringLike = { "s3:prefix" = [for s in values(var.source_freshness) : "${s.prefix}*"] } }
+      },
+      {
+        Sid      = "PublishPipelineNotices"
+        Effect   = "Allow"
+        Action   = "sns:Publish"
+        Resource = local.topic_arns["pipeline-failures"]
+      },
+    ]
+  })
+}
+
+# ---------------------------------------------------------------------------------
+# What starts the Lambdas. Schedules follow schedules_enabled (dev turns them off with
+# the Glue workflow's); the run-report rule fires whenever a job writes a report.
+# ---------------------------------------------------------------------------------
+locals {
+  rules = {
+    risk_alert = {
+      name                = "risk-alert-schedule"
+      description         = "Runs the risk_alert Lambda over the latest alert feed"
+      schedule_expression = var.risk_alert_schedule
+      event_pattern       = null
+      state               = local.schedule_state
+      function            = "risk_alert"
+    }
+    freshness = {
+      name                = "pipeline-health-freshness"
+      description         = "Runs the pipeline_health Lambda's freshness check of the raw sources"
+      schedule_expression = var.freshness_schedule
+      event_pattern       = null
+      state               = local.schedule_state
+      function            = "pipeline_health"
+    }
+    run_report = {
+      name                = "pipeline-health-run-report"
+      description         = "Sends every job's run report to the pipeline_health Lambda"
+      schedule_expression = null
+      event_pattern = jsonencode({
+        source        = ["aws.s3"]
+        "detail-type" = ["Object Created"]
+        detail = {
+          bucket = { name = [var.quarantine_bucket_name] }
+          object = { key = [{ prefix = local.run_report_prefix }] }
+        }
+      })
+      state    = "ENABLED"
+      function = "pipeline_health"
+    }
+  }
+  functions = {
+    risk_alert      = { arn = module.risk_alert.lambda_function_arn, name = module.risk_alert.lambda_function_name }
+    pipeline_health = { arn = module.pipeline_health.lambda_function_arn, name = module.pipeline_health.lambda_function_name }
+  }
+}
+
 resource "aws_cloudwatch_event_rule" "this" {
-  name                = "${var.context.name_prefix}-risk-alert-schedule"
-  description         = "Runs the risk_alert Lambda over the latest alert feed"
-  schedule_expression = var.risk_alert_schedule
+  for_each = local.rules
+
+  name                = "${var.context.name_prefix}-${each.value.name}"
+  description         = each.value.description
+  schedule_expression = each.value.schedule_expression
+  event_pattern       = each.value.event_pattern
+  state               = each.value.state
 
   tags = {
     DataClassification = "non-phi"
@@ -198,17 +321,55 @@ resource "aws_cloudwatch_event_rule" "this" {
 }
 
 resource "aws_cloudwatch_event_target" "this" {
-  rule      = aws_cloudwatch_event_rule.this.name
-  target_id = "risk-alert"
-  arn       = module.risk_alert.lambda_function_arn
+  for_each = local.rules
+
+  rule      = aws_cloudwatch_event_rule.this[each.key].name
+  target_id = replace(each.key, "_", "-")
+  arn       = local.functions[each.value.function].arn
 }
 
 resource "aws_lambda_permission" "this" {
-  statement_id  = "AllowRiskAlertSchedule"
+  for_each = local.rules
+
+  statement_id  = "Allow${replace(title(replace(each.value.name, "-", " ")), " ", "")}"
   action        = "lambda:InvokeFunction"
-  function_name = module.risk_alert.lambda_function_name
+  function_name = local.functions[each.value.function].name
   principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.this.arn
+  source_arn    = aws_cloudwatch_event_rule.this[each.key].arn
+}
+
+# The schedule was this module's only rule before the pipeline-health rules came.
+moved {
+  from = aws_cloudwatch_event_rule.this
+  to   = aws_cloudwatch_event_rule.this["risk_alert"]
+}
+
+moved {
+  from = aws_cloudwatch_event_target.this
+  to   = aws_cloudwatch_event_target.this["risk_alert"]
+}
+
+moved {
+  from = aws_lambda_permission.this
+  to   = aws_lambda_permission.this["risk_alert"]
+}
+
+# ---------------------------------------------------------------------------------
+# Care team assignment: configuration the gold job reads (care_team_assignment_uri) and
+# lands as gold.care_team_assignment. Staff and facilities only, no patient data.
+# ---------------------------------------------------------------------------------
+resource "aws_s3_object" "this" {
+  bucket                 = var.artifacts_bucket_name
+  key                    = local.care_team_assignment_key
+  content                = local.care_team_assignment_jsonl
+  content_type           = "application/x-ndjson"
+  server_side_encryption = "aws:kms"
+  kms_key_id             = var.artifacts_kms_key_arn
+  bucket_key_enabled     = true
+
+  tags = {
+    DataClassification = "non-phi"
+  }
 }
 
 # ---------------------------------------------------------------------------------

@@ -37,3 +37,13 @@ output "failure_notifier_lambda_function_name" {
   description = "Name of the failure_notifier Lambda."
   value       = module.failure_notifier.lambda_function_name
 }
+
+output "pipeline_health_iam_role_arn" {
+  description = "Execution role of the pipeline_health Lambda (for key policies: it reads run reports under the PHI key and publishes under the logs key)."
+  value       = module.pipeline_health.iam_role_arn
+}
+
+output "care_team_assignment_s3_uri" {
+  description = "s3:// URI of the care team assignment file, the silver_to_gold job's care_team_assignment_uri."
+  value       = "s3://${var.artifacts_bucket_name}/${local.care_team_assignment_key}"
+}

@@ -19,6 +19,24 @@ variable "gold_bucket_name" {
   nullable    = false
 }
 
+variable "raw_bucket_name" {
+  description = "Raw zone bucket, whose source prefixes the pipeline_health Lambda lists for freshness."
+  type        = string
+  nullable    = false
+}
+
+variable "quarantine_bucket_name" {
+  description = "Quarantine zone bucket, where every job writes its run report (run_report/)."
+  type        = string
+  nullable    = false
+}
+
+variable "artifacts_bucket_name" {
+  description = "Artifacts bucket: the care team assignment is written under <project>/config/, which the Glue jobs read."
+  type        = string
+  nullable    = false
+}
+
 variable "risk_alert_code" {
   description = "Package of the risk_alert Lambda (s3_bucket, s3_key, optional s3_object_version)."
   type = object({
@@ -39,28 +57,67 @@ variable "failure_notifier_code" {
   nullable = false
 }
 
+variable "pipeline_health_code" {
+  description = "Package of the pipeline_health Lambda (s3_bucket, s3_key, optional s3_object_version)."
+  type = object({
+    s3_bucket         = string
+    s3_key            = string
+    s3_object_version = optional(string)
+  })
+  nullable = false
+}
+
 variable "risk_threshold" {
-  description = "LACE score at or over which a patient is alerted (RISK_THRESHOLD)."
+  description = "LACE score at or over which a patient is counted (RISK_THRESHOLD). No default: the root passes the one threshold that the gold job also gets."
   type        = number
-  default     = 10
   nullable    = false
 
   validation {
-    condition     = var.risk_threshold >= 0 && var.risk_threshold <= 19
-    error_message = "risk_threshold must be a LACE score (0-19)."
+    condition     = var.risk_threshold >= 0 && var.risk_threshold <= 19 && floor(var.risk_threshold) == var.risk_threshold
+    error_message = "risk_threshold must be a LACE score (an integer 0-19)."
   }
 }
 
 variable "suppression_hours" {
-  description = "Hours during which a patient is not alerted again (SUPPRESSION_HOURS)."
+  description = "The one suppression window (SUPPRESSION_HOURS): no patient is counted in a notice within this many hours of a successful outreach or of the notice that counted them."
   type        = number
-  default     = 72
+  default     = 24
   nullable    = false
 
   validation {
-    condition     = var.suppression_hours >= 1
-    error_message = "suppression_hours must be at least 1."
+    condition     = var.suppression_hours >= 1 && floor(var.suppression_hours) == var.suppression_hours
+    error_message = "suppression_hours must be a whole number of hours, at least 1."
   }
+}
+
+variable "alert_feed_max_age_hours" {
+  description = "A feed whose dt began longer ago than this is stale: reported, never alerted (ALERT_FEED_MAX_AGE_HOURS)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.alert_feed_max_age_hours >= 1 && floor(var.alert_feed_max_age_hours) == var.alert_feed_max_age_hours
+    error_message = "alert_feed_max_age_hours must be a whole number of hours, at least 1."
+  }
+}
+
+variable "worklist_location" {
+  description = "Where the notice tells coordinators to look (WORKLIST_LOCATION), e.g. the Athena view and workgroup of the care team worklist. Text only, no link carrying patient data."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.worklist_location)) > 0
+    error_message = "worklist_location must say where the worklist is."
+  }
+}
+
+variable "schedules_enabled" {
+  description = "Whether the risk-alert and freshness schedules are active (the roots pass their schedules_enabled, as for the Glue workflow)."
+  type        = bool
+  default     = true
+  nullable    = false
 }
 
 variable "risk_alert_schedule" {
@@ -68,6 +125,81 @@ variable "risk_alert_schedule" {
   type        = string
   default     = "cron(0 9 * * ? *)"
   nullable    = false
+}
+
+variable "freshness_schedule" {
+  description = "EventBridge schedule of the pipeline_health Lambda's freshness check."
+  type        = string
+  default     = "rate(6 hours)"
+  nullable    = false
+}
+
+variable "source_freshness" {
+  description = "Raw sources the freshness check watches: name => key prefix in the raw bucket (ending in /) and the hours after which no new object means the source stopped sending."
+  type = map(object({
+    prefix        = string
+    max_age_hours = number
+  }))
+  default = {
+    ehr_fhir   = { prefix = "ehr/fhir/", max_age_hours = 26 }
+    ehr_csv    = { prefix = "ehr/csv/", max_age_hours = 26 }
+    care_mgmt  = { prefix = "care_mgmt/", max_age_hours = 26 }
+    treatments = { prefix = "treatments/", max_age_hours = 26 }
+    claims     = { prefix = "claims/", max_age_hours = 192 }
+  }
+  nullable = false
+
+  validation {
+    condition     = length(var.source_freshness) > 0 && alltrue([for s in values(var.source_freshness) : endswith(s.prefix, "/") && !startswith(s.prefix, "/") && s.max_age_hours > 0])
+    error_message = "source_freshness needs at least one source; each prefix ends in / (no leading /) and max_age_hours is positive."
+  }
+}
+
+variable "quarantine_rate_threshold" {
+  description = "Share of a table's rows quarantined in one run (quarantined / (written + quarantined)) over which the run is reported."
+  type        = number
+  default     = 0.01
+  nullable    = false
+
+  validation {
+    condition     = var.quarantine_rate_threshold >= 0 && var.quarantine_rate_threshold <= 1
+    error_message = "quarantine_rate_threshold must be between 0 and 1."
+  }
+}
+
+variable "quarantine_rate_threshold_by_table" {
+  description = "Per-table quarantine rate thresholds (table name as the run report has it => 0-1), over quarantine_rate_threshold."
+  type        = map(number)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for v in values(var.quarantine_rate_threshold_by_table) : v >= 0 && v <= 1])
+    error_message = "Every quarantine rate threshold must be between 0 and 1."
+  }
+}
+
+variable "care_team_assignments" {
+  description = "Which care coordinator covers which clinic (clinic_id = the facility's organization id), with the coordinator's sign-in user_name (optional) for QuickSight row-level security. Lands as gold.care_team_assignment; a clinic nobody covers shows its patients as unassigned."
+  type = list(object({
+    coordinator_id = string
+    clinic_id      = string
+    user_name      = optional(string)
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for a in var.care_team_assignments : can(regex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$", a.coordinator_id)) && can(regex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$", a.clinic_id))
+    ])
+    error_message = "coordinator_id and clinic_id must be 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit."
+  }
+
+  validation {
+    condition     = alltrue([for a in var.care_team_assignments : a.user_name == null || can(regex("^[[:graph:]]{1,256}$", a.user_name))])
+    error_message = "user_name must be 1-256 printable characters without spaces."
+  }
 }
 
 variable "runbook_base_url" {

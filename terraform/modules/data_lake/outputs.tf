@@ -29,8 +29,14 @@ output "zone_s3_bucket_arns" {
 }
 
 output "artifacts_s3_bucket_name" {
-  description = "Name of the artifacts bucket."
+  description = "Name of the artifacts bucket, once it is versioned, encrypted and its policy set: what other modules write there is versioned from the start (and destroyed with all its versions)."
   value       = aws_s3_bucket.this["artifacts"].bucket
+
+  depends_on = [
+    aws_s3_bucket_policy.this,
+    aws_s3_bucket_server_side_encryption_configuration.this,
+    aws_s3_bucket_versioning.this,
+  ]
 }
 
 output "athena_results_s3_bucket_name" {

@@ -14,10 +14,23 @@ locals {
   manifest_path  = "${local.repo_root}/jobs/src/carelake/manifest.yaml"
   catalog_path   = "${local.repo_root}/jobs/catalog.json"
   catalog_tables = fileexists(local.catalog_path) ? jsondecode(file(local.catalog_path)).tables : []
-  manifest_jobs  = keys(yamldecode(file(local.manifest_path)).jobs)
+  manifest       = yamldecode(file(local.manifest_path))
+  manifest_jobs  = keys(local.manifest.jobs)
 
-  # The intake Lambda's request schema also drives API Gateway's request validation.
-  intake_schema_path = "${local.repo_root}/lambdas/outreach_intake/outreach_request.schema.json"
+  # The one LACE threshold: silver_to_gold's default argument in the manifest (what the local
+  # runner uses too), or var.risk_threshold. It feeds both the Glue job and the risk_alert
+  # Lambda; tests/unit/test_one_risk_threshold.py fails on a second copy anywhere.
+  risk_threshold = coalesce(var.risk_threshold, tonumber(local.manifest.jobs.silver_to_gold.default_arguments.risk_threshold))
+  # Arguments the platform sets itself, so no caller can point the jobs elsewhere: the one
+  # threshold, the care team assignment and the platform's own patient key secret.
+  job_arguments = merge(var.extra_job_arguments, {
+    risk_threshold           = tostring(local.risk_threshold)
+    care_team_assignment_uri = module.alerting.care_team_assignment_s3_uri
+    patient_key_secret       = module.pseudonym_key.secretsmanager_secret_name
+  })
+
+  # The outreach event contract (intake Lambda, bronze) also drives API Gateway's request validation.
+  intake_schema_path = "${local.repo_root}/jobs/src/carelake/contracts/outreach_event.schema.json"
 
   role_arn_prefix        = "arn:${var.partition}:iam::${local.account_id}:role/"
   deploy_role_arn        = "${local.role_arn_prefix}${coalesce(var.deploy_role_name, "${local.project}-${var.environment}-github-apply")}"
@@ -29,8 +42,9 @@ locals {
   artifact_prefix        = "${local.project}/${var.artifact_version}"
   uploaded_artifacts     = module.data_lake.artifacts_s3_object_version_ids
   # The one list of Lambdas is lambdas/<name>/handler.py (make package-lambdas builds the same).
-  lambda_names            = sort([for f in fileset("${local.repo_root}/lambdas", "*/handler.py") : dirname(f)])
-  care_coordinator_tables = ["high_risk_outreach_list", "patient_risk"] # v_high_risk_outreach reads both
+  lambda_names = sort([for f in fileset("${local.repo_root}/lambdas", "*/handler.py") : dirname(f)])
+  # v_high_risk_outreach reads the first two, v_care_team_worklist the third.
+  care_coordinator_tables = ["high_risk_outreach_list", "patient_risk", "care_team_worklist"]
 
   lambda_code = {
     for n in local.lambda_names : n => {
@@ -69,6 +83,7 @@ module "kms" {
       module.streaming_intake.intake_iam_role_arn,
       module.streaming_intake.firehose_iam_role_arn,
       module.alerting.risk_alert_iam_role_arn,
+      module.alerting.pipeline_health_iam_role_arn, # run reports sit in the quarantine bucket
       module.treatments_source.export_iam_role_arn,
       module.analytics.sql_deploy_iam_role_arn,
       # AWS Backup reads the PHI tables and buckets and writes the PHI vault; Macie reads
@@ -81,6 +96,7 @@ module "kms" {
       module.transfer_sftp.arrival_iam_role_arn,
       module.alerting.risk_alert_iam_role_arn,
       module.alerting.failure_notifier_iam_role_arn,
+      module.alerting.pipeline_health_iam_role_arn,
       module.lake_formation.persona_iam_role_arns["auditor"],
       module.detective_controls.config_iam_role_arn, # Config snapshots in the audit bucket
     ])
@@ -90,6 +106,7 @@ module "kms" {
       module.streaming_intake.intake_iam_role_arn,
       module.alerting.risk_alert_iam_role_arn,
       module.alerting.failure_notifier_iam_role_arn,
+      module.alerting.pipeline_health_iam_role_arn,
     ]
   }
   phi_via_service_user_arns = values(module.lake_formation.persona_iam_role_arns)
@@ -144,34 +161,44 @@ module "lake_formation" {
 module "alerting" {
   source = "../alerting"
 
-  context                          = module.context.context
-  gold_bucket_name                 = module.data_lake.s3_bucket_names["gold"]
-  risk_alert_code                  = local.lambda_code["risk_alert"]
-  failure_notifier_code            = local.lambda_code["failure_notifier"]
-  risk_threshold                   = var.risk_threshold
-  runbook_base_url                 = var.runbook_base_url
-  risk_alert_email_endpoints       = var.risk_alert_email_endpoints
-  pipeline_failure_email_endpoints = var.pipeline_failure_email_endpoints
-  slack                            = var.slack
-  deletion_protection_enabled      = var.deletion_protection_enabled
-  phi_kms_key_arn                  = module.kms.phi_kms_key_arn
-  logs_kms_key_arn                 = module.kms.logs_kms_key_arn
-  artifacts_kms_key_arn            = module.kms.artifacts_kms_key_arn
-  subnet_ids                       = module.network.private_subnet_ids
-  security_group_ids               = [module.network.workloads_security_group_id]
+  context                = module.context.context
+  gold_bucket_name       = module.data_lake.s3_bucket_names["gold"]
+  raw_bucket_name        = module.data_lake.s3_bucket_names["raw"]
+  quarantine_bucket_name = module.data_lake.s3_bucket_names["quarantine"]
+  artifacts_bucket_name  = module.data_lake.artifacts_s3_bucket_name
+  risk_alert_code        = local.lambda_code["risk_alert"]
+  failure_notifier_code  = local.lambda_code["failure_notifier"]
+  pipeline_health_code   = local.lambda_code["pipeline_health"]
+  risk_threshold         = local.risk_threshold
+  worklist_location      = "Athena view ${module.catalog.glue_catalog_database_names["gold"]}.v_care_team_worklist (workgroup ${module.analytics.athena_workgroups["care_coordinator"].name})"
+  schedules_enabled      = var.schedules_enabled
+  care_team_assignments  = var.care_team_assignments
+  # null keeps the alerting module's defaults (its variables are not nullable)
+  source_freshness                   = var.source_freshness
+  quarantine_rate_threshold          = var.quarantine_rate_threshold
+  quarantine_rate_threshold_by_table = var.quarantine_rate_threshold_by_table
+  runbook_base_url                   = var.runbook_base_url
+  risk_alert_email_endpoints         = var.risk_alert_email_endpoints
+  pipeline_failure_email_endpoints   = var.pipeline_failure_email_endpoints
+  slack                              = var.slack
+  deletion_protection_enabled        = var.deletion_protection_enabled
+  phi_kms_key_arn                    = module.kms.phi_kms_key_arn
+  logs_kms_key_arn                   = module.kms.logs_kms_key_arn
+  artifacts_kms_key_arn              = module.kms.artifacts_kms_key_arn
+  subnet_ids                         = module.network.private_subnet_ids
+  security_group_ids                 = [module.network.workloads_security_group_id]
 }
 
 module "glue_jobs" {
   source = "../glue_jobs"
 
-  context               = module.context.context
-  manifest_path         = local.manifest_path
-  artifacts_bucket_name = module.data_lake.artifacts_s3_bucket_name
-  artifact_version      = var.artifact_version
-  zone_bucket_names     = module.data_lake.zone_s3_bucket_names
-  temp_bucket_name      = module.data_lake.athena_results_s3_bucket_name
-  # The patient key secret is the platform's own: no caller can point the jobs elsewhere.
-  extra_job_arguments             = merge(var.extra_job_arguments, { patient_key_secret = module.pseudonym_key.secretsmanager_secret_name })
+  context                         = module.context.context
+  manifest_path                   = local.manifest_path
+  artifacts_bucket_name           = module.data_lake.artifacts_s3_bucket_name
+  artifact_version                = var.artifact_version
+  zone_bucket_names               = module.data_lake.zone_s3_bucket_names
+  temp_bucket_name                = module.data_lake.athena_results_s3_bucket_name
+  extra_job_arguments             = local.job_arguments
   phi_kms_key_arn                 = module.kms.phi_kms_key_arn
   logs_kms_key_arn                = module.kms.logs_kms_key_arn
   subnet_ids_by_availability_zone = module.network.private_subnet_ids_by_availability_zone
@@ -209,7 +236,7 @@ module "streaming_intake" {
   context                = module.context.context
   raw_bucket_name        = module.data_lake.s3_bucket_names["raw"]
   intake_code            = local.lambda_code["outreach_intake"]
-  request_schema         = fileexists(local.intake_schema_path) ? jsondecode(file(local.intake_schema_path)) : null
+  request_schema         = jsondecode(file(local.intake_schema_path))
   authorization_type     = var.intake_authorization_type
   cognito_user_pool_arns = var.intake_cognito_user_pool_arns
   custom_domain          = { domain_name = var.intake_domain_name, route53_zone_id = var.intake_route53_zone_id }
@@ -341,5 +368,12 @@ check "outreach_list_catalogued" {
   assert {
     condition     = length([for t in local.catalog_tables : t if t.zone == "gold" && contains(local.care_coordinator_tables, t.name)]) > 0
     error_message = "gold.high_risk_outreach_list is not in jobs/catalog.json: care coordinators can read nothing yet."
+  }
+}
+
+check "care_team_assigned" {
+  assert {
+    condition     = length(var.care_team_assignments) > 0
+    error_message = "care_team_assignments is empty: every patient to call is on the worklist as 'unassigned' and the notices go to no clinic's coordinators in particular."
   }
 }

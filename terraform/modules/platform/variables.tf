@@ -233,17 +233,22 @@ variable "deletion_protection_enabled" {
 }
 
 variable "schedules_enabled" {
-  description = "Whether the Glue workflow and treatments export schedules are active."
+  description = "Whether the schedules are active: the Glue workflow, the treatments export, the risk alert and the freshness check."
   type        = bool
   default     = true
   nullable    = false
 }
 
 variable "extra_job_arguments" {
-  description = "Values for job arguments other than <zone>_uri, dt and patient_key_secret (which the platform sets to its own secret); see the job manifest."
+  description = "Values for job arguments other than <zone>_uri, dt and patient_key_secret (which the platform sets to its own secret); see the job manifest. Not risk_threshold (the variable of that name) nor care_team_assignment_uri (from care_team_assignments)."
   type        = map(string)
   default     = {}
   nullable    = false
+
+  validation {
+    condition     = length(setintersection(keys(var.extra_job_arguments), ["risk_threshold", "care_team_assignment_uri"])) == 0
+    error_message = "Set the LACE threshold with risk_threshold and the care team with care_team_assignments, not through extra_job_arguments: each has one value for the gold job and the alerts."
+  }
 }
 
 variable "claims_job" {
@@ -303,10 +308,50 @@ variable "intake_route53_zone_id" {
 }
 
 variable "risk_threshold" {
-  description = "LACE score at or over which a patient is alerted."
+  description = "LACE score at or over which a patient is on the call-now list, the worklist and the alerts: one value for the gold job and the risk_alert Lambda. Null takes silver_to_gold's default argument in the job manifest."
   type        = number
-  default     = 10
+  default     = null
+  nullable    = true
+
+  validation {
+    condition     = var.risk_threshold == null ? true : var.risk_threshold >= 0 && var.risk_threshold <= 19 && floor(var.risk_threshold) == var.risk_threshold
+    error_message = "risk_threshold must be a LACE score (an integer 0-19), or null for the manifest's."
+  }
+}
+
+variable "source_freshness" {
+  description = "Raw sources the pipeline-health check watches (name => prefix, max_age_hours); null keeps the alerting module's five sources."
+  type = map(object({
+    prefix        = string
+    max_age_hours = number
+  }))
+  default  = null
+  nullable = true
+}
+
+variable "quarantine_rate_threshold" {
+  description = "Quarantine rate (0-1) over which a job run's table is reported; null keeps the alerting module's 1%."
+  type        = number
+  default     = null
+  nullable    = true
+}
+
+variable "quarantine_rate_threshold_by_table" {
+  description = "Per-table quarantine rate thresholds (table => 0-1)."
+  type        = map(number)
+  default     = {}
   nullable    = false
+}
+
+variable "care_team_assignments" {
+  description = "Which care coordinator covers which clinic (the facility's organization id), with an optional sign-in user_name; lands as gold.care_team_assignment (docs/data-model.md)."
+  type = list(object({
+    coordinator_id = string
+    clinic_id      = string
+    user_name      = optional(string)
+  }))
+  default  = []
+  nullable = false
 }
 
 variable "runbook_base_url" {

@@ -14,23 +14,10 @@ locals {
   api_name       = "${var.context.name_prefix}-intake"
   resource_path  = "outreach-events"
 
-  # The request model: the intake Lambda's own schema when given (one source of
-  # truth), reduced to what API Gateway's JSON Schema draft 4 understands; otherwise
-  # the data contract's fields.
-  contract_schema = {
-    type                 = "object"
-    additionalProperties = false
-    required             = ["patient_id", "coordinator_id", "event_at", "channel", "status"]
-    properties = {
-      patient_id     = { type = "string", minLength = 1, maxLength = 64 }
-      coordinator_id = { type = "string", minLength = 1, maxLength = 64 }
-      event_at       = { type = "string", maxLength = 40 }
-      channel        = { type = "string", enum = ["phone", "sms", "email", "in_person", "video"] }
-      status         = { type = "string", enum = ["reached", "completed", "left_message", "no_answer", "declined", "scheduled"] }
-      note           = { type = "string", maxLength = 4096 }
-    }
-  }
-  source_schema = jsondecode(var.request_schema == null ? jsonencode(local.contract_schema) : jsonencode(var.request_schema))
+  # The request model: the outreach event contract (jobs/src/carelake/contracts/, the one
+  # definition the intake Lambda and bronze enforce too), reduced to what API Gateway's JSON
+  # Schema draft 4 understands.
+  source_schema = var.request_schema
   outreach_event_schema = merge(
     { for k, v in local.source_schema : k => v if !startswith(k, "$") && !startswith(k, "x-") && k != "properties" },
     {

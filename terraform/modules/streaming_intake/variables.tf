@@ -30,13 +30,12 @@ variable "intake_code" {
 }
 
 variable "request_schema" {
-  description = "JSON Schema of the request body (decoded), e.g. lambdas/outreach_intake/outreach_request.schema.json; keywords API Gateway's draft 4 does not know ($-keys, x- keys, format) are dropped. Null uses the data contract's fields."
+  description = "The outreach event contract (decoded JSON Schema): jobs/src/carelake/contracts/outreach_event.schema.json. Keywords API Gateway's draft 4 does not know ($-keys, x- keys, format) are dropped."
   type        = any
-  default     = null
-  nullable    = true
+  nullable    = false
 
   validation {
-    condition     = var.request_schema == null || can(keys(var.request_schema.properties))
+    condition     = can(keys(var.request_schema.properties))
     error_message = "request_schema must be an object schema with properties."
   }
 }

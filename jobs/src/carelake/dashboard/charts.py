@@ -45,6 +45,9 @@ class ChartSpec:
     rows: Callable[[pd.DataFrame, int], pd.DataFrame]
     empty_note: str
     kind: str = "chart"
+    # No rows to plot from a view that has rows can be the right answer (nobody to call today),
+    # not a sign of a broken pipeline.
+    may_be_empty: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -63,6 +66,7 @@ class ChartResult:
     note: str | None
     png: bytes
     png_path: Path
+    view_rows: int = 0  # rows the source view returned (the chart may plot fewer)
 
     @property
     def chart_id(self) -> str:
@@ -334,6 +338,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         rows=high_risk_outreach_rows,
         empty_note="no patient on the high-risk outreach list",
         kind="table",
+        may_be_empty=True,  # every high-risk patient reached since their discharge
     ),
     ChartSpec(
         chart_id="dq_summary",

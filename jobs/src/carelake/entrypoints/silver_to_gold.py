@@ -7,7 +7,8 @@ gold/alert_feed/high_risk/dt=<dt>/ (that partition replaced), dq_summary, and a 
 as_of = dt: ages, "active" and the LACE index are measured on it. risk_threshold: the LACE
 score (0-19) from which a patient is on the outreach list and the alert feed;
 outreach_window_days: how long after the index discharge they stay on it (defaults in
-manifest.yaml, passed by the runner and by Terraform).
+manifest.yaml, passed by the runner and by Terraform); care_team_assignment_uri: the JSON-lines
+file of which coordinator covers which clinic (carelake.gold.worklist), or none.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from carelake.accounting import RunCounts, write_run_record
 from carelake.config import resolve_dt
 from carelake.gold.build import build_gold, check_threshold
 from carelake.gold.io import read_silver, write_gold
+from carelake.gold.worklist import read_assignment
 from carelake.runtime import start_job
 
 JOB_NAME = "silver_to_gold"
-ARGUMENTS = ("dt", "silver_uri", "gold_uri", "quarantine_uri", "risk_threshold", "outreach_window_days")
+ARGUMENTS = ("dt", "silver_uri", "gold_uri", "quarantine_uri", "risk_threshold", "outreach_window_days",
+             "care_team_assignment_uri")  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
@@ -36,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> RunCounts:
         date.fromisoformat(dt),
         check_threshold(args["risk_threshold"]),
         int(args["outreach_window_days"]),
+        read_assignment(spark, args["care_team_assignment_uri"]),
     )
     counts = write_gold(gold, spark, silver, args, job)
     counts.check(JOB_NAME)

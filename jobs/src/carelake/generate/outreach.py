@@ -15,7 +15,7 @@ from typing import Any
 
 from carelake.generate.ids import poisson, stream, uuid4_from, weighted_choice
 from carelake.generate.model import PatientRecord
-from carelake.generate.settings import Settings
+from carelake.generate.settings import Settings, coordinator_id
 from carelake.generate.timeutil import SECONDS_PER_HOUR, fhir_datetime, local_date, local_timestamp, utc_z
 
 CHANNELS = (("phone", 0.7), ("sms", 0.12), ("email", 0.08), ("video", 0.05), ("in_person", 0.05))
@@ -86,7 +86,7 @@ def _event(
     status = str(weighted_choice(rng, STATUSES))
     coordinator = person.coordinator
     if rng.random() < 0.15:
-        coordinator = f"cm-{rng.randint(1, settings.coordinators):03d}"
+        coordinator = coordinator_id(rng.randint(1, settings.coordinators))
     received = ts + rng.randint(1, 600)
     event = {
         "record_id": uuid4_from(rng),

@@ -16,7 +16,7 @@ from carelake.generate.names import (
     street_address,
     synthea_name,
 )
-from carelake.generate.settings import Settings
+from carelake.generate.settings import Settings, coordinator_id
 from carelake.generate.timeutil import add_years, age_on
 
 # Age at the as-of date: (low, high inclusive, weight). About 35% are 65 or older, so the
@@ -135,7 +135,7 @@ def make_person(settings: Settings, directory: Directory, index: int, rng: rando
         clinic=clinic,
         pcp=primary_care[rng.randrange(len(primary_care))],
         smoking=smoking,
-        coordinator=f"cm-{rng.randint(1, settings.coordinators):03d}",
+        coordinator=coordinator_id(rng.randint(1, settings.coordinators)),
         multiple_birth=(index % 2) + 1 if household else None,
         twin_household=household[0] if household else None,
     )

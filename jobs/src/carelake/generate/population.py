@@ -41,7 +41,7 @@ from carelake.generate.ids import stream
 from carelake.generate.jsonio import dumps
 from carelake.generate.partner_claims import COLUMNS as PARTNER_COLUMNS
 from carelake.generate.partner_claims import batch_file_name
-from carelake.generate.settings import DEFAULT_AS_OF, DEFAULT_PARTNERS, Settings
+from carelake.generate.settings import DEFAULT_AS_OF, DEFAULT_COORDINATORS, DEFAULT_PARTNERS, Settings
 from carelake.generate.timeutil import day_epoch
 from carelake.generate.treatments import compare_exports, export_times, write_export
 
@@ -86,7 +86,7 @@ def generate_population(
     as_of: date = DEFAULT_AS_OF,
     history_years: int = 10,
     partners: tuple[str, ...] = DEFAULT_PARTNERS,
-    coordinators: int = 12,
+    coordinators: int = DEFAULT_COORDINATORS,
     workers: int | None = None,
     chunk_size: int | None = None,
 ) -> GenerationReport:

@@ -9,6 +9,12 @@ from carelake.generate.timeutil import SECONDS_PER_DAY, add_years, day_epoch
 
 DEFAULT_AS_OF = date(2026, 6, 30)
 DEFAULT_PARTNERS = ("bcbs", "aetna", "humana")  # partner ids = catalog.PAYERS keys
+DEFAULT_COORDINATORS = 12  # care coordinators cm-001 .. cm-012
+
+
+def coordinator_id(number: int) -> str:
+    """The id of care coordinator ``number`` (1-based), as outreach events carry it."""
+    return f"cm-{number:03d}"
 
 
 @dataclass(frozen=True, slots=True)

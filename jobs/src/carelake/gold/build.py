@@ -14,7 +14,7 @@ from datetime import date
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from carelake.gold import claims, dimensions, lace, treatments
+from carelake.gold import claims, dimensions, lace, treatments, worklist
 from carelake.gold.dates import dim_date
 from carelake.gold.encounters import EncounterFacts, encounter_diagnosis_key, encounter_facts
 from carelake.gold.reference import disposition_flags, encounter_class_flags
@@ -48,10 +48,13 @@ class GoldOutput:
 def build_gold(
     silver: dict[str, DataFrame],
     as_of: date,
-    risk_threshold: int = lace.DEFAULT_RISK_THRESHOLD,
+    risk_threshold: int,
     outreach_window_days: int = lace.OUTREACH_WINDOW_DAYS,
+    care_team_assignment: DataFrame | None = None,
 ) -> GoldOutput:
-    """Every gold table from the silver frames of carelake.gold.inputs.SILVER_INPUTS."""
+    """Every gold table from the silver frames of carelake.gold.inputs.SILVER_INPUTS.
+    ``care_team_assignment``: carelake.gold.worklist.read_assignment's frame (None: nobody is
+    assigned, every clinic's patients are on the worklist as 'unassigned')."""
     s = silver
     spark = s["fct_encounter"].sparkSession
     threshold = check_threshold(risk_threshold)
@@ -84,10 +87,14 @@ def build_gold(
         s["dim_patient"],
         s["dim_organization"],
         s["fct_outreach"],
+        facts.enriched,
         as_of,
         threshold,
         outreach_window_days,
     )
+    if care_team_assignment is None:
+        care_team_assignment = spark.createDataFrame([], worklist.ASSIGNMENT_SCHEMA)
+    assignment = worklist.care_team_assignment(care_team_assignment, s["dim_organization"])
 
     tables: dict[str, DataFrame] = {
         "dim_patient": dimensions.dim_patient(s["dim_patient"], s["fct_encounter"], as_of),
@@ -108,7 +115,9 @@ def build_gold(
         "treatments_by_city": treatments.treatments_by_city(fact_treatment),
         "provider_success_rate": treatments.provider_success_rate(fact_treatment),
         "patient_risk": conform(risk, "patient_risk"),
-        "high_risk_outreach_list": outreach_list,
+        "high_risk_outreach_list": conform(outreach_list, "high_risk_outreach_list"),
+        "care_team_assignment": assignment,
+        "care_team_worklist": worklist.care_team_worklist(outreach_list, assignment, as_of),
     }
     tables["dim_date"] = dim_date(
         spark,
@@ -125,6 +134,6 @@ def build_gold(
     return GoldOutput(
         tables=tables,
         alert_feed=lace.alert_feed(outreach_list),
-        shared=[dim_diagnosis, facts.enriched, fact_treatment, risk],
+        shared=[dim_diagnosis, facts.enriched, fact_treatment, risk, outreach_list],
         encounters=facts,
     )

@@ -15,6 +15,7 @@ from carelake.gold.build import GoldOutput
 from carelake.gold.inputs import SILVER_INPUTS, conform_input
 from carelake.gold.quality import CheckedTable, dq_summary, silver_dq_keys
 from carelake.gold.schemas import ALERT_FEED_PATH, GOLD_KEYS, GOLD_SCHEMAS
+from carelake.health import dq_issue_metric
 from carelake.lake_io import delete_path, partition_uri
 from carelake.runtime import JobRun
 from carelake.silver import treatments
@@ -116,10 +117,8 @@ def write_gold(output: GoldOutput, spark: SparkSession, silver: dict[str, DataFr
         job.name,
     ).coalesce(1).write.mode("overwrite").parquet(join_uri(gold_uri, "dq_summary"))
     summary = spark.read.schema(GOLD_SCHEMAS["dq_summary"]).parquet(join_uri(gold_uri, "dq_summary"))
-    rows = {
-        (r["zone"], r["table_name"]): r["row_count"]
-        for r in summary.select("zone", "table_name", "row_count").collect()
-    }
+    checked = summary.select("zone", "table_name", "row_count", "key_null_rate", "duplicate_keys").collect()
+    rows = {(r["zone"], r["table_name"]): r["row_count"] for r in checked}
 
     high_risk = rows[("gold", "high_risk_outreach_list")]
     write_alert_feed(output.alert_feed, gold_uri, dt, high_risk)
@@ -132,9 +131,23 @@ def write_gold(output: GoldOutput, spark: SparkSession, silver: dict[str, DataFr
             counts.metrics[f"silver_rows:{name}"] = n
     counts.add(RunCounts(rows_read=high_risk, written={ALERT_FEED_COUNT_KEY: high_risk}))
     counts.metrics.update(_metrics(written))
+    counts.metrics.update(dq_issue_metrics(checked))
     for frame in output.shared:
         frame.unpersist()
     return counts
+
+
+def dq_issue_metrics(checked: list) -> dict[str, int]:  # type: ignore[type-arg]
+    """dq_summary's failed key checks as run metrics (carelake.health: the run report's dq_issues):
+    rows with a key column null, and rows in excess of a unique key."""
+    issues = {}
+    for r in checked:
+        null_rows = round((r["key_null_rate"] or 0) * (r["row_count"] or 0))
+        if null_rows:
+            issues[dq_issue_metric(r["zone"], r["table_name"], "key_not_null")] = null_rows
+        if r["duplicate_keys"]:
+            issues[dq_issue_metric(r["zone"], r["table_name"], "key_unique")] = int(r["duplicate_keys"])
+    return issues
 
 
 def _metrics(written: dict[str, DataFrame]) -> dict[str, int]:

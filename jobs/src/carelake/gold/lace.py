@@ -1,6 +1,6 @@
 """LACE readmission risk (van Walraven et al., CMAJ 2010): patient_risk, the high-risk outreach
-list and the alert feed. docs/measures/lace.md is the definition in words, with a worked
-example; point tables and Charlson weights come from the reference tables.
+list ("call now") and the alert feed. docs/measures/lace.md is the definition in words, with a
+worked example; point tables and Charlson weights come from the reference tables.
 
 Index stay. Acute inpatient stays (fact_encounter.is_acute_inpatient) admitted on or before
 as_of are merged into episodes the way HEDIS PCR merges transfers: a stay admitted less
@@ -30,9 +30,8 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from carelake.gold.reference import lace_charlson_index, lace_points
-from carelake.gold.schemas import ALERT_FEED_KEYS, conform
+from carelake.gold.schemas import ALERT_FEED_KEYS, ALERT_FEED_VERSION
 
-DEFAULT_RISK_THRESHOLD = 10
 EPISODE_GAP_DAYS = 2  # HEDIS PCR: discharge and next admission less than two days apart are one stay
 ED_LOOKBACK_MONTHS = 6
 OPEN_END = date(9999, 12, 31)
@@ -40,6 +39,10 @@ OPEN_END = date(9999, 12, 31)
 
 # Days after the index discharge a high-risk patient stays on the outreach list.
 OUTREACH_WINDOW_DAYS = 30
+
+# Why a patient is on the call-now list (call_reason).
+NOT_REACHED_SINCE_DISCHARGE = "not_reached_since_discharge"
+EMERGENCY_VISIT_SINCE_REACHED = "emergency_visit_since_reached"
 
 
 def risk_band(score: Column) -> Column:
@@ -193,53 +196,92 @@ def high_risk_outreach_list(
     patients: DataFrame,
     organizations: DataFrame,
     outreach: DataFrame,
+    encounters: DataFrame,
     as_of: date,
-    threshold: int = DEFAULT_RISK_THRESHOLD,
+    threshold: int,
     window_days: int = OUTREACH_WINDOW_DAYS,
 ) -> DataFrame:
-    """Patients with lace_score >= threshold discharged in the ``window_days`` before as_of
-    (LACE predicts readmission within 30 days: an older discharge is no longer a reason to
-    call, and the daily alert must not repeat it for ever), their MRN and clinic (the
-    facility that discharged them from the index stay) and their last outreach: the latest
-    event (event_at, then outreach_id) dated (event_local_date) from the index discharge
-    date through as_of."""
+    """The care coordinators' call-now list, one row per patient (docs/measures/lace.md,
+    "Outreach list"): patient_risk's columns for the patients with lace_score >= threshold whose
+    index discharge is at most ``window_days`` before as_of, who have not been reached since, or
+    have had a new risk signal since they were last reached; with their MRN, clinic and outreach.
+
+    ``outreach`` is silver fct_outreach, ``encounters`` EncounterFacts.enriched. Added columns:
+
+    * mrn; clinic_id, clinic_name: the facility that discharged them from the index episode.
+    * last_outreach_at / _status, last_coordinator_id: the latest outreach event (event_at, then
+      outreach_id) dated (event_local_date) from the index discharge date through as_of.
+    * last_successful_outreach_at: the latest of those that reached the patient (is_successful).
+    * risk_signal_at: the start of the latest emergency-department visit after
+      last_successful_outreach_at (admitted on or before as_of): the new risk signal that puts a
+      reached patient back on the list. Null when there is none.
+    * call_reason: not_reached_since_discharge (no successful outreach since the discharge) or
+      emergency_visit_since_reached. A reached patient without a later ED visit is not listed
+      (LACE scores the index stay, so only a new discharge changes the score; a new discharge
+      starts a new window, in which the earlier calls do not count).
+
+    A threshold is required: its one value is the silver_to_gold job argument risk_threshold
+    (manifest.yaml's default, overridden by Terraform), which the risk-alert Lambda also gets."""
+    as_of_col = F.lit(as_of)
+    candidates = risk.where(
+        (F.col("lace_score") >= threshold) & (F.col("discharge_date") >= F.date_sub(as_of_col, window_days))
+    )
+    events = outreach.select(
+        F.col("patient_key").alias("_op"), "outreach_id", "event_at", "event_local_date", "status",
+        "coordinator_id", F.coalesce(F.col("is_successful"), F.lit(False)).alias("_successful"),
+    )  # fmt: skip
+    since_discharge = (
+        (F.col("patient_key") == F.col("_op"))
+        & (F.col("event_local_date") >= F.col("discharge_date"))
+        & (F.col("event_local_date") <= as_of_col)
+    )
+    latest = F.struct(F.col("event_at"), F.col("outreach_id"))
+    with_outreach = (
+        candidates.join(events, since_discharge, "left")
+        .groupBy(*candidates.columns)
+        .agg(
+            F.max_by("event_at", latest).alias("last_outreach_at"),
+            F.max_by("status", latest).alias("last_outreach_status"),
+            F.max_by("coordinator_id", latest).alias("last_coordinator_id"),
+            F.max(F.when(F.col("_successful"), F.col("event_at"))).alias("last_successful_outreach_at"),
+        )
+    )
+    ed_visits = encounters.where(
+        F.col("is_emergency_visit") & F.col("patient_key").isNotNull() & F.col("start_at").isNotNull()
+        & (F.col("admit_date") <= as_of_col)
+    ).select(F.col("patient_key").alias("_ep"), F.col("start_at").alias("_ed_start"))  # fmt: skip
+    after_reached = (F.col("patient_key") == F.col("_ep")) & (
+        F.col("_ed_start") > F.col("last_successful_outreach_at")
+    )
+    signalled = (
+        with_outreach.join(ed_visits, after_reached, "left")
+        .groupBy(*with_outreach.columns)
+        .agg(F.max("_ed_start").alias("risk_signal_at"))
+    )
+    call_reason = F.when(F.col("last_successful_outreach_at").isNull(), NOT_REACHED_SINCE_DISCHARGE).when(
+        F.col("risk_signal_at").isNotNull(), EMERGENCY_VISIT_SINCE_REACHED
+    )
     mrns = patients.select(F.col("patient_key").alias("_pk"), "mrn")
     clinics = organizations.select(
         F.col("organization_id").alias("_org"), F.col("organization_name").alias("clinic_name")
     )
-    events = outreach.select(
-        F.col("patient_key").alias("_op"), "outreach_id", "event_at", "event_local_date",
-        F.col("status").alias("last_outreach_status"), F.col("coordinator_id").alias("last_coordinator_id"),
-    )  # fmt: skip
-    after_discharge = (
-        (F.col("patient_key") == F.col("_op"))
-        & (F.col("event_local_date") >= F.col("discharge_date"))
-        & (F.col("event_local_date") <= F.lit(as_of))
-    )
-    latest_first = Window.partitionBy("patient_key").orderBy(
-        F.col("event_at").desc_nulls_last(), F.col("outreach_id").desc_nulls_last()
-    )
-    out = (
-        risk.where(
-            (F.col("lace_score") >= threshold)
-            & (F.col("discharge_date") >= F.date_sub(F.lit(as_of), window_days))
-        )
-        .join(events, after_discharge, "left")
-        .withColumn("_n", F.row_number().over(latest_first))
-        .where(F.col("_n") == 1)
+    return (
+        signalled.withColumn("call_reason", call_reason)
+        .where(F.col("call_reason").isNotNull())
         .join(mrns, F.col("patient_key") == F.col("_pk"), "left")
         .join(clinics, F.col("organization_id") == F.col("_org"), "left")
-        .withColumnRenamed("event_at", "last_outreach_at")
         .withColumn("clinic_id", F.col("organization_id"))
+        .drop("_pk", "_org")
     )
-    return conform(out, "high_risk_outreach_list")
 
 
 def alert_feed(outreach_list: DataFrame) -> DataFrame:
-    """The alert feed's rows: the outreach list without the MRN (docs/data-contracts.md),
-    exactly ALERT_FEED_KEYS; last_outreach_at as ISO 8601 UTC text ('2024-03-02T19:05:00Z'),
-    sorted by patient_key. Needs the session time zone UTC (carelake.runtime sets it)."""
-    formatted = outreach_list.withColumn(
-        "last_outreach_at", F.date_format("last_outreach_at", "yyyy-MM-dd'T'HH:mm:ss'Z'")
+    """The alert feed's rows (docs/data-contracts.md, "High-risk alert feed", version
+    ALERT_FEED_VERSION): the call-now list without identifiers beyond patient_key, exactly
+    ALERT_FEED_KEYS, timestamps as ISO 8601 UTC text ('2024-03-02T19:05:00Z'), sorted by
+    patient_key. Needs the session time zone UTC (carelake.runtime sets it)."""
+    formatted = outreach_list.withColumn("feed_version", F.lit(ALERT_FEED_VERSION)).withColumn(
+        "last_successful_outreach_at",
+        F.date_format("last_successful_outreach_at", "yyyy-MM-dd'T'HH:mm:ss'Z'"),
     )
     return formatted.select(*ALERT_FEED_KEYS).orderBy("patient_key")

@@ -102,6 +102,13 @@ GOLD_SCHEMAS: dict[str, T.StructType] = {
         ("discharge_date", DATE), ("last_outreach_status", S), ("last_outreach_at", TS),
         ("last_coordinator_id", S),
     ),
+    "care_team_assignment": _schema(("coordinator_id", S), ("clinic_id", S), ("clinic_name", S), ("user_name", S)),
+    "care_team_worklist": _schema(
+        ("as_of", DATE), ("coordinator_id", S), ("clinic_id", S), ("clinic_name", S), ("patient_key", S), ("mrn", S),
+        ("call_reason", S), ("lace_score", INT), ("risk_band", S), ("lace_reasons", S), ("discharge_date", DATE),
+        ("days_since_discharge", INT), ("last_outreach_at", TS), ("last_outreach_status", S),
+        ("last_coordinator_id", S), ("last_successful_outreach_at", TS), ("risk_signal_at", TS),
+    ),
     "dq_summary": _schema(
         ("zone", S), ("table_name", S), ("row_count", L), ("key_null_rate", D), ("duplicate_keys", L),
         ("duplicates_removed", L), ("quarantined_rows", L), ("last_run_id", S), ("last_run_at", TS),
@@ -130,18 +137,23 @@ GOLD_KEYS: dict[str, tuple[str, ...]] = {
     "provider_success_rate": ("provider_key",),
     "patient_risk": ("patient_key",),
     "high_risk_outreach_list": ("patient_key",),
+    "care_team_assignment": ("coordinator_id", "clinic_id"),
+    "care_team_worklist": ("coordinator_id", "clinic_id", "patient_key"),
     "dq_summary": ("zone", "table_name"),
 }
 
 # The alert feed handed to the risk-alert Lambda (docs/data-contracts.md): JSON lines under
 # gold/alert_feed/high_risk/dt=<dt>/, exactly these keys, every key present (null when unknown).
+# feed_version is on every line; the Lambda refuses lines of another version.
 ALERT_FEED_PATH = "alert_feed/high_risk"
+ALERT_FEED_VERSION = 2
 ALERT_FEED_KEYS = (
-    "patient_key", "clinic_id", "clinic_name", "lace_score", "risk_band", "last_outreach_status", "last_outreach_at",
+    "feed_version", "patient_key", "clinic_id", "clinic_name", "lace_score", "risk_band", "call_reason",
+    "last_successful_outreach_at",
 )  # fmt: skip
 
-# Columns a de-identified consumer must never see; only high_risk_outreach_list carries mrn.
-PHI_TABLES = {"high_risk_outreach_list": ("mrn",)}
+# Columns a de-identified consumer must never see: the care coordinators' tables carry the MRN.
+PHI_TABLES = {"high_risk_outreach_list": ("mrn",), "care_team_worklist": ("mrn",)}
 
 _DESCRIPTIONS = {
     "dim_date": "Calendar dates covering every date a gold fact uses (date_key yyyymmdd).",
@@ -163,7 +175,9 @@ _DESCRIPTIONS = {
     "treatments_by_city": "Total treatments per city and state.",
     "provider_success_rate": "Success rate (success / (success + failure)) per provider.",
     "patient_risk": "LACE readmission risk index on each living patient's latest acute inpatient discharge.",
-    "high_risk_outreach_list": "Patients at or over the LACE threshold with MRN, clinic and last outreach (care coordinators only).",
+    "high_risk_outreach_list": "Patients at or over the LACE threshold not reached since their discharge or a new ED visit, with MRN, clinic and last outreach (care coordinators only).",
+    "care_team_assignment": "Which care coordinator covers which clinic (configuration per environment); QuickSight row-level security reads it too.",
+    "care_team_worklist": "Each coordinator's patients to call today per clinic: why (LACE in words), days since discharge, last outreach (care coordinators only).",
     "dq_summary": "Row counts, key null rates, duplicate keys, duplicates removed and quarantined rows per silver and gold table.",
 }
 

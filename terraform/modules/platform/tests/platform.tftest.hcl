@@ -22,6 +22,7 @@ variables {
   break_glass_role_names = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_BreakGlass_0123"]
   intake_domain_name     = "intake.example.org"
   intake_route53_zone_id = "Z0123456789EXAMPLE"
+  care_team_assignments           = [{ coordinator_id = "cm-001", clinic_id = "3d10019f-c88e-3de5-9916-6107b9c0263d" }]
 }
 
 run "prod_refuses_weakening" {
@@ -105,4 +106,49 @@ run "dev_platform_from_one_zone_list" {
     condition     = output.intake_api_url == "https://intake.example.org/"
     error_message = "The intake API is served on its custom domain only."
   }
+}
+
+run "one_risk_threshold_from_the_manifest" {
+  command = plan
+
+  variables {
+    environment   = "dev"
+    force_destroy = true
+  }
+
+  assert {
+    condition     = local.risk_threshold == tonumber(yamldecode(file("../../../jobs/src/carelake/manifest.yaml")).jobs.silver_to_gold.default_arguments.risk_threshold)
+    error_message = "Without an override the threshold is silver_to_gold's default argument in the manifest."
+  }
+
+  assert {
+    condition     = local.job_arguments["risk_threshold"] == tostring(local.risk_threshold) && local.job_arguments["care_team_assignment_uri"] == "s3://carelake-dev-artifacts-111122223333/carelake/config/care_team_assignment.jsonl"
+    error_message = "The Glue jobs get the same threshold and the care team assignment file."
+  }
+}
+
+run "one_risk_threshold_overridden_once" {
+  command = plan
+
+  variables {
+    environment    = "dev"
+    force_destroy  = true
+    risk_threshold = 13
+  }
+
+  assert {
+    condition     = local.risk_threshold == 13 && local.job_arguments["risk_threshold"] == "13"
+    error_message = "risk_threshold feeds the gold job's argument (and, as local.risk_threshold, the risk_alert Lambda)."
+  }
+}
+
+run "refuses_a_second_way_to_set_the_threshold" {
+  command = plan
+
+  variables {
+    environment         = "dev"
+    extra_job_arguments = { risk_threshold = "8" }
+  }
+
+  expect_failures = [var.extra_job_arguments]
 }

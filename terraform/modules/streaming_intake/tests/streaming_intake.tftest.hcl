@@ -47,6 +47,8 @@ variables {
   security_group_ids    = ["sg-0a"]
   alarm_topic_arn       = "arn:aws:sns:us-east-1:111122223333:carelake-dev-pipeline-failures"
   custom_domain         = { domain_name = "intake.dev.carelake.example", route53_zone_id = "Z0123456789ABCDEFGHIJ" }
+  # The contract itself (terraform test runs in this module's folder).
+  request_schema = jsondecode(file("../../../jobs/src/carelake/contracts/outreach_event.schema.json"))
 }
 
 run "api_authorised_validated_throttled_logged" {
@@ -65,6 +67,11 @@ run "api_authorised_validated_throttled_logged" {
   assert {
     condition     = jsondecode(aws_api_gateway_model.this.schema).properties.note.maxLength == 4096 && !jsondecode(aws_api_gateway_model.this.schema).additionalProperties
     error_message = "The model must follow the data contract (note up to 4 KB, no extra fields)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_model.this.schema).properties.event_at.pattern == var.request_schema.properties.event_at.pattern
+    error_message = "API Gateway checks event_at with the contract's pattern (upper-case T and Z, offsets up to 14:00)."
   }
 
   assert {
