@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from carelake.accounting import RunCounts
+from carelake.pipeline.accounting import RunCounts
 from carelake.config import Lake, resolve_dt
 from carelake.manifest import Job, Manifest, load_manifest
 

@@ -1,38 +1,37 @@
 """Glue job bronze_to_silver: conformed, deduplicated silver tables with one identity per patient.
 
-Reads every bronze partition, builds the silver tables (carelake.silver.build: latest-wins
-dedup, references resolved, codes mapped, master patient index), replaces each silver
-table, quarantines records without a key, and writes a run record with the counts.
+Reads the current version of every bronze input, builds the silver tables
+(carelake.silver.build: latest-wins dedup, references resolved, codes mapped, master
+patient index, plausibility against the patient), replaces each silver table, quarantines
+records without a key or failing a rule, and commits tables, quarantine and run record in
+one step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from carelake.accounting import RunCounts, write_run_record
-from carelake.catalog import tables_by_name
-from carelake.config import resolve_dt
-from carelake.runtime import start_job
+from carelake.pipeline.accounting import RunCounts
+from carelake.pipeline.job import start
 from carelake.silver.build import build_silver
 from carelake.silver.codes import CodeMaps
 from carelake.silver.io import read_bronze, write_silver
 
 JOB_NAME = "bronze_to_silver"
 ARGUMENTS = ("dt", "bronze_uri", "silver_uri", "quarantine_uri")
+UPSTREAM = ("raw_to_bronze", "claims_to_bronze")
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
-    job = start_job(JOB_NAME, ARGUMENTS, argv)
-    args, spark = job.args, job.spark
-    dt = resolve_dt(args["dt"])
+    job = start(JOB_NAME, ARGUMENTS, argv)
+    spark = job.spark
+    inputs = {name: commit.seq for name in UPSTREAM if (commit := job.state.latest(name)) is not None}
 
-    bronze = read_bronze(spark, args["bronze_uri"], tables_by_name("bronze"))
-    silver = build_silver(bronze, CodeMaps.load(spark))
-    counts = write_silver(silver, args["silver_uri"], args["quarantine_uri"], JOB_NAME, dt)
-    counts.check(JOB_NAME)
-
-    write_run_record(spark, args["quarantine_uri"], job, dt, counts)
-    job.commit()
+    silver = build_silver(read_bronze(spark, job.state), CodeMaps.load(spark))
+    writer = job.writer(inputs)
+    counts = write_silver(silver, writer)
+    writer.commit(counts)
+    job.run.commit()
     return counts
 
 

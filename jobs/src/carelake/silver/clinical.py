@@ -1,7 +1,7 @@
 """Clinical facts: conditions, procedures, observations, medication requests, immunizations.
 
 Grain (as the issue states it): patient + code + effective time. FHIR and the Synthea
-CSV describe the same events, so both are conformed to that key (DEDUP_KEYS) and
+CSV describe the same events, so both are conformed to that key (the tables' dedup_key in carelake.silver.tables) and
 deduplicated latest-wins by carelake.silver.build; the CSV export has no resource ids,
 which is why ids are not the key.
 Observations with components (e.g. a blood-pressure panel) become one row per
@@ -36,14 +36,8 @@ def _ref(column: str) -> Column:
     return reference_id(F.col(column).getField("reference"))
 
 
-# Each function returns candidate rows; carelake.silver.build deduplicates them on these keys.
-DEDUP_KEYS: dict[str, tuple[str, ...]] = {
-    "fct_condition": ("ehr_patient_id", "snomed_code", "onset_date"),
-    "fct_procedure": ("ehr_patient_id", "snomed_code", "performed_at"),
-    "fct_observation": ("ehr_patient_id", "loinc_code", "effective_at"),
-    "fct_medication_request": ("ehr_patient_id", "rxnorm_code", "authored_at"),
-    "fct_immunization": ("ehr_patient_id", "cvx_code", "administered_at"),
-}
+# Each function returns candidate rows; carelake.silver.build deduplicates them on the registry's
+# dedup_key of each table (carelake.silver.tables).
 
 
 def conditions(fhir_condition: DataFrame, csv_conditions: DataFrame) -> DataFrame:

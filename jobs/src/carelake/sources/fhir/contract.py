@@ -1,8 +1,30 @@
-"""FHIR R4 (4.0.1) resource types, and which of them get their own bronze table."""
+"""EHR FHIR R4 feed: where it lands, the resource types, and the bronze tables it fills.
+
+Bundles (``.json``, Synthea's transaction bundles or a single resource) and bulk NDJSON
+(``.ndjson``, ``.ndjson.gz``) land under ``raw/ehr/fhir/dt=<date>/``. Every valid R4
+resource becomes one bronze row: the common columns every resource type shares plus the
+resource JSON. Each type Synthea writes has a table of its own; any other valid R4 type
+lands in ``bronze.fhir_other`` with its resource_type, so nothing is dropped. Adding a
+type with a table of its own is one line in BRONZE_RESOURCE_TYPES.
+"""
 
 from __future__ import annotations
 
 import re
+
+from carelake.registry.model import Classification, FileKind, RawSource, Table, schema
+
+SOURCE = "ehr_fhir"  # quarantine.quarantined_record.source
+RAW = RawSource(
+    name=SOURCE,
+    description="EHR FHIR R4: transaction/collection Bundles or single resources (.json) and bulk NDJSON.",
+    job="raw_to_bronze",
+    prefix="ehr/fhir",
+    layout="dt=<YYYY-MM-DD>/<any folders>/<file>.json | .ndjson | .ndjson.gz",
+    path_pattern=r"dt=(?P<dt>\d{4}-\d{2}-\d{2})/.+",
+    formats={".json": FileKind.WHOLE_TEXT, ".ndjson": FileKind.LINES, ".ndjson.gz": FileKind.LINES},
+    expected_every_hours=26,
+)
 
 # https://hl7.org/fhir/R4/resourcelist.html (4.0.1)
 R4_RESOURCE_TYPES: frozenset[str] = frozenset(
@@ -53,3 +75,29 @@ def bronze_table_for(resource_type: str) -> str:
     if resource_type not in BRONZE_RESOURCE_TYPES:
         return OTHER_TABLE
     return "fhir_" + re.sub(r"(?<!^)(?=[A-Z])", "_", resource_type).lower()
+
+
+# Columns of every bronze FHIR table, in order (dt, the batch date, is the partition column).
+BRONZE_SCHEMA = schema(
+    "resource_type string, resource_id string, meta_last_updated timestamp, meta_version_id string, "
+    "status string, patient_ref string, encounter_ref string, code_system string, code string, "
+    "code_display string, effective_start timestamp, effective_end timestamp, full_url string, "
+    "request_method string, request_url string, resource_json string, source_file string, source_line int, "
+    "source_entry int, landed_at timestamp"
+)
+
+
+def _bronze_table(name: str, description: str) -> Table:
+    return Table(
+        "bronze", name, description, BRONZE_SCHEMA, key=(), classification=Classification.PHI,
+        direct_identifiers=("resource_json",), partition_keys=("dt",),
+    )  # fmt: skip
+
+
+TABLES: tuple[Table, ...] = (
+    *(
+        _bronze_table(bronze_table_for(t), f"FHIR R4 {t} resources as landed: common columns + the resource JSON.")
+        for t in BRONZE_RESOURCE_TYPES
+    ),
+    _bronze_table(OTHER_TABLE, "Valid FHIR R4 resources of types without a table of their own."),
+)

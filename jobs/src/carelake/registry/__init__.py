@@ -1,0 +1,107 @@
+"""The table registry: every lake table and every raw source, declared once.
+
+Each declaration lives beside the code that fills the table (a source's ``contract``,
+silver's and gold's ``tables``/``schemas``, the operational tables in
+carelake.pipeline.accounting); this module only collects them. Everything else derives
+from here: the writers (carelake.pipeline.writer checks every frame against its table),
+``jobs/catalog.json`` (Terraform's Glue tables and Lake Formation grants), Athena DDL
+(``carelake ddl``), the local query engine, the data-model document's table list, and
+the raw layout that landing, the Lambdas and Terraform use.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from carelake.gold import schemas as gold
+from carelake.pipeline import accounting
+from carelake.registry.model import Classification, RawSource, Table
+from carelake.silver import tables as silver
+from carelake.sources.fhir import contract as fhir
+from carelake.sources.outreach import contract as outreach
+from carelake.sources.partner_claims import contract as partner_claims
+from carelake.sources.synthea_csv import contract as synthea_csv
+from carelake.sources.treatments import contract as treatments
+
+ZONE_ORDER = ("raw", "bronze", "silver", "gold", "quarantine")
+CATALOG_VERSION = 2
+
+
+@cache
+def tables() -> tuple[Table, ...]:
+    """Every lake table, sorted by zone then name."""
+    declared = (
+        *fhir.TABLES, *synthea_csv.TABLES, *partner_claims.TABLES, *outreach.TABLES, *treatments.TABLES,
+        *silver.TABLES, *gold.TABLES, *accounting.TABLES,
+    )  # fmt: skip
+    names = [t.qualified_name for t in declared]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"tables declared twice: {duplicates}")
+    return tuple(sorted(declared, key=lambda t: (ZONE_ORDER.index(t.zone), t.name)))
+
+
+@cache
+def sources() -> tuple[RawSource, ...]:
+    """Every raw source, by name."""
+    return tuple(sorted((fhir.RAW, synthea_csv.RAW, outreach.RAW, partner_claims.RAW, treatments.RAW), key=lambda s: s.name))
+
+
+def table(qualified_name: str) -> Table:
+    """A table by ``zone.name``."""
+    by_name = {t.qualified_name: t for t in tables()}
+    if qualified_name not in by_name:
+        raise KeyError(f"no table {qualified_name} in the registry")
+    return by_name[qualified_name]
+
+
+def zone_tables(zone: str) -> dict[str, Table]:
+    """A zone's tables by name."""
+    return {t.name: t for t in tables() if t.zone == zone}
+
+
+def source(name: str) -> RawSource:
+    by_name = {s.name: s for s in sources()}
+    if name not in by_name:
+        raise KeyError(f"no raw source {name}")
+    return by_name[name]
+
+
+def catalog_document() -> dict:
+    """jobs/catalog.json: what Terraform (Glue tables, Lake Formation) and the query engine read."""
+    return {
+        "version": CATALOG_VERSION,
+        "classifications": [c.value for c in Classification],
+        "tables": [
+            {
+                "zone": t.zone,
+                "name": t.name,
+                "description": t.description,
+                "data_classification": t.classification.value,
+                "format": t.format,
+                "key": list(t.key),
+                "partition_keys": [{"name": k, "type": "string"} for k in t.partition_keys],
+                "columns": [{"name": f.name, "type": f.dataType.simpleString()} for f in t.schema.fields],
+                "direct_identifier_columns": list(t.direct_identifiers),
+            }
+            for t in tables()
+        ],
+        "raw_sources": [
+            {
+                "name": s.name,
+                "description": s.description,
+                "job": s.job,
+                "prefix": s.prefix,
+                "layout": s.layout,
+                "path_pattern": s.path_pattern,
+                "file_endings": sorted(s.formats),
+                "expected_every_hours": s.expected_every_hours,
+            }
+            for s in sources()
+        ],
+    }
+
+
+def catalog_json() -> str:
+    return json.dumps(catalog_document(), indent=2) + "\n"
