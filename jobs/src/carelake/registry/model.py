@@ -7,7 +7,7 @@ contract, silver's and gold's table modules) can import it without cycles.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pyspark.sql import types as T
@@ -44,7 +44,6 @@ class Table:
     dedup_key: tuple[str, ...] = ()  # latest wins per these columns (default: the key)
     dedup_order: tuple[str, ...] = ()  # latest wins: SQL ORDER BY terms, the winner first
     format: str = "parquet"
-    extra: dict[str, str] = field(default_factory=dict)  # anything a consumer needs beyond the above
 
     @property
     def qualified_name(self) -> str:
