@@ -10,7 +10,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from carelake.registry.model import Classification, Table
+from carelake.declarations import Classification, Table
 
 S, INT, L, D, B, DATE, TS = (
     T.StringType(), T.IntegerType(), T.LongType(), T.DoubleType(), T.BooleanType(), T.DateType(), T.TimestampType()

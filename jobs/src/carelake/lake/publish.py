@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from carelake.config import ZONES
 from carelake.lake.commits import Commit, CommitLog, PartitionVersion, merged_tables, now_utc
 from carelake.lake.state import data_dir, version_name
-from carelake.registry.model import Table
+from carelake.declarations import Table
 
 
 def publish(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from carelake.lake.commits import Commit, CommitLog, PartitionVersion
 from carelake.lake.storage import join
-from carelake.registry.model import Table
+from carelake.declarations import Table
 
 STRUCTURAL_COLUMNS = ("job", "table", "v")  # path segments every data folder has
 

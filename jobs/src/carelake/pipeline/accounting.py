@@ -17,7 +17,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from carelake.registry.model import Classification, Table, schema
+from carelake.declarations import Classification, Table, schema
 
 QUARANTINE_SCHEMA = T.StructType(
     [

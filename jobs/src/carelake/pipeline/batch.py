@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from carelake.pipeline.accounting import QUARANTINE_SCHEMA, RunCounts
 from carelake.pipeline.writer import RunWriter
-from carelake.registry.model import Table
+from carelake.declarations import Table
 
 
 @dataclass

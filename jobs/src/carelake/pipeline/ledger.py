@@ -32,7 +32,7 @@ from carelake.lake.state import LakeState
 from carelake.lake.storage import StoredObject, is_hidden, join, storage_for
 from carelake.pipeline.accounting import LEDGER_SCHEMA, RAW_OBJECT
 from carelake.pipeline.raw_files import RawObject
-from carelake.registry.model import RawSource
+from carelake.declarations import RawSource
 
 
 class RawObjectChanged(RuntimeError):

@@ -31,7 +31,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from carelake.lake.storage import join
-from carelake.registry.model import FileKind
+from carelake.declarations import FileKind
 
 BOM = "\ufeff"
 GZIP_SUFFIX = ".gz"

@@ -34,7 +34,7 @@ from carelake.lake.spark_io import read_version
 from carelake.lake.state import LakeState, TableVersion, data_dir, job_root, version_name
 from carelake.lake.storage import join, storage_for
 from carelake.pipeline.accounting import JOB_RUN, QUARANTINED_RECORD, RunCounts
-from carelake.registry.model import Table
+from carelake.declarations import Table
 
 RUN_REPORT_DIR = "run_report"
 

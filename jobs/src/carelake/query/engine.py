@@ -29,7 +29,7 @@ from carelake.query.errors import (
     ViewUnavailableError,
 )
 from carelake.query.lake import LakeTable, SkippedTable, current_tables, quote_identifier, table_sql
-from carelake.registry.model import Table
+from carelake.declarations import Table
 from carelake.query.transpiler import Transpiled, generate_duckdb, parse_athena, transpile_tree
 from carelake.query.views import (
     ViewDefinition,

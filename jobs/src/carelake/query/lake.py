@@ -20,7 +20,7 @@ from sqlglot import exp
 from carelake.config import ZONES
 from carelake.lake.state import LakeState
 from carelake.lake.storage import storage_for
-from carelake.registry.model import Table
+from carelake.declarations import Table
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from carelake.silver import claims as claim_facts
 from carelake.silver import clinical, dimensions, encounters, outreach, patients
 from carelake.silver.codes import CodeMaps, with_condition_codes, with_icd10_category, with_procedure_codes
 from carelake.pipeline.rules import first_failure
-from carelake.registry.model import sort_order
+from carelake.declarations import sort_order
 from carelake.silver import tables as silver_tables
 from carelake.silver.common import latest_wins
 from carelake.silver.identity import (

@@ -9,7 +9,7 @@ the order total, so the winner never depends on how Spark split the input.
 
 from __future__ import annotations
 
-from carelake.registry.model import Classification, Table, schema
+from carelake.declarations import Classification, Table, schema
 
 # meta.lastUpdated, then landing time, then source file: newest first.
 NEWEST_FIRST = ("meta_last_updated desc nulls last", "landed_at desc nulls last", "source_file desc nulls last")

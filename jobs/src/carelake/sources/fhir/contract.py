@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from carelake.registry.model import Classification, FileKind, RawSource, Table, schema
+from carelake.declarations import Classification, FileKind, RawSource, Table, schema
 
 SOURCE = "ehr_fhir"  # quarantine.quarantined_record.source
 RAW = RawSource(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
-from carelake.registry.model import Classification, FileKind, RawSource, Table
+from carelake.declarations import Classification, FileKind, RawSource, Table
 
 SOURCE = "care_mgmt"  # quarantine.quarantined_record.source
 RAW = RawSource(

@@ -43,7 +43,7 @@ from datetime import date
 
 from pyspark.sql import types as T
 
-from carelake.registry.model import Classification, FileKind, RawSource, Table
+from carelake.declarations import Classification, FileKind, RawSource, Table
 from carelake.sources.delimited import CsvColumn, CsvTable
 
 TABLE = "partner_claim_line"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
-from carelake.registry.model import Classification, FileKind, RawSource, Table
+from carelake.declarations import Classification, FileKind, RawSource, Table
 from carelake.sources.delimited import SPARK_TYPES, CsvTable, LINEAGE_FIELDS, columns
 
 SOURCE = "ehr_csv"  # quarantine.quarantined_record.source

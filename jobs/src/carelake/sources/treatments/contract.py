@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from pyspark.sql import types as T
 
-from carelake.registry.model import Classification, FileKind, RawSource, Table
+from carelake.declarations import Classification, FileKind, RawSource, Table
 
 SOURCE = "treatments"  # quarantine.quarantined_record.source
 RAW = RawSource(

@@ -27,7 +27,7 @@ from carelake.pipeline.accounting import quarantine_rows
 from carelake.pipeline.batch import counted
 from carelake.pipeline.raw_files import RawObject, read_lines
 from carelake.pipeline.rules import first_failure
-from carelake.registry.model import sort_order
+from carelake.declarations import sort_order
 from carelake.sources.treatments.contract import EXPORT_CLOCK_ALLOWANCE, FCT_TREATMENT_SCHEMA, RAW, SOURCE, TABLES
 from carelake.sources.treatments.parse import ITEM_LINE_SCHEMA, parse_utc_timestamp, parsed_lines
 

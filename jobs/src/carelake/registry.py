@@ -16,7 +16,7 @@ from functools import cache
 
 from carelake.gold import schemas as gold
 from carelake.pipeline import accounting
-from carelake.registry.model import Classification, RawSource, Table
+from carelake.declarations import Classification, RawSource, Table
 from carelake.silver import tables as silver
 from carelake.sources.fhir import contract as fhir
 from carelake.sources.outreach import contract as outreach

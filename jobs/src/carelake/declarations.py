@@ -1,4 +1,4 @@
-"""What a lake table declaration says (no declarations here: see carelake.registry).
+"""What a lake table (and a raw source) declaration says; the declarations are collected in carelake.registry.
 
 This module imports nothing from carelake, so the modules that declare tables (a source's
 contract, silver's and gold's table modules) can import it without cycles.
