@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 from pyspark.sql import types as T
 
-from carelake.pipeline.accounting import JOB_RUN_SCHEMA
 from carelake.gold.inputs import local_frame
 from carelake.gold.quality import CheckedTable, dq_summary
 from carelake.gold.schemas import GOLD_SCHEMAS
+from carelake.pipeline.accounting import JOB_RUN_SCHEMA
 
 pytestmark = pytest.mark.spark
 
