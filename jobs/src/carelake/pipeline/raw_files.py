@@ -204,14 +204,12 @@ def read_texts(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) 
 def _lines_of_texts(texts: DataFrame) -> DataFrame:
     """Whole texts -> one row per line (a final line break ends the last line; it adds none)."""
     readable = texts.where(F.col("problem").isNull())
-    lines = readable.select(
-        "source_file", "landed_at", F.posexplode(F.split(F.col("value"), "\r\n|\r|\n")).alias("index", "value")
-    )
-    count = F.count(F.lit(1)).over(Window.partitionBy("source_file"))
-    last_and_empty = (F.col("index") == count - 1) & (F.col("value") == "")
+    parts = F.split(F.col("value"), "\r\n|\r|\n")
+    lines_of = F.when(F.element_at(parts, -1) == "", F.slice(parts, 1, F.size(parts) - 1)).otherwise(parts)
+    lines = readable.select("source_file", "landed_at", F.posexplode(lines_of).alias("index", "value"))
     return _union(
         [
-            lines.where(~last_and_empty).select(
+            lines.select(
                 "source_file",
                 "landed_at",
                 (F.col("index") + 1).cast("int").alias("source_line"),
