@@ -6,7 +6,8 @@ folders its writers' latest commits list (carelake.lake.state) and read those:
 
 - ``LakeTables(root)``: every registry table as a DuckDB view ``zone.table`` over exactly
   those files (carelake.query.lake, the query engine's table layer), with exact values
-  (decimals stay Decimal; timestamps are UTC): ``.rows(sql)``.
+  (decimals stay Decimal; timestamps are UTC): ``.rows(sql)``; ``as_of`` reads an earlier
+  (retained) commit of a job instead of its latest.
 - ``engine(root)``: the query engine itself, for Athena SQL (results as pandas).
 - ``version(root, "zone.table")`` / ``read_table(spark, root, "zone.table")``: the table's
   current partitions and its rows in Spark (carelake.lake.spark_io.read_version).
@@ -14,6 +15,7 @@ folders its writers' latest commits list (carelake.lake.state) and read those:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -24,9 +26,10 @@ from carelake.config import ZONES
 from carelake.lake.commits import Commit, CommitLog
 from carelake.lake.spark_io import read_version
 from carelake.lake.state import LakeState, TableVersion
+from carelake.lake.storage import is_hidden, storage_for
 from carelake.manifest import load_manifest
 from carelake.query import LocalQueryEngine
-from carelake.query.lake import current_tables, quote_identifier, table_sql
+from carelake.query.lake import LakeTable, current_tables, quote_identifier, table_sql
 
 
 def state(root: Path | str) -> LakeState:
@@ -59,15 +62,38 @@ def engine(root: Path | str, views: bool = False) -> LocalQueryEngine:
     return LocalQueryEngine(root, views_dir=empty)
 
 
-class LakeTables:
-    """Every registry table of the lake as of now, as DuckDB views ``zone.table``."""
+def _tables_as_of(root: Path, as_of: Mapping[str, Commit | None]) -> list[LakeTable]:
+    """Like carelake.query.lake.current_tables, with the commits ``as_of`` names for their jobs."""
+    lake = state(root)
+    found = []
+    for table in registry.tables():
+        files: list[str] = []
+        for uri in lake.version(table, as_of).uris:
+            files.extend(
+                o.uri
+                for o in storage_for(uri).list(uri)
+                if o.key.endswith(".parquet") and not is_hidden(o.key)
+            )
+        found.append(LakeTable(table, tuple(sorted(files))))
+    return found
 
-    def __init__(self, root: Path | str) -> None:
+
+class LakeTables:
+    """Every registry table of the lake as DuckDB views ``zone.table``: as the latest commits
+    say, or (``as_of``: job -> one of its commits) as an earlier commit of those jobs said."""
+
+    def __init__(self, root: Path | str, as_of: Mapping[str, Commit | None] | None = None) -> None:
+        root = Path(root).resolve()
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone = 'UTC'")
         for zone in ZONES:
             self.con.execute(f"CREATE SCHEMA {quote_identifier(zone)}")
-        for table in current_tables(Path(root).resolve(), registry.tables(), load_manifest().writers()):
+        tables = (
+            current_tables(root, registry.tables(), load_manifest().writers())
+            if as_of is None
+            else _tables_as_of(root, as_of)
+        )
+        for table in tables:
             target = f"{quote_identifier(table.zone)}.{quote_identifier(table.name)}"
             self.con.execute(f"CREATE VIEW {target} AS {table_sql(table)}")
 
@@ -83,9 +109,9 @@ class LakeTables:
         self.con.close()
 
 
-def rows(root: Path | str, sql: str) -> list[tuple]:
-    """One query over the lake's current tables (see LakeTables)."""
-    tables = LakeTables(root)
+def rows(root: Path | str, sql: str, as_of: Mapping[str, Commit | None] | None = None) -> list[tuple]:
+    """One query over the lake's tables (see LakeTables)."""
+    tables = LakeTables(root, as_of)
     try:
         return tables.rows(sql)
     finally:
