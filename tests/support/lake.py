@@ -11,6 +11,8 @@ folders its writers' latest commits list (carelake.lake.state) and read those:
 - ``engine(root)``: the query engine itself, for Athena SQL (results as pandas).
 - ``version(root, "zone.table")`` / ``read_table(spark, root, "zone.table")``: the table's
   current partitions and its rows in Spark (carelake.lake.spark_io.read_version).
+
+And to write a test lake the way jobs do (new folders + one commit): ``publish_rows``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
 
 from carelake import registry
 from carelake.config import ZONES
+from carelake.declarations import Table
 from carelake.lake.commits import Commit, CommitLog
+from carelake.lake.publish import publish
 from carelake.lake.spark_io import read_version
 from carelake.lake.state import LakeState, TableVersion
 from carelake.lake.storage import is_hidden, storage_for
@@ -116,3 +122,52 @@ def rows(root: Path | str, sql: str, as_of: Mapping[str, Commit | None] | None =
         return tables.rows(sql)
     finally:
         tables.close()
+
+
+# --- writing test lakes as commits -------------------------------------------------------------
+
+
+def arrow_type(data_type: T.DataType) -> pa.DataType:
+    """The Arrow type Spark reads back as ``data_type`` (timestamps in UTC)."""
+    simple = {
+        T.StringType: pa.string(), T.IntegerType: pa.int32(), T.LongType: pa.int64(), T.DoubleType: pa.float64(),
+        T.BooleanType: pa.bool_(), T.DateType: pa.date32(), T.TimestampType: pa.timestamp("us", tz="UTC"),
+    }  # fmt: skip
+    for kind, arrow in simple.items():
+        if isinstance(data_type, kind):
+            return arrow
+    if isinstance(data_type, T.DecimalType):
+        return pa.decimal128(data_type.precision, data_type.scale)
+    if isinstance(data_type, T.ArrayType):
+        return pa.list_(arrow_type(data_type.elementType))
+    if isinstance(data_type, T.MapType):
+        return pa.map_(arrow_type(data_type.keyType), arrow_type(data_type.valueType))
+    raise TypeError(f"no Arrow type for {data_type.simpleString()}")
+
+
+def arrow_table(table: Table, rows: list[dict]) -> pa.Table:
+    """``rows`` (dicts; a missing column is null) as an Arrow table of ``table``'s data and partition
+    columns (``job`` excepted: publish fills it in)."""
+    fields = [f for f in table.read_schema().fields if f.name != "job"]
+    unknown = {key for row in rows for key in row} - {f.name for f in fields}
+    if unknown:
+        raise KeyError(f"{table.qualified_name} has no columns {sorted(unknown)}")
+    columns = {}
+    for f in fields:
+        values = [row.get(f.name) for row in rows]
+        if isinstance(f.dataType, T.MapType):
+            values = [None if v is None else list(v.items()) for v in values]
+        columns[f.name] = pa.array(values, type=arrow_type(f.dataType))
+    return pa.table(columns, schema=pa.schema([(f.name, arrow_type(f.dataType)) for f in fields]))
+
+
+def publish_rows(
+    root: Path | str, job: str, tables: Mapping[str, list[dict]], batch: str = "1970-01-01"
+) -> Commit:
+    """Publish ``zone.table`` -> rows as the next commit of ``job`` (carelake.lake.publish)."""
+    return publish(
+        root,
+        job,
+        {registry.table(name): arrow_table(registry.table(name), rows) for name, rows in tables.items()},
+        batch,
+    )
