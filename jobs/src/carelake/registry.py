@@ -68,8 +68,25 @@ def source(name: str) -> RawSource:
     return by_name[name]
 
 
+def initial_location(table: Table, writers: tuple[str, ...]) -> str:
+    """Where a table's Glue location points before its first commit (relative to its zone's bucket).
+
+    A table of one writer lives below ``job=<writer>/table=<name>/``; before the first commit an
+    unpartitioned table points at an empty version folder (Athena reads a location and
+    everything below it, so it must never point at the folder holding all versions). A
+    table several jobs write is partitioned by ``job``; its partitions say where each is.
+    """
+    if len(writers) != 1:
+        return f"table={table.name}/"
+    root = f"job={writers[0]}/table={table.name}/"
+    return root if table.partition_keys else f"{root}v=0000000-empty/"
+
+
 def catalog_document() -> dict:
-    """jobs/catalog.json: what Terraform (Glue tables, Lake Formation) and the query engine read."""
+    """jobs/catalog.json: what Terraform (Glue tables, Lake Formation) reads."""
+    from carelake.manifest import load_manifest
+
+    writers = load_manifest().writers()
     return {
         "version": CATALOG_VERSION,
         "classifications": [c.value for c in Classification],
@@ -84,6 +101,8 @@ def catalog_document() -> dict:
                 "partition_keys": [{"name": k, "type": "string"} for k in t.partition_keys],
                 "columns": [{"name": f.name, "type": f.dataType.simpleString()} for f in t.schema.fields],
                 "direct_identifier_columns": list(t.direct_identifiers),
+                "writers": list(writers.get(t.qualified_name, ())),
+                "location": initial_location(t, writers.get(t.qualified_name, ())),
             }
             for t in tables()
         ],

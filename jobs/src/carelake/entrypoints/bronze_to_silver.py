@@ -18,12 +18,11 @@ from carelake.silver.codes import CodeMaps
 from carelake.silver.io import read_bronze, write_silver
 
 JOB_NAME = "bronze_to_silver"
-ARGUMENTS = ("dt", "bronze_uri", "silver_uri", "quarantine_uri")
 UPSTREAM = ("raw_to_bronze", "claims_to_bronze")
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
-    job = start(JOB_NAME, ARGUMENTS, argv)
+    job = start(JOB_NAME, argv)
     spark = job.spark
     inputs = {name: commit.seq for name in UPSTREAM if (commit := job.state.latest(name)) is not None}
 

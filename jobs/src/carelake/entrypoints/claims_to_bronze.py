@@ -20,11 +20,10 @@ from carelake.sources.partner_claims.io import classify
 from carelake.sources.partner_claims.transforms import reference_lookup
 
 JOB_NAME = "claims_to_bronze"
-ARGUMENTS = ("dt", "raw_uri", "bronze_uri", "quarantine_uri")
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
-    job = start(JOB_NAME, ARGUMENTS, argv)
+    job = start(JOB_NAME, argv)
     spark, raw_uri = job.spark, job.args["raw_uri"]
     plan = plan_batch(spark, job.state, JOB_NAME, raw_uri, [partner_claims.RAW], job.batch)
     writer = job.writer()

@@ -22,12 +22,11 @@ from carelake.sources.synthea_csv import contract as synthea_csv
 from carelake.sources.synthea_csv import io as synthea_csv_io
 
 JOB_NAME = "raw_to_bronze"
-ARGUMENTS = ("dt", "raw_uri", "bronze_uri", "quarantine_uri")
 SOURCES = ((fhir.RAW, fhir_io), (synthea_csv.RAW, synthea_csv_io), (outreach.RAW, outreach_io))
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
-    job = start(JOB_NAME, ARGUMENTS, argv)
+    job = start(JOB_NAME, argv)
     spark, raw_uri = job.spark, job.args["raw_uri"]
     plan = plan_batch(spark, job.state, JOB_NAME, raw_uri, [raw for raw, _ in SOURCES], job.batch)
     previous_ledger = read_ledger(spark, job.state, JOB_NAME)

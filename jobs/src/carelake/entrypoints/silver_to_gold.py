@@ -21,12 +21,11 @@ from carelake.pipeline.accounting import RunCounts
 from carelake.pipeline.job import start
 
 JOB_NAME = "silver_to_gold"
-ARGUMENTS = ("dt", "silver_uri", "gold_uri", "quarantine_uri", "risk_threshold", "outreach_window_days")
 UPSTREAM = ("bronze_to_silver", "treatments_to_silver")
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
-    job = start(JOB_NAME, ARGUMENTS, argv)
+    job = start(JOB_NAME, argv)
     args = job.args
     inputs = {name: commit.seq for name in UPSTREAM if (commit := job.state.latest(name)) is not None}
 

@@ -22,11 +22,10 @@ from carelake.sources.treatments import contract as treatments
 from carelake.sources.treatments.io import classify, deferred_objects, merged
 
 JOB_NAME = "treatments_to_silver"
-ARGUMENTS = ("dt", "raw_uri", "silver_uri", "quarantine_uri")
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
-    job = start(JOB_NAME, ARGUMENTS, argv)
+    job = start(JOB_NAME, argv)
     spark, raw_uri = job.spark, job.args["raw_uri"]
     (table,) = treatments.TABLES
     base = job.base_commit()

@@ -60,8 +60,13 @@ class Commit:
     committed_at: str
     tables: dict[str, tuple[PartitionVersion, ...]]  # "zone.table" -> partitions
     inputs: dict[str, int] = field(default_factory=dict)  # upstream job -> commit seq consumed
-    kind: str = "run"  # run | rollback | rebuild
+    kind: str = "run"  # run | rollback | rebuild | publish
     note: str = ""
+    high_batch: str = ""  # the latest batch any commit of the job so far was for (a rerun may be older)
+
+    def __post_init__(self) -> None:
+        if not self.high_batch or self.high_batch < self.batch:
+            object.__setattr__(self, "high_batch", self.batch)
 
     def to_json(self) -> str:
         document = {
@@ -70,6 +75,7 @@ class Commit:
             "seq": self.seq,
             "run_id": self.run_id,
             "batch": self.batch,
+            "high_batch": self.high_batch,
             "committed_at": self.committed_at,
             "kind": self.kind,
             "note": self.note,
@@ -91,6 +97,7 @@ class Commit:
             seq=int(document["seq"]),
             run_id=document["run_id"],
             batch=document["batch"],
+            high_batch=document.get("high_batch", document["batch"]),
             committed_at=document["committed_at"],
             kind=document.get("kind", "run"),
             note=document.get("note", ""),

@@ -139,6 +139,7 @@ def rollback(state: LakeState, job: str, to_seq: int, table: str | None = None) 
         inputs=dict(target.inputs if table is None else latest.inputs),
         kind="rollback",
         note=f"rollback of {table or 'every table'} to commit {to_seq}",
+        high_batch=latest.high_batch,
     )
     log.append(commit)
     state.forget(job)

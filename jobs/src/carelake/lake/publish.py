@@ -61,6 +61,7 @@ def publish(
         committed_at=now_utc(),
         tables=merged_tables(previous.tables if previous else {}, written, replaced=replaced),
         kind="publish",
+        high_batch=max(batch, previous.high_batch) if previous else batch,
     )
     log.append(commit)
     return commit

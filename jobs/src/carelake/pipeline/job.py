@@ -40,11 +40,11 @@ class JobContext:
         (later merges already hold it): rebuild instead (docs/runbook.md)."""
         job = self.run.name
         latest = self.state.latest(job)
-        if latest is None or latest.batch < self.batch:
+        if latest is None or latest.high_batch < self.batch:
             return latest
-        if self.batch < latest.batch:
+        if self.batch < latest.high_batch:
             raise OlderBatch(
-                f"{job}: batch {self.batch} is older than the latest committed batch {latest.batch}; "
+                f"{job}: batch {self.batch} is older than the latest committed batch {latest.high_batch}; "
                 "later batches were merged on top of it. Run `carelake run --rebuild` to recompute from scratch."
             )
         log = self.state.log(job)
@@ -62,8 +62,9 @@ class JobContext:
 
     def writer(self, inputs: Mapping[str, int] | None = None) -> RunWriter:
         return RunWriter(
-            self.spark, self.state, self.run.name, self.run.run_id, self.batch, self.run.started_at, dict(inputs or {})
-        )
+            self.spark, self.state, self.run.name, self.run.run_id, self.batch, self.run.started_at, dict(inputs or {}),
+            catalog_database_prefix=self.args.get("catalog_database_prefix", ""),
+        )  # fmt: skip
 
 
 def lake_state(args: Mapping[str, str]) -> LakeState:
@@ -72,6 +73,7 @@ def lake_state(args: Mapping[str, str]) -> LakeState:
     return LakeState(zone_uris, load_manifest().writers())
 
 
-def start(name: str, arguments: Sequence[str], argv: Sequence[str] | None = None) -> JobContext:
-    run = start_job(name, arguments, argv)
+def start(name: str, argv: Sequence[str] | None = None) -> JobContext:
+    """Start job ``name`` with the arguments the manifest declares for it."""
+    run = start_job(name, load_manifest().jobs[name].arguments, argv)
     return JobContext(run, lake_state(run.args), resolve_dt(run.args["dt"]))

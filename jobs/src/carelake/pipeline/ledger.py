@@ -127,7 +127,7 @@ def plan_batch(
     for entry in ledger:
         by_key.setdefault(entry.object_key, []).append(entry)
     in_batch = {e.object_key: e for e in ledger if e.batch == batch}
-    rerun = latest is not None and batch < latest.batch
+    rerun = latest is not None and batch < latest.high_batch
 
     chosen: list[RawObject] = []
     new: list[str] = []

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from carelake.lake import maintenance
+from carelake.lake import glue_catalog, maintenance
 from carelake.lake.commits import Commit, PartitionVersion, merged_tables, now_utc
 from carelake.lake.spark_io import read_version
 from carelake.lake.state import LakeState, TableVersion, data_dir, job_root, version_name
@@ -78,6 +78,7 @@ class RunWriter:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     inputs: dict[str, int] = field(default_factory=dict)  # upstream job -> commit seq this run consumed
     kind: str = "run"
+    catalog_database_prefix: str = ""  # Glue databases <prefix>_<zone> to keep in line (empty: none)
 
     def __post_init__(self) -> None:
         self.previous: Commit | None = self.state.latest(self.job)
@@ -87,6 +88,8 @@ class RunWriter:
         self._emptied: dict[str, list[str]] = {}  # table -> partition paths that now hold no rows
         self._snapshots: set[str] = set()
         maintenance.remove_orphans(self.state, self.job, keep_version=self.version)
+        if self.previous is not None:  # repairs a catalog a run left behind between its commit and its sync
+            self._sync_catalog(self.previous)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -264,12 +267,18 @@ class RunWriter:
             inputs=dict(self.inputs),
             kind=self.kind,
             note=note,
+            high_batch=max(self.batch, self.previous.high_batch) if self.previous else self.batch,
         )
         self.state.log(self.job).append(commit)
         self.state.forget(self.job)
+        self._sync_catalog(commit)
         self._report(counts, finished_at)
         maintenance.after_commit(self.state, self.job, self.version)
         return commit
+
+    def _sync_catalog(self, commit: Commit) -> None:
+        if self.catalog_database_prefix:
+            glue_catalog.sync(self.state, self.job, commit, self.catalog_database_prefix)
 
     def _report(self, counts: RunCounts, finished_at: datetime) -> None:
         """A small JSON copy of the run record for the pipeline-health alarm (docs/data-contracts.md)."""
