@@ -17,9 +17,9 @@ class Classification(StrEnum):
     """What the data is, under HIPAA (docs/hipaa-controls.md, data classification)."""
 
     PHI = "phi"  # direct identifiers (names, SSN, MRN, free text, full addresses)
-    LIMITED_DATA_SET = "limited_data_set"  # 164.514(e): dates, ZIP3, source ids; no direct identifiers
+    LIMITED_DATA_SET = "limited-data-set"  # 164.514(e): dates, ZIP3, source ids; no direct identifiers
     DEIDENTIFIED = "deidentified"  # Safe Harbor 164.514(b)(2)
-    NON_PHI = "non_phi"  # about the pipeline, not about people (run records, the raw-object ledger)
+    NON_PHI = "non-phi"  # about the pipeline, not about people (run records, the raw-object ledger)
 
 
 class Layout(StrEnum):
