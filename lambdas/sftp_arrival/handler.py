@@ -201,9 +201,9 @@ def check_header(first_bytes: bytes, object_size: int) -> Rejection | None:
     """The first line of the file must be exactly CLAIMS_COLUMNS, in order.
 
     `first_bytes` is the start of the object (a ranged GET); `object_size` tells whether it is all
-    of it. Messages name expected columns only: an unexpected 'column' may be a member's data."""
-    if first_bytes.startswith(b"\xef\xbb\xbf"):
-        return Rejection("bad_header", "the file starts with a UTF-8 byte order mark; send UTF-8 without BOM")
+    of it. A UTF-8 byte order mark is allowed (claims_to_bronze removes it). Messages name
+    expected columns only: an unexpected 'column' may be a member's data."""
+    first_bytes = first_bytes.removeprefix(b"\xef\xbb\xbf")
     end = first_bytes.find(b"\n")
     if end < 0:
         if object_size > len(first_bytes):
