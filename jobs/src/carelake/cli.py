@@ -162,12 +162,17 @@ def catalog(
     out: Annotated[Path, typer.Option("--out", help="Where to write the catalog JSON.")] = Path(
         "jobs/catalog.json"
     ),
+    doc: Annotated[Path, typer.Option("--doc", help="The document whose table list is regenerated.")] = Path(
+        "docs/data-model.md"
+    ),
 ) -> None:
-    """Export the table registry (every lake table and raw source) for Terraform's Glue tables."""
+    """Export the table registry (every lake table and raw source) for Terraform's Glue tables,
+    and regenerate the data-model document's table list."""
     from carelake import registry
 
     out.write_text(registry.catalog_json(), encoding="utf-8")
-    typer.echo(f"wrote {out}")
+    doc.write_text(registry.with_table_list(doc.read_text(encoding="utf-8")), encoding="utf-8")
+    typer.echo(f"wrote {out} and the table list of {doc}")
 
 
 lake_app = typer.Typer(help="The lake's commits: history, rollback, and the ledger of raw objects.", no_args_is_help=True)
