@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from carelake.cli import app
 from carelake.lake.publish import publish
 from carelake.query import console
-from carelake.registry.model import Table, schema
+from carelake.declarations import Table, schema
 from carelake.query import (
     AthenaSyntaxError,
     LakeNotFoundError,
