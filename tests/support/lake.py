@@ -108,6 +108,10 @@ class LakeTables:
         rows = self.con.execute(sql).fetchall()
         return rows if " order by " in sql.lower() else sorted(rows, key=repr)
 
+    def dicts(self, sql: str) -> list[dict]:
+        """The query's rows as dicts of Python values, through Arrow (as a Parquet reader sees them)."""
+        return self.con.sql(sql).to_arrow_table().to_pylist()
+
     def columns(self, table: str) -> list[str]:
         return [row[0] for row in self.con.execute(f"DESCRIBE {table}").fetchall()]
 
