@@ -3,9 +3,11 @@
 ranked_versions ranks the versions of each key in the order the table declares in the
 registry (carelake.silver.tables), sends rows without a key to ``reason``, and, with
 ``implausible=True``, applies the silver plausibility rules of carelake/rules/silver.yaml:
-``event_not_before_birth`` (fct_encounter: to_date(start_at) >= patient_birth_date) and
-``fact_not_before_birth`` (the five clinical facts: event_date >= patient_birth_date), where a
-null birth date passes (whether it is required is the contract's business).
+``event_not_before_birth`` (fct_encounter) and ``fact_not_before_birth`` (the five clinical
+facts), both ``event_date >= patient_birth_date``, where event_date is the record's calendar
+date as written (the encounter's admit_date, a fact's build.EVENT_TIME column) and a null birth
+date passes (whether it is required is the contract's business). Versions that fail a rule or
+have no key rank after the ones that can compete: they never hide an older plausible version.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ pytestmark = pytest.mark.spark
 
 BORN = date(2020, 5, 10)
 BIRTHS = "ehr_patient_id string, birth_date date"
-ENCOUNTER_RULE = "implausible (event_not_before_birth): the encounter starts before the patient was born"
-FACT_RULE = "implausible (fact_not_before_birth): the record's date is before the patient was born"
+ENCOUNTER_RULE = "implausible (event_not_before_birth): the encounter's admission date (as written) is before the patient's birth date"
+FACT_RULE = (
+    "implausible (fact_not_before_birth): the record's date (as written) is before the patient's birth date"
+)
 
 
 def births(spark):
@@ -41,9 +45,9 @@ def ranked_encounters(spark, rows: list[dict]):
         encounters.fhir_encounters(bronze(spark, "fhir_encounter", rows)),
         encounters.csv_encounters(empty(spark, "csv_encounters")),
     )
-    # as build_silver ranks fct_encounter
+    # as build_silver ranks fct_encounter: the admission date as written is the event date
     return build.ranked_versions(
-        build.with_patient_birth(candidates, births(spark), F.to_date("start_at")),
+        build.with_patient_birth(candidates, births(spark), F.col("admit_date")),
         "fct_encounter",
         implausible=True,
     )
@@ -95,40 +99,57 @@ def test_an_encounter_before_the_patients_birth_is_quarantined_by_rule(spark):
     assert {"reason", "rule", build.RANK} & set(winners.columns) == set()
 
 
-# The five clinical facts: each table's code column and event-time column (build.EVENT_TIME).
+# The five clinical facts: each table's code column, the time column of its dedup key, and the
+# column holding the date as written that the birth rule compares (build.EVENT_TIME).
 FACT_TABLES = {
-    "fct_condition": ("snomed_code", "onset_date", "date"),
-    "fct_procedure": ("snomed_code", "performed_at", "timestamp"),
-    "fct_observation": ("loinc_code", "effective_at", "timestamp"),
-    "fct_medication_request": ("rxnorm_code", "authored_at", "timestamp"),
-    "fct_immunization": ("cvx_code", "administered_at", "timestamp"),
+    "fct_condition": ("snomed_code", "onset_date", "onset_date"),
+    "fct_procedure": ("snomed_code", "performed_at", "performed_date"),
+    "fct_observation": ("loinc_code", "effective_at", "effective_date"),
+    "fct_medication_request": ("rxnorm_code", "authored_at", "authored_date"),
+    "fct_immunization": ("cvx_code", "administered_at", "administered_date"),
 }
 
 
-@pytest.mark.parametrize("table", sorted(FACT_TABLES))
-def test_a_clinical_fact_dated_before_birth_is_quarantined_by_rule(spark, table):
-    code, when, kind = FACT_TABLES[table]
-    day_before = date(2020, 5, 9) if kind == "date" else datetime(2020, 5, 9, 23, 59)
-    birthday = date(2020, 5, 10) if kind == "date" else datetime(2020, 5, 10, 0, 0)
-    facts = frame(
-        spark,
-        [
-            ("before", "p-1", "c-1", day_before),  # a day before birth -> fact_not_before_birth
-            ("birthday", "p-1", "c-2", birthday),  # on the birth date -> plausible
-            ("no-birth", "p-9", "c-1", day_before),  # patient without a birth date -> passes
-        ],
-        f"source_id string, ehr_patient_id string, {code} string, {when} {kind}",
-    )
-    lineage = [
+def fact_lineage() -> list:
+    """Candidate lineage (clinical._LINEAGE); source_line is the last term of the clinical dedup order."""
+    return [
         F.lit("ehr_fhir").alias("source"),
         F.lit(None).cast("timestamp").alias("meta_last_updated"),
         F.lit(L1).cast("timestamp").alias("landed_at"),
         F.lit("f.json").alias("source_file"),
+        F.lit(None).cast("int").alias("source_line"),
     ]
-    candidates = facts.select("*", *lineage)
-    assert build.EVENT_TIME[table] == when
+
+
+@pytest.mark.parametrize("table", sorted(FACT_TABLES))
+def test_a_clinical_fact_dated_before_birth_is_quarantined_by_rule(spark, table):
+    code, key_time, written = FACT_TABLES[table]
+    if key_time == written:  # a condition's onset is a date as written: key and rule use the same column
+        columns = f"source_id string, ehr_patient_id string, {code} string, {written} date"
+        rows = [
+            ("before", "p-1", "c-1", date(2020, 5, 9)),  # a day before birth -> fact_not_before_birth
+            ("birthday", "p-1", "c-2", date(2020, 5, 10)),  # on the birth date -> plausible
+            ("no-birth", "p-9", "c-1", date(2020, 5, 9)),  # patient without a birth date -> passes
+        ]
+    else:
+        # The UTC time and the date as written disagree on purpose: the rule must read the date.
+        columns = (
+            f"source_id string, ehr_patient_id string, {code} string, {key_time} timestamp, {written} date"
+        )
+        rows = [
+            # 21:00 May 9 at UTC-4 = 01:00 UTC May 10: written the day before birth -> implausible.
+            ("before", "p-1", "c-1", datetime(2020, 5, 10, 1, 0), date(2020, 5, 9)),
+            # 00:30 May 10 at UTC+2 = 22:30 UTC May 9: written on the birth date -> plausible.
+            ("birthday", "p-1", "c-2", datetime(2020, 5, 9, 22, 30), date(2020, 5, 10)),
+            ("no-birth", "p-9", "c-1", datetime(2020, 5, 10, 1, 0), date(2020, 5, 9)),
+        ]
+    candidates = frame(spark, rows, columns).select("*", *fact_lineage())
+    assert build.EVENT_TIME[table] == written
+    # as build_silver ranks the clinical facts
     ranked = build.ranked_versions(
-        build.with_patient_birth(candidates, births(spark), F.to_date(F.col(when))), table, implausible=True
+        build.with_patient_birth(candidates, births(spark), F.col(build.EVENT_TIME[table])),
+        table,
+        implausible=True,
     )
     assert as_rows(ranked, "source_id", build.RANK, "rule", "reason") == [
         ("before", None, "fact_not_before_birth", FACT_RULE),
@@ -148,7 +169,8 @@ def test_ranked_versions_names_the_first_missing_key_in_declared_order(spark):
         ],
         "source_id string, ehr_patient_id string, snomed_code string, onset_date date",
     ).select("*", F.lit("ehr_fhir").alias("source"), F.lit(None).cast("timestamp").alias("meta_last_updated"),
-             F.lit(None).cast("timestamp").alias("landed_at"), F.lit(None).cast("string").alias("source_file"))  # fmt: skip
+             F.lit(None).cast("timestamp").alias("landed_at"), F.lit(None).cast("string").alias("source_file"),
+             F.lit(None).cast("int").alias("source_line"))  # fmt: skip
     ranked = build.ranked_versions(rows, "fct_condition")
     assert as_rows(ranked, "source_id", build.RANK, "rule", "reason") == [
         ("a", None, None, "missing ehr_patient_id: cannot place the record in its grain"),
@@ -157,17 +179,10 @@ def test_ranked_versions_names_the_first_missing_key_in_declared_order(spark):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="ranked_versions numbers every version with row_number() before excluding the implausible ones "
-    "(F.when(reason is null, row_number())): a newer implausible version keeps RANK 1 to itself, the older "
-    "plausible version gets 2, and the encounter has no winner; neither written nor quarantined",
-)
 def test_an_implausible_newer_version_does_not_hide_the_plausible_older_one(spark):
     # Two versions of enc-1: the newer (meta.lastUpdated Feb 1) starts before the patient's birth
-    # and is quarantined by event_not_before_birth. ranked_versions documents such rows as ones
-    # that "cannot compete", so the older, plausible version must be the winner (RANK 1).
+    # and fails event_not_before_birth. A version that fails a rule cannot compete (it ranks after
+    # the plausible ones), so the older, plausible version is the winner (RANK 1).
     ranked = ranked_encounters(
         spark,
         [
@@ -181,13 +196,6 @@ def test_an_implausible_newer_version_does_not_hide_the_plausible_older_one(spar
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="silver.yaml's event_not_before_birth compares to_date(start_at), the UTC date, with the birth "
-    "date, a calendar date as written; fct_encounter's admit_date (the date as written) is the date to "
-    "compare: 21:00 at UTC-4 the day before birth passes, 00:30 at UTC+2 on the birth day is quarantined",
-)
 def test_the_encounter_birth_rule_compares_the_date_as_written(spark):
     ranked = ranked_encounters(
         spark,
@@ -204,13 +212,6 @@ def test_the_encounter_birth_rule_compares_the_date_as_written(spark):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="build_silver passes F.to_date(performed_at) (a UTC timestamp) as the fact's event_date; the "
-    "FHIR date as written is lost in clinical.procedures, so a procedure written the evening before "
-    "birth at UTC-4 falls on the birth date in UTC and passes fact_not_before_birth",
-)
 def test_the_fact_birth_rule_compares_the_date_as_written(spark):
     procedure = {
         "resourceType": "Procedure", "id": "proc-1", "code": {"coding": [{"code": "430193006"}]},
@@ -219,9 +220,10 @@ def test_the_fact_birth_rule_compares_the_date_as_written(spark):
     rows = clinical.procedures(
         bronze(spark, "fhir_procedure", [fhir(procedure)]), empty(spark, "csv_procedures")
     )
-    # as build_silver ranks the clinical facts
+    # as build_silver ranks the clinical facts: performed_date is the date as written, May 9
+    # (performed_at, 01:00 UTC May 10, would pass)
     ranked = build.ranked_versions(
-        build.with_patient_birth(rows, births(spark), F.to_date(F.col(build.EVENT_TIME["fct_procedure"]))),
+        build.with_patient_birth(rows, births(spark), F.col(build.EVENT_TIME["fct_procedure"])),
         "fct_procedure",
         implausible=True,
     )

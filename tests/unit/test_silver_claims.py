@@ -239,12 +239,6 @@ def test_fhir_claim_without_eob_is_pending_and_unresolved_contained_references_a
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="fhir_claims sets line_count = F.size(Claim.item); Spark's size(null) is -1 "
-    "(spark.sql.legacy.sizeOfNull), so a Claim without items gets line_count -1 (csv_claims gives 0)",
-)
 def test_a_fhir_claim_without_items_has_no_lines(fhir_output):
     claims, lines, _ = fhir_output
     assert lines.where("claim_key = 'c-4'").count() == 0
@@ -417,22 +411,32 @@ def test_partner_claims_roll_lines_up_to_claims(spark):
     assert_frame(lines.where("claim_key = 'p1:A'"), expected_lines, ["line_number"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="partner_claims dedups per (claim, line), not per claim: when a claim is resent with fewer "
-    "lines, the dropped line of the earlier file survives, although the docstring says the resent claim "
-    "replaces the earlier one",
-)
 def test_a_resent_partner_claim_replaces_all_lines_of_the_earlier_file(spark):
+    file_a, file_b = "claims/partner=p1/dt=2024-03-01/a.csv", "claims/partner=p1/dt=2024-03-01/b.csv"
     rows = [
         partner_line("p1", "F", 1, "paid", "100.00", "80.00", "80.00", landed=L1),
         partner_line("p1", "F", 2, "paid", "40.00", "40.00", "40.00", landed=L1),
-        # Resent the next day with line 2 removed.
-        partner_line("p1", "F", 1, "paid", "100.00", "80.00", "80.00", landed=L2),
+        # Resent the next day with line 1 corrected and line 2 removed: the claim is the resend's.
+        partner_line("p1", "F", 1, "paid", "110.00", "80.00", "80.00", landed=L2),
+        # Two files landed at the same time: the greater file name (b) is the newer; a's line 2 goes.
+        partner_line("p1", "G", 1, "paid", "10.00", "10.00", "10.00", file=file_a),
+        partner_line("p1", "G", 2, "paid", "20.00", "20.00", "20.00", file=file_a),
+        partner_line("p1", "G", 1, "paid", "15.00", "15.00", "15.00", file=file_b),
+        # One file with line 1 twice (source lines 2 and 5): the later copy in the file wins.
+        partner_line("p1", "H", 1, "paid", "30.00", "30.00", "30.00"),
+        {**partner_line("p1", "H", 1, "paid", "35.00", "35.00", "35.00"), "source_line": 5},
+    ]  # fmt: skip
+    claims, lines = C.partner_claims(bronze(spark, "partner_claim_line", rows))
+    assert as_rows(claims, "claim_key", "billed_amount", "line_count", "landed_at", "source_file") == [
+        ("p1:F", D("110.00"), 1, "2024-03-02 06:00:00", "claims/partner=p1/dt=2024-03-02/claims_p1.csv"),
+        ("p1:G", D("15.00"), 1, "2024-03-01 06:00:00", file_b),
+        ("p1:H", D("35.00"), 1, "2024-03-01 06:00:00", "claims/partner=p1/dt=2024-03-01/claims_p1.csv"),
     ]
-    claims, _ = C.partner_claims(bronze(spark, "partner_claim_line", rows))
-    assert as_rows(claims, "claim_key", "billed_amount", "line_count") == [("p1:F", D("100.00"), 1)]
+    assert as_rows(lines, "claim_key", "line_number", "billed_amount") == [
+        ("p1:F", 1, D("110.00")),
+        ("p1:G", 1, D("15.00")),
+        ("p1:H", 1, D("35.00")),
+    ]
 
 
 # --- candidates and latest wins across sources ------------------------------------------------

@@ -4,7 +4,10 @@ deduplicated on the registry's dedup key (patient + code + effective time) lates
 
 Expected values are hand-worked from the resources below: FHIR dateTimes become UTC
 timestamps (a CSV row of the same event, written in UTC, then has the same key), dates
-(onset, abatement) stay as written, an observation with components is one row per component
+(onset, abatement) stay as written, each fact with a time also carries its calendar date as
+written (performed_date, effective_date, authored_date, administered_date: a FHIR dateTime's
+own local date, a CSV row's UTC date), which silver's birth rule compares; every row keeps its
+source line (a CSV row's line; null for FHIR, whose bundles have entries, not lines), an observation with components is one row per component
 (as Synthea's observations.csv writes a blood-pressure panel), and a MedicationRequest
 that names its drug through medicationReference takes the Medication's RxNorm code.
 """
@@ -33,7 +36,9 @@ from tests.support.silver_frames import (
 
 pytestmark = pytest.mark.spark
 
-LINEAGE = "source string, meta_last_updated timestamp, landed_at timestamp, source_file string"
+LINEAGE = (
+    "source string, meta_last_updated timestamp, landed_at timestamp, source_file string, source_line int"
+)
 FILE = "fhir/dt=2024-03-01/bundle-1.json"
 CSV_FILE = "synthea/dt=2024-03-02/facts.csv"
 UPDATED = datetime(2024, 3, 5, 18, 0)
@@ -77,12 +82,13 @@ def test_conditions_from_fhir_and_csv(spark):
         # Onset 23:40 at UTC-4 on Jun 1 (03:40 UTC Jun 2): the onset date is the date as
         # written, Jun 1; urn:uuid references give the patient and encounter ids.
         ("cond-1", "p-1", "enc-1", "44054006", "Diabetes mellitus type 2 (disorder)", date(2019, 6, 1),
-         date(2020, 1, 15), "resolved", "ehr_fhir", UPDATED, L1, FILE),
-        # The CSV has no clinical status: no STOP -> active, a STOP -> resolved. No resource id.
+         date(2020, 1, 15), "resolved", "ehr_fhir", UPDATED, L1, FILE, None),
+        # The CSV has no clinical status: no STOP -> active, a STOP -> resolved. No resource id;
+        # the file's line instead.
         (None, "p-2", "enc-2", "38341003", "Hypertension", date(2018, 1, 1), None, "active",
-         "ehr_csv", None, L2, CSV_FILE),
+         "ehr_csv", None, L2, CSV_FILE, 2),
         (None, "p-2", "enc-3", "195662009", "Acute viral pharyngitis (disorder)", date(2010, 5, 5),
-         date(2010, 5, 20), "resolved", "ehr_csv", None, L2, CSV_FILE),
+         date(2010, 5, 20), "resolved", "ehr_csv", None, L2, CSV_FILE, 3),
     ]  # fmt: skip
     expected = frame(
         spark,
@@ -138,14 +144,6 @@ def test_condition_versions_deduplicated_on_patient_code_and_onset(spark):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="fct_condition's dedup order ends in source, source_id; CSV rows have no source_id and "
-    "clinical.conditions drops source_line, so two rows of one CSV file with the same key tie in every "
-    "ranking column and the winner is whichever Spark reads first (carelake.silver.tables promises a total "
-    "order); the same holds for the other clinical facts",
-)
 def test_two_rows_of_one_csv_file_with_the_same_key_do_not_tie_in_the_declared_order(spark):
     # Lines 5 and 7 of one conditions.csv: same patient, code and onset, different STOP. The
     # registry's order must tell them apart, or the winner depends on how Spark split the input
@@ -160,6 +158,12 @@ def test_two_rows_of_one_csv_file_with_the_same_key_do_not_tie_in_the_declared_o
     declared = build.SILVER_TABLES["fct_condition"]
     ranking_columns = [*declared.versions_key, *(term.split()[0] for term in declared.dedup_order)]
     assert rows.select(*ranking_columns).distinct().count() == 2
+    # The order ends with source_line desc: the later line of the file (7) is the newer version.
+    ranked = build.ranked_versions(rows, "fct_condition")
+    assert as_rows(ranked, "snomed_display", "source_line", "abatement_date", build.RANK) == [
+        ("line 5", 5, None, 2),
+        ("line 7", 7, date(2019, 1, 1), 1),
+    ]
 
 
 # --- procedures -------------------------------------------------------------------------------
@@ -188,24 +192,25 @@ def test_procedures_from_fhir_and_csv_share_the_utc_key(spark):
         bronze(spark, "csv_procedures", csv_rows),
     )
     expected_rows = [
-        # performedPeriod start/end to UTC (-05:00 -> +5 h); the first reason's code.
+        # performedPeriod start/end to UTC (-05:00 -> +5 h); the date as written is the start's
+        # own date, Mar 5; the first reason's code.
         ("proc-1", "p-1", "enc-1", "395142003", "Allergy screening test (procedure)",
-         datetime(2024, 3, 5, 14, 10), datetime(2024, 3, 5, 14, 40), "44054006", None,
-         "ehr_fhir", UPDATED, L1, FILE),
-        # performedDateTime when there is no period; no end.
-        ("proc-2", "p-1", None, "430193006", "Medication reconciliation", datetime(2024, 3, 6, 10, 0), None,
-         None, None, "ehr_fhir", UPDATED, L1, FILE),
-        # CSV base cost kept as money (decimal(14,2)).
+         datetime(2024, 3, 5, 14, 10), date(2024, 3, 5), datetime(2024, 3, 5, 14, 40), "44054006", None,
+         "ehr_fhir", UPDATED, L1, FILE, None),
+        # performedDateTime when there is no period (written in UTC: Mar 6); no end.
+        ("proc-2", "p-1", None, "430193006", "Medication reconciliation", datetime(2024, 3, 6, 10, 0),
+         date(2024, 3, 6), None, None, None, "ehr_fhir", UPDATED, L1, FILE, None),
+        # CSV base cost kept as money (decimal(14,2)); START 14:10Z is written on Mar 5 (UTC); line 2.
         (None, "p-1", "enc-1", "395142003", "Allergy screening test (procedure)",
-         datetime(2024, 3, 5, 14, 10), datetime(2024, 3, 5, 14, 40), "44054006", Decimal("516.65"),
-         "ehr_csv", None, L2, CSV_FILE),
+         datetime(2024, 3, 5, 14, 10), date(2024, 3, 5), datetime(2024, 3, 5, 14, 40), "44054006",
+         Decimal("516.65"), "ehr_csv", None, L2, CSV_FILE, 2),
     ]  # fmt: skip
     expected = frame(
         spark,
         expected_rows,
         "source_id string, ehr_patient_id string, encounter_id string, snomed_code string, snomed_display string, "
-        "performed_at timestamp, performed_end_at timestamp, reason_code string, base_cost decimal(14,2), "
-        f"{LINEAGE}",
+        "performed_at timestamp, performed_date date, performed_end_at timestamp, reason_code string, "
+        f"base_cost decimal(14,2), {LINEAGE}",
     )
     assert_frame(rows, expected, ["performed_at", "source"])
     # Same (patient, code, performed_at): one key with two versions, the FHIR one (meta.lastUpdated) first.
@@ -257,28 +262,30 @@ def test_observations_one_row_per_component_and_each_value_kind(spark):
         bronze(spark, "fhir_observation", [fhir(r, updated=UPDATED) for r in resources]),
         bronze(spark, "csv_observations", csv_rows),
     )
-    t = datetime(2024, 3, 5, 14, 15)
-    lineage = ("ehr_fhir", UPDATED, L1, FILE)
+    # 09:15 at UTC-5 (and obs-3's 14:15Z instant): 14:15 UTC, written on Mar 5.
+    t, day = datetime(2024, 3, 5, 14, 15), date(2024, 3, 5)
+    lineage = ("ehr_fhir", UPDATED, L1, FILE, None)
     expected_rows = [
-        ("obs-1", "p-1", "enc-1", "vital-signs", t, *lineage, "8302-2", None, 170.2, None, "cm"),
-        ("obs-2", "p-1", "enc-1", "vital-signs", t, *lineage, "8480-6", "Systolic Blood Pressure", 120.0, None, "mm[Hg]"),
-        ("obs-2", "p-1", "enc-1", "vital-signs", t, *lineage, "8462-4", "Diastolic Blood Pressure", 80.0, None, "mm[Hg]"),
-        ("obs-3", "p-1", "enc-1", "social-history", t, *lineage, "72166-2", None, None,
+        ("obs-1", "p-1", "enc-1", "vital-signs", t, day, *lineage, "8302-2", None, 170.2, None, "cm"),
+        ("obs-2", "p-1", "enc-1", "vital-signs", t, day, *lineage, "8480-6", "Systolic Blood Pressure", 120.0, None, "mm[Hg]"),
+        ("obs-2", "p-1", "enc-1", "vital-signs", t, day, *lineage, "8462-4", "Diastolic Blood Pressure", 80.0, None, "mm[Hg]"),
+        ("obs-3", "p-1", "enc-1", "social-history", t, day, *lineage, "72166-2", None, None,
          "Never smoked tobacco (finding)", None),
-        ("obs-4", "p-1", "enc-1", "laboratory", t, *lineage, "94531-1", None, None, "Not detected (qualifier value)", None),
-        ("obs-5", "p-1", "enc-1", "social-history", t, *lineage, "11366-2", None, None, "true", None),
-        ("obs-6", "p-1", "enc-1", "vital-signs", t, *lineage, "29463-7", None, 81.3, None, "kg"),
+        ("obs-4", "p-1", "enc-1", "laboratory", t, day, *lineage, "94531-1", None, None, "Not detected (qualifier value)", None),
+        ("obs-5", "p-1", "enc-1", "social-history", t, day, *lineage, "11366-2", None, None, "true", None),
+        ("obs-6", "p-1", "enc-1", "vital-signs", t, day, *lineage, "29463-7", None, 81.3, None, "kg"),
         # CSV TYPE numeric -> value_numeric, otherwise value_text.
-        (None, "p-2", "enc-2", "vital-signs", datetime(2024, 3, 4, 8, 0), "ehr_csv", None, L2, CSV_FILE,
-         "8302-2", "Body Height", 160.5, None, "cm"),
-        (None, "p-2", "enc-2", "survey", datetime(2024, 3, 4, 8, 0), "ehr_csv", None, L2, CSV_FILE,
-         "72166-2", "Tobacco smoking status", None, "Never smoked tobacco (finding)", None),
+        # CSV DATE 08:00Z: written on Mar 4 (UTC); lines 2 and 3.
+        (None, "p-2", "enc-2", "vital-signs", datetime(2024, 3, 4, 8, 0), date(2024, 3, 4), "ehr_csv", None, L2,
+         CSV_FILE, 2, "8302-2", "Body Height", 160.5, None, "cm"),
+        (None, "p-2", "enc-2", "survey", datetime(2024, 3, 4, 8, 0), date(2024, 3, 4), "ehr_csv", None, L2,
+         CSV_FILE, 3, "72166-2", "Tobacco smoking status", None, "Never smoked tobacco (finding)", None),
     ]  # fmt: skip
     expected = frame(
         spark,
         expected_rows,
         "source_id string, ehr_patient_id string, encounter_id string, category string, effective_at timestamp, "
-        f"{LINEAGE}, loinc_code string, loinc_display string, value_numeric double, value_text string, unit string",
+        f"effective_date date, {LINEAGE}, loinc_code string, loinc_display string, value_numeric double, value_text string, unit string",
     )
     assert_frame(rows, expected, ["ehr_patient_id", "loinc_code"])
 
@@ -324,7 +331,7 @@ def test_medication_requests_take_the_code_from_the_concept_or_the_referenced_me
         request("mr-1", medicationCodeableConcept=coding("860975", "24 HR Metformin 500 MG", RXNORM)),
         request("mr-2", medicationReference={"reference": "urn:uuid:med-1"}),
         request("mr-3", medicationReference={"reference": "Medication/med-2"}),
-        # A reference to a Medication no bundle carried: no code (build quarantines it).
+        # A reference to a Medication no bundle carried: no code (build leaves it out, with a reason).
         request("mr-4", medicationReference={"reference": "urn:uuid:med-missing"}),
     ]
     medications = [
@@ -347,24 +354,26 @@ def test_medication_requests_take_the_code_from_the_concept_or_the_referenced_me
         bronze(spark, "fhir_medication", [fhir(m, updated=UPDATED) for m in medications]),
         bronze(spark, "csv_medications", csv_rows),
     )
-    authored = datetime(2024, 3, 5, 14, 30)  # 09:30 at UTC-5
-    lineage = ("ehr_fhir", UPDATED, L1, FILE)
+    authored, day = datetime(2024, 3, 5, 14, 30), date(2024, 3, 5)  # 09:30 at UTC-5, written on Mar 5
+    lineage = ("ehr_fhir", UPDATED, L1, FILE, None)
     expected_rows = [
-        ("mr-1", "p-1", "enc-1", "860975", "24 HR Metformin 500 MG", authored, "active", None, None, *lineage),
-        ("mr-2", "p-1", "enc-1", "1049221", "Oxycodone 5 MG", authored, "active", None, None, *lineage),
-        ("mr-3", "p-1", "enc-1", "313782", "Acetaminophen 325 MG", authored, "active", None, None, *lineage),
-        ("mr-4", "p-1", "enc-1", None, None, authored, "active", None, None, *lineage),
-        # CSV: no STOP -> active, a STOP -> stopped; total cost and payer kept.
-        (None, "p-2", "enc-2", "860975", "24 HR Metformin 500 MG", datetime(2024, 3, 1, 12, 0), "active",
-         Decimal("263.20"), "pay-1", "ehr_csv", None, L2, CSV_FILE),
-        (None, "p-2", "enc-3", "313782", "Acetaminophen 325 MG", datetime(2023, 1, 1, 12, 0), "stopped",
-         Decimal("5.10"), "pay-1", "ehr_csv", None, L2, CSV_FILE),
+        ("mr-1", "p-1", "enc-1", "860975", "24 HR Metformin 500 MG", authored, day, "active", None, None, *lineage),
+        ("mr-2", "p-1", "enc-1", "1049221", "Oxycodone 5 MG", authored, day, "active", None, None, *lineage),
+        ("mr-3", "p-1", "enc-1", "313782", "Acetaminophen 325 MG", authored, day, "active", None, None, *lineage),
+        ("mr-4", "p-1", "enc-1", None, None, authored, day, "active", None, None, *lineage),
+        # CSV: no STOP -> active, a STOP -> stopped; total cost and payer kept; START's UTC date;
+        # both rows on the csv() helper's default line 2.
+        (None, "p-2", "enc-2", "860975", "24 HR Metformin 500 MG", datetime(2024, 3, 1, 12, 0), date(2024, 3, 1),
+         "active", Decimal("263.20"), "pay-1", "ehr_csv", None, L2, CSV_FILE, 2),
+        (None, "p-2", "enc-3", "313782", "Acetaminophen 325 MG", datetime(2023, 1, 1, 12, 0), date(2023, 1, 1),
+         "stopped", Decimal("5.10"), "pay-1", "ehr_csv", None, L2, CSV_FILE, 2),
     ]  # fmt: skip
     expected = frame(
         spark,
         expected_rows,
         "source_id string, ehr_patient_id string, encounter_id string, rxnorm_code string, rxnorm_display string, "
-        f"authored_at timestamp, status string, total_cost decimal(14,2), payer_id string, {LINEAGE}",
+        "authored_at timestamp, authored_date date, status string, total_cost decimal(14,2), payer_id string, "
+        f"{LINEAGE}",
     )
     assert_frame(rows, expected, ["ehr_patient_id", "encounter_id", "source_id"])
     ranked = build.ranked_versions(rows, "fct_medication_request")
@@ -392,18 +401,19 @@ def test_immunizations_from_fhir_and_csv(spark):
         bronze(spark, "csv_immunizations", csv_rows),
     )
     at = datetime(2024, 3, 5, 14, 45)  # 09:45 at UTC-5: FHIR and CSV describe one administration
+    day = date(2024, 3, 5)  # written on Mar 5 in both (09:45-05:00; 14:45Z)
     expected_rows = [
         # Immunization names its patient in `patient`, not `subject`.
-        ("imm-1", "p-1", "enc-1", "140", "Influenza, seasonal, injectable, preservative free", at, None,
-         "ehr_fhir", UPDATED, L1, FILE),
-        (None, "p-1", "enc-1", "140", "Influenza, seasonal, injectable, preservative free", at,
-         Decimal("140.52"), "ehr_csv", None, L2, CSV_FILE),
+        ("imm-1", "p-1", "enc-1", "140", "Influenza, seasonal, injectable, preservative free", at, day, None,
+         "ehr_fhir", UPDATED, L1, FILE, None),
+        (None, "p-1", "enc-1", "140", "Influenza, seasonal, injectable, preservative free", at, day,
+         Decimal("140.52"), "ehr_csv", None, L2, CSV_FILE, 2),
     ]  # fmt: skip
     expected = frame(
         spark,
         expected_rows,
         "source_id string, ehr_patient_id string, encounter_id string, cvx_code string, cvx_display string, "
-        f"administered_at timestamp, base_cost decimal(14,2), {LINEAGE}",
+        f"administered_at timestamp, administered_date date, base_cost decimal(14,2), {LINEAGE}",
     )
     assert_frame(rows, expected, ["source"])
     ranked = build.ranked_versions(rows, "fct_immunization")

@@ -142,13 +142,6 @@ def test_locations_keyed_by_synthea_id_with_their_managing_organization(spark):
     assert_frame(actual, expected, ["location_id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="locations takes substring_index(managingOrganization.reference, '|', -1), which is only right "
-    "for conditional references: a literal 'Organization/org-9' becomes the organization_id "
-    "'Organization/org-9' (fhir_encounters resolves the same reference with reference_id to 'org-9')",
-)
 def test_a_literal_managing_organization_reference_gives_the_organization_id(spark):
     location = {
         "resourceType": "Location",

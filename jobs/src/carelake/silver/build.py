@@ -20,12 +20,12 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from carelake.silver import claims as claim_facts
-from carelake.silver import clinical, dimensions, encounters, outreach, patients
-from carelake.silver.codes import CodeMaps, with_condition_codes, with_icd10_category, with_procedure_codes
-from carelake.pipeline.rules import first_failure
 from carelake.declarations import sort_order
+from carelake.pipeline.rules import first_failure
+from carelake.silver import claims as claim_facts
+from carelake.silver import clinical, dimensions
 from carelake.silver import tables as silver_tables
+from carelake.silver.codes import CodeMaps, with_condition_codes, with_icd10_category, with_procedure_codes
 from carelake.silver.common import latest_wins
 from carelake.silver.identity import (
     CLAIMS,
@@ -35,15 +35,17 @@ from carelake.silver.identity import (
     MatchSettings,
     resolve_identities,
 )
+from carelake.silver.state import RECORD_ID
 
 SILVER_TABLES = {t.name: t for t in silver_tables.TABLES}
-# The column whose date a clinical fact happens on (the silver plausibility rules compare it with birth).
+# The calendar date (as written) a clinical fact happens on: the silver plausibility rules
+# compare it with the birth date, which is also a date as written.
 EVENT_TIME = {
     "fct_condition": "onset_date",
-    "fct_procedure": "performed_at",
-    "fct_observation": "effective_at",
-    "fct_medication_request": "authored_at",
-    "fct_immunization": "administered_at",
+    "fct_procedure": "performed_date",
+    "fct_observation": "effective_date",
+    "fct_medication_request": "authored_date",
+    "fct_immunization": "administered_date",
 }
 RANK = "_version_rank"
 
@@ -96,7 +98,13 @@ def ranked_versions(candidates: DataFrame, table: str, implausible: bool = False
         )
     )
     rule, rule_reason = first_failure(declared.qualified_name) if implausible else (F.lit(None), F.lit(None))
-    window = Window.partitionBy(*keys).orderBy(*sort_order(declared.dedup_order))
+    # The declared order, then the row's content: the winner never depends on arrival or splits.
+    content = F.xxhash64(*(F.col(c) for c in candidates.columns))
+    # Versions that cannot compete rank after those that can: an implausible newer version
+    # leaves the older plausible one the winner (and is listed in silver.excluded_record).
+    window = Window.partitionBy(*keys).orderBy(
+        F.col("reason").isNotNull(), *sort_order(declared.dedup_order), content.desc()
+    )
     ranked = (
         candidates.withColumn("rule", F.when(missing.isNull(), rule).cast("string"))
         .withColumn("reason", F.coalesce(missing, rule_reason).cast("string"))
@@ -111,12 +119,14 @@ def winners(ranked: DataFrame) -> DataFrame:
 
 def with_patient_birth(facts: DataFrame, ehr: DataFrame, event_date: Column) -> DataFrame:
     """Facts with the patient's birth_date and the fact's date, for the silver plausibility rules."""
-    births = ehr.select(F.col("ehr_patient_id").alias("_birth_of"), F.col("birth_date").alias("patient_birth_date"))
+    births = ehr.select(
+        F.col("ehr_patient_id").alias("_birth_of"), F.col("birth_date").alias("patient_birth_date")
+    )
     joined = facts.join(births, facts["ehr_patient_id"] == births["_birth_of"], "left").drop("_birth_of")
     return joined.withColumn("event_date", event_date)
 
 
-def identity_records(ehr: DataFrame, partner_lines: DataFrame, bronze_outreach: DataFrame) -> DataFrame:
+def identity_records(ehr: DataFrame, partner_lines: DataFrame, outreach_events: DataFrame) -> DataFrame:
     """The records the master patient index links: EHR patients, claims members, outreach MRNs."""
     ehr_records = ehr.select(
         F.lit(EHR).alias("source"),
@@ -140,7 +150,7 @@ def identity_records(ehr: DataFrame, partner_lines: DataFrame, bronze_outreach: 
         F.lit(None).cast("string").alias("address_line"),
     )
     outreach_records = (
-        bronze_outreach.select(F.col("patient_id").alias("source_id"))
+        outreach_events.select(F.col("mrn").alias("source_id"))
         .distinct()
         .select(F.lit(OUTREACH).alias("source"), "source_id", F.col("source_id").alias("mrn"))
     )
@@ -165,34 +175,34 @@ class _PatientKeys:
         return df.join(lookup, df[column] == lookup["_source_id"], "left").drop("_source_id")
 
 
+def _records(state: DataFrame) -> DataFrame:
+    """A parsed state's rows as the candidates they were parsed into."""
+    return state.drop(RECORD_ID)
+
+
 def build_silver(
-    bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None
+    states: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None
 ) -> SilverOutput:
-    """Every silver table from bronze (grains and dedup orders: carelake.silver.tables)."""
-    b = bronze
+    """Every silver table from silver's state (carelake.silver.state; grains and dedup orders:
+    carelake.silver.tables). ``states``: state name -> its rows."""
+    b = states
     tables: dict[str, SilverTable] = {}
 
     # --- patients and identity -----------------------------------------------------------
-    patient_ranked = ranked_versions(
-        patients.patient_candidates(
-            patients.fhir_patients(b["fhir_patient"]), patients.csv_patients(b["csv_patients"])
-        ),
-        "dim_patient",
-    )
+    patient_ranked = ranked_versions(_records(b["patient"]), "dim_patient")
     ehr = winners(patient_ranked)
     resolution = resolve_identities(
-        identity_records(ehr, b["partner_claim_line"], b["outreach_event"]), settings or MatchSettings()
+        identity_records(ehr, b["partner_claim_line"], b["outreach"]), settings or MatchSettings()
     )
     keys = _PatientKeys(resolution.crosswalk)
     tables["mpi_crosswalk"] = SilverTable(None, resolution.crosswalk)
     tables["mpi_review"] = SilverTable(None, resolution.review)
 
     # --- encounters ------------------------------------------------------------------------
-    encounter_candidates = encounters.encounter_candidates(
-        encounters.fhir_encounters(b["fhir_encounter"]), encounters.csv_encounters(b["csv_encounters"])
-    )
     encounter_ranked = ranked_versions(
-        with_patient_birth(encounter_candidates, ehr, F.to_date("start_at")), "fct_encounter", implausible=True
+        with_patient_birth(_records(b["encounter"]), ehr, F.col("admit_date")),
+        "fct_encounter",
+        implausible=True,
     )
     encounter = winners(encounter_ranked).drop("patient_birth_date", "event_date")
 
@@ -200,7 +210,9 @@ def build_silver(
     fhir_claims, fhir_lines, unresolved_contained = claim_facts.fhir_claims(
         b["fhir_claim"],
         b["fhir_explanation_of_benefit"],
-        b["fhir_condition"].select("resource_id", F.col("code").alias("snomed_code")),
+        b["condition"]
+        .where(F.col("source") == "ehr_fhir")
+        .select(F.col("source_id").alias("resource_id"), "snomed_code"),
     )
     csv_payer_names = (
         b["csv_payers"].select(F.col("id").alias("payer_id"), F.col("name").alias("payer_name")).distinct()
@@ -209,7 +221,9 @@ def build_silver(
         b["csv_claims"], b["csv_claims_transactions"], csv_payer_names
     )
     partner_claims, partner_lines = claim_facts.partner_claims(b["partner_claim_line"])
-    claim_ranked = ranked_versions(claim_facts.claim_candidates(fhir_claims, csv_claims, partner_claims), "fct_claim")
+    claim_ranked = ranked_versions(
+        claim_facts.claim_candidates(fhir_claims, csv_claims, partner_claims), "fct_claim"
+    )
     claim = winners(claim_ranked)
     line_ranked = ranked_versions(
         claim_facts.line_candidates(claim, fhir_lines, csv_lines, partner_lines), "fct_claim_line"
@@ -303,17 +317,17 @@ def build_silver(
 
     # --- clinical facts ---------------------------------------------------------------------
     fact_rows = {
-        "fct_condition": clinical.conditions(b["fhir_condition"], b["csv_conditions"]),
-        "fct_procedure": clinical.procedures(b["fhir_procedure"], b["csv_procedures"]),
-        "fct_observation": clinical.observations(b["fhir_observation"], b["csv_observations"]),
+        "fct_condition": _records(b["condition"]),
+        "fct_procedure": _records(b["procedure"]),
+        "fct_observation": _records(b["observation"]),
         "fct_medication_request": clinical.medication_requests(
             b["fhir_medication_request"], b["fhir_medication"], b["csv_medications"]
         ),
-        "fct_immunization": clinical.immunizations(b["fhir_immunization"], b["csv_immunizations"]),
+        "fct_immunization": _records(b["immunization"]),
     }
     for table, rows in fact_rows.items():
         ranked = ranked_versions(
-            with_patient_birth(rows, ehr, F.to_date(F.col(EVENT_TIME[table]))), table, implausible=True
+            with_patient_birth(rows, ehr, F.col(EVENT_TIME[table])), table, implausible=True
         )
         final = keys.attach(winners(ranked).drop("patient_birth_date", "event_date"), "ehr_patient_id")
         if table == "fct_condition":
@@ -323,11 +337,12 @@ def build_silver(
         tables[table] = SilverTable(ranked, final)
 
     # --- outreach ---------------------------------------------------------------------------
-    outreach_ranked = ranked_versions(outreach.outreach_candidates(b["outreach_event"]), "fct_outreach")
+    outreach_ranked = ranked_versions(_records(b["outreach"]), "fct_outreach")
     # An MRN no EHR patient has stays unresolved (patient_key null) and goes to mpi_review;
     # it never makes a patient of its own.
     tables["fct_outreach"] = SilverTable(
-        outreach_ranked, keys.attach(winners(outreach_ranked).drop("source_line"), "mrn", OUTREACH, linked_only=True)
+        outreach_ranked,
+        keys.attach(winners(outreach_ranked).drop("source_line"), "mrn", OUTREACH, linked_only=True),
     )
 
     # --- dimensions out -----------------------------------------------------------------------

@@ -9,7 +9,6 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 SYNTHEA_SYSTEM = "https://github.com/synthetichealth/synthea"
 
