@@ -238,8 +238,8 @@ def test_the_newest_version_wins_whatever_the_arrival_order(late_lake):
         (r["id"], _iso(_parse(r["period"]["end"])), _iso(_parse(r["meta"]["lastUpdated"])))
         for r in expected.values()
     )
-    # three versions of the first encounter and two of the second: three removed
-    assert counts.deduplicated["fct_encounter"] == 3
+    # three versions of the first encounter and two of the second: three replaced in silver's state
+    assert counts.deduplicated["state_encounter"] == 3
 
 
 def test_reprocessing_an_old_dt_does_not_overwrite_newer_data(late_lake):

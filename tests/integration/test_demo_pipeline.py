@@ -150,19 +150,31 @@ def test_partner_claims_members_link_to_the_right_patients(lake, population):
     assert claim_keys <= {r[0] for r in silver_rows(lake, "dim_patient", "patient_key")}
 
 
-def _bronze_of(spark, lake: Lake, keep: str) -> dict:
-    """The lake's bronze with only one EHR feed: FHIR tables (keep='fhir') or CSV tables ('csv')."""
-    from carelake.silver.io import read_bronze  # here: only this test depends on how silver reads bronze
+def _states_of(spark, lake: Lake, keep: str) -> dict:
+    """Silver's states built from the lake's bronze with only one EHR feed: FHIR tables
+    (keep='fhir') or CSV tables ('csv'), each record's newest version."""
+    # here: only this test depends on how silver reads bronze and merges its state
+    from pyspark.sql import functions as F
 
-    declared = registry.zone_tables("bronze")
-    bronze = read_bronze(spark, state(lake.root))
+    from carelake.silver import state as silver_state
+    from carelake.silver.io import new_bronze
+
+    bronze = new_bronze(spark, state(lake.root), None).frames
     for name, frame in bronze.items():
         if name.startswith(("fhir_", "csv_")) and not name.startswith(f"{keep}_"):
-            bronze[name] = spark.createDataFrame([], declared[name].read_schema())
+            bronze[name] = frame.limit(0)
         elif name.startswith(("fhir_", "csv_")):
             # only the generated population: the fixtures are different people in each feed
             bronze[name] = frame.where(~frame["source_file"].contains(f"/{FIXTURES_BATCH}/"))
-    return bronze
+    states = {}
+    for spec in silver_state.STATES:
+        columns = registry.table(f"silver.{spec.table_name}").columns
+        reason = silver_state.missing_key(spec) if spec.parsed else F.lit(None).cast("string")
+        records = silver_state.records(spec, bronze).withColumn("_reason", reason).select(*columns, "_reason")
+        states[spec.name] = (
+            silver_state.merged(spec, records.limit(0), records).where("_wins").select(*columns)
+        )
+    return states
 
 
 def test_fhir_and_csv_exports_converge_on_the_same_silver(spark, lake, population):
@@ -171,7 +183,7 @@ def test_fhir_and_csv_exports_converge_on_the_same_silver(spark, lake, populatio
     codes = CodeMaps.load(spark)
     results = {}
     for feed in ("fhir", "csv"):
-        silver = build_silver(_bronze_of(spark, lake, feed), codes)
+        silver = build_silver(_states_of(spark, lake, feed), codes)
         patients = {r["ehr_patient_id"] for r in silver.tables["dim_patient"].final.collect()}
         encounters = {
             (r["encounter_id"], r["encounter_class"], r["start_at"], r["ehr_patient_id"])

@@ -84,13 +84,21 @@ def run(
     lake: LakeOption = Path("lake"),
     dt: DtOption = "today",
     job: Annotated[list[str] | None, typer.Option("--job", help="Run only this job (repeatable).")] = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild", help="Jobs that merge batches start from scratch and read all of their input."
+        ),
+    ] = False,
 ) -> None:
     """Run the manifest's jobs in workflow order over the local lake; print counts and time."""
     from carelake.config import Lake
     from carelake.reporting import print_job_result
     from carelake.runner import run_jobs
 
-    run_jobs(Lake(lake), dt, only=job, on_done=print_job_result)
+    run_jobs(
+        Lake(lake), dt, only=job, overrides={"rebuild": "true"} if rebuild else None, on_done=print_job_result
+    )
 
 
 @app.command()
@@ -106,7 +114,12 @@ def demo(
     ] = Path("build/dashboard"),
     fixtures_dir: Annotated[
         Path,
-        typer.Option("--fixtures", exists=True, file_okay=False, help="Real Synthea output landed beside the generated data."),
+        typer.Option(
+            "--fixtures",
+            exists=True,
+            file_okay=False,
+            help="Real Synthea output landed beside the generated data.",
+        ),
     ] = Path("tests/fixtures/synthea"),  # the repository's copy (run from its root)
 ) -> None:
     """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the dashboard."""
@@ -175,7 +188,9 @@ def catalog(
     typer.echo(f"wrote {out} and the table list of {doc}")
 
 
-lake_app = typer.Typer(help="The lake's commits: history, rollback, and the ledger of raw objects.", no_args_is_help=True)
+lake_app = typer.Typer(
+    help="The lake's commits: history, rollback, and the ledger of raw objects.", no_args_is_help=True
+)
 app.add_typer(lake_app, name="lake")
 JobOption = Annotated[str, typer.Option("--job", help="A job of the manifest.")]
 
@@ -186,8 +201,8 @@ def lake_history(lake: LakeOption = Path("lake"), job: JobOption = "raw_to_bronz
     import json
 
     from carelake.lake.commits import describe
-    from carelake.query.lake import lake_state
     from carelake.manifest import load_manifest
+    from carelake.query.lake import lake_state
 
     state = lake_state(lake, load_manifest().writers())
     for commit in state.log(job).history():
@@ -200,7 +215,8 @@ def lake_rollback(
     lake: LakeOption = Path("lake"),
     job: JobOption = "silver_to_gold",
     table: Annotated[
-        str | None, typer.Option("--table", help="Only this table (zone.name); default: every table of the job.")
+        str | None,
+        typer.Option("--table", help="Only this table (zone.name); default: every table of the job."),
     ] = None,
 ) -> None:
     """Make an earlier, retained version current again: a new commit that readers see at once."""
@@ -214,7 +230,9 @@ def lake_rollback(
     typer.echo(f"{job}: commit {commit.seq} makes {table or 'every table'} as of commit {to} current")
     downstream = [j.name for j in manifest.ordered() if job in j.depends_on]
     if downstream:
-        typer.echo(f"rebuild what merged the newer rows: carelake run --rebuild --job {' --job '.join(downstream)}")
+        typer.echo(
+            f"rebuild what merged the newer rows: carelake run --rebuild --job {' --job '.join(downstream)}"
+        )
 
 
 @lake_app.command("ledger")
@@ -222,7 +240,9 @@ def lake_ledger(
     lake: LakeOption = Path("lake"),
     job: Annotated[str | None, typer.Option("--job", help="Only this ingest job.")] = None,
     batch: Annotated[str | None, typer.Option("--batch", help="Only this batch (its dt).")] = None,
-    key: Annotated[str | None, typer.Option("--object", help="Only raw objects whose key contains this.")] = None,
+    key: Annotated[
+        str | None, typer.Option("--object", help="Only raw objects whose key contains this.")
+    ] = None,
 ) -> None:
     """The raw objects the committed batches processed: job, batch, key, size, checksum."""
     from carelake.query import LocalQueryEngine

@@ -73,7 +73,11 @@ class Table:
         problems = []
         if len(set(names)) != len(names):
             problems.append("duplicate column names")
-        for group, columns in (("key", self.key), ("dedup_key", self.dedup_key), ("direct_identifiers", self.direct_identifiers)):
+        for group, columns in (
+            ("key", self.key),
+            ("dedup_key", self.dedup_key),
+            ("direct_identifiers", self.direct_identifiers),
+        ):
             missing = [c for c in columns if c not in names and c not in self.partition_keys]
             if missing:
                 problems.append(f"{group} names unknown columns {missing}")
@@ -168,7 +172,9 @@ class RawSource:
         return None
 
 
-_ORDER_TERM = re.compile(r"^(?P<expr>.+?)(\s+(?P<dir>asc|desc))?(\s+nulls\s+(?P<nulls>first|last))?$", re.IGNORECASE)
+_ORDER_TERM = re.compile(
+    r"^(?P<expr>.+?)(\s+(?P<dir>asc|desc))?(\s+nulls\s+(?P<nulls>first|last))?$", re.IGNORECASE
+)
 
 
 def sort_order(terms: tuple[str, ...]) -> list:

@@ -80,5 +80,7 @@ def land_generated(
     if claims.is_dir():
         # Partner folders keep their partner=<id> key; dt comes after it, as SFTP lands them.
         for partner in sorted(p for p in claims.iterdir() if p.is_dir()):
-            copied[partner_claims.RAW_PREFIX] += land_tree(partner, lake, f"{partner_claims.RAW_PREFIX}/{partner.name}", dt)
+            copied[partner_claims.RAW_PREFIX] += land_tree(
+                partner, lake, f"{partner_claims.RAW_PREFIX}/{partner.name}", dt
+            )
     return copied

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from carelake.declarations import Classification, RawSource, Table
 from carelake.gold import schemas as gold
 from carelake.pipeline import accounting
-from carelake.declarations import Classification, RawSource, Table
+from carelake.silver import state as silver_state
 from carelake.silver import tables as silver
 from carelake.sources.fhir import contract as fhir
 from carelake.sources.outreach import contract as outreach
@@ -33,7 +34,7 @@ def tables() -> tuple[Table, ...]:
     """Every lake table, sorted by zone then name."""
     declared = (
         *fhir.TABLES, *synthea_csv.TABLES, *partner_claims.TABLES, *outreach.TABLES, *treatments.TABLES,
-        *silver.TABLES, *gold.TABLES, *accounting.TABLES,
+        *silver.TABLES, *silver_state.tables(), *gold.TABLES, *accounting.TABLES,
     )  # fmt: skip
     names = [t.qualified_name for t in declared]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -45,7 +46,12 @@ def tables() -> tuple[Table, ...]:
 @cache
 def sources() -> tuple[RawSource, ...]:
     """Every raw source, by name."""
-    return tuple(sorted((fhir.RAW, synthea_csv.RAW, outreach.RAW, partner_claims.RAW, treatments.RAW), key=lambda s: s.name))
+    return tuple(
+        sorted(
+            (fhir.RAW, synthea_csv.RAW, outreach.RAW, partner_claims.RAW, treatments.RAW),
+            key=lambda s: s.name,
+        )
+    )
 
 
 def table(qualified_name: str) -> Table:
@@ -144,7 +150,9 @@ def table_list_markdown() -> str:
         key = ", ".join(f"`{k}`" for k in t.key) or "-"
         partitions = ", ".join(f"`{k}`" for k in t.partition_keys) or "-"
         jobs = ", ".join(writers.get(t.qualified_name, ()))
-        lines.append(f"| `{t.qualified_name}` | {key} | {partitions} | {t.classification.value} | {jobs} | {t.description} |")
+        lines.append(
+            f"| `{t.qualified_name}` | {key} | {partitions} | {t.classification.value} | {jobs} | {t.description} |"
+        )
     lines.append(TABLE_LIST_END)
     return "\n".join(lines) + "\n"
 

@@ -29,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> RunCounts:
     writer = job.writer()
     parts = [classify(spark, raw_uri, plan.objects, job.batch, reference_lookup())] if plan.objects else []
     counts = write_classified(writer, parts, plan.metrics())
-    writer.write(RAW_OBJECT, ledger_rows(spark, plan, read_ledger(spark, job.state, JOB_NAME)), {"dt": job.batch})
+    writer.write(
+        RAW_OBJECT, ledger_rows(spark, plan, read_ledger(spark, job.state, JOB_NAME)), {"dt": job.batch}
+    )
     writer.commit(counts)
     job.run.commit()
     return counts

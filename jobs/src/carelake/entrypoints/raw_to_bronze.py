@@ -32,7 +32,11 @@ def main(argv: Sequence[str] | None = None) -> RunCounts:
     previous_ledger = read_ledger(spark, job.state, JOB_NAME)
 
     writer = job.writer()
-    parts = [io.classify(spark, raw_uri, plan.for_source(raw.name), job.batch) for raw, io in SOURCES if plan.for_source(raw.name)]
+    parts = [
+        io.classify(spark, raw_uri, plan.for_source(raw.name), job.batch)
+        for raw, io in SOURCES
+        if plan.for_source(raw.name)
+    ]
     counts = write_classified(writer, parts, plan.metrics())
     writer.write(RAW_OBJECT, ledger_rows(spark, plan, previous_ledger), {"dt": job.batch})
     writer.commit(counts)

@@ -4,6 +4,7 @@ Reads the complete exports that landed and are not in the ledger yet (an incompl
 waits for a later run), parses each item line, and merges the good items into the table as
 of the previous batch: latest metadata_modified_at wins per treatment_id. Bad lines and
 unreadable exports go to quarantine; table, quarantine and ledger are committed in one step.
+``--rebuild true`` merges every export the ledger holds (and new ones) into an empty table.
 Design: carelake.sources.treatments.io.
 """
 
@@ -28,16 +29,16 @@ def main(argv: Sequence[str] | None = None) -> RunCounts:
     job = start(JOB_NAME, argv)
     spark, raw_uri = job.spark, job.args["raw_uri"]
     (table,) = treatments.TABLES
-    base = job.base_commit()
+    base = None if job.rebuild else job.base_commit()
     plan = plan_batch(
         spark, job.state, JOB_NAME, raw_uri, [treatments.RAW], job.batch,
-        defer=lambda objects: deferred_objects(raw_uri, objects),
+        defer=lambda objects: deferred_objects(raw_uri, objects), rebuild=job.rebuild,
     )  # fmt: skip
     items = classify(spark, raw_uri, plan.objects)
     base_rows = read_version(spark, job.state.version(table, {JOB_NAME: base}))
     ranked = merged(base_rows, items.lines).persist(StorageLevel.MEMORY_AND_DISK)
 
-    writer = job.writer()
+    writer = job.writer(kind="rebuild" if job.rebuild else "run")
     writer.write(table, ranked.where(F.col("_rank") == 1).select(*table.columns))
     quarantined = writer.write_quarantine(items.quarantine, [table.name])
     tally = ranked.agg(
@@ -52,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> RunCounts:
         deduplicated={table.name: tally["superseded"]} if tally["superseded"] else {},
         metrics={**plan.metrics(), **items.metrics, "table_rows": tally["table_rows"]},
     )
-    writer.write(RAW_OBJECT, ledger_rows(spark, plan, read_ledger(spark, job.state, JOB_NAME)), {"dt": job.batch})
+    writer.write(
+        RAW_OBJECT, ledger_rows(spark, plan, read_ledger(spark, job.state, JOB_NAME)), {"dt": job.batch}
+    )
     writer.commit(counts)
     ranked.unpersist()
     items.lines.unpersist()

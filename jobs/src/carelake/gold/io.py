@@ -69,12 +69,18 @@ def write_gold(output: GoldOutput, writer: RunWriter, state: LakeState) -> tuple
     ).coalesce(1)
     n = writer.write(gold["dq_summary"], summary)
     counts.add(RunCounts(rows_read=n, written={"dq_summary": n}))
-    for row in read_version(spark, writer.written_version(gold["dq_summary"])).where(F.col("zone") == "silver").collect():
+    for row in (
+        read_version(spark, writer.written_version(gold["dq_summary"]))
+        .where(F.col("zone") == "silver")
+        .collect()
+    ):
         counts.metrics[f"silver_rows:{row['table_name']}"] = row["row_count"]
 
     feed = [row.asDict() for row in output.alert_feed.collect()]
     counts.add(RunCounts(rows_read=len(feed), written={ALERT_FEED_COUNT_KEY: len(feed)}))
-    counts.metrics.update(_metrics({name: read_version(spark, writer.written_version(gold[name])) for name in output.tables}))
+    counts.metrics.update(
+        _metrics({name: read_version(spark, writer.written_version(gold[name])) for name in output.tables})
+    )
     for frame in output.shared:
         frame.unpersist()
     return counts, feed

@@ -27,6 +27,7 @@ from pyspark.sql import types as T
 from carelake import registry
 from carelake.gold.inputs import local_frame
 from carelake.gold.schemas import conform
+from carelake.silver.state import STATE_PREFIX
 
 DQ_TABLE = "dq_summary"
 STATS_SCHEMA = T.StructType(
@@ -36,8 +37,13 @@ STATS_SCHEMA = T.StructType(
 
 
 def silver_dq_keys() -> dict[str, tuple[str, ...]]:
-    """Every silver table's grain, from the registry."""
-    return {name: table.key for name, table in registry.zone_tables("silver").items()}
+    """The grain of every silver table analysts and gold read (not silver's internal state, not
+    the keyless list of excluded records), from the registry."""
+    return {
+        name: table.key
+        for name, table in registry.zone_tables("silver").items()
+        if table.key and not name.startswith(STATE_PREFIX)
+    }
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ QUARANTINE_SCHEMA = T.StructType(
         T.StructField("source_entry", T.IntegerType(), True),  # 0-based Bundle entry
         T.StructField("target_table", T.StringType(), True),  # where the record would have gone
         T.StructField("reason", T.StringType(), False),
-        T.StructField("rule", T.StringType(), True),  # the plausibility rule that failed (null: a parse problem)
+        T.StructField(
+            "rule", T.StringType(), True
+        ),  # the plausibility rule that failed (null: a parse problem)
         T.StructField("record", T.StringType(), True),  # the raw text of the record
         T.StructField("landed_at", T.TimestampType(), True),
     ]
@@ -152,7 +154,12 @@ def quarantine_rows(
     )
 
 
-def counts_from(written: Mapping[str, int], quarantined: Mapping[str, int], read: int, deduplicated: Mapping[str, int] | None = None) -> RunCounts:
+def counts_from(
+    written: Mapping[str, int],
+    quarantined: Mapping[str, int],
+    read: int,
+    deduplicated: Mapping[str, int] | None = None,
+) -> RunCounts:
     return RunCounts(
         rows_read=read,
         written=dict(written),

@@ -16,9 +16,9 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
+from carelake.declarations import Table
 from carelake.pipeline.accounting import QUARANTINE_SCHEMA, RunCounts
 from carelake.pipeline.writer import RunWriter
-from carelake.declarations import Table
 
 
 @dataclass
@@ -50,16 +50,24 @@ class Classified:
 def counted(records: DataFrame, name: str) -> tuple[DataFrame, Observation]:
     """``records`` persisted, with an observation that counts them as they are first computed."""
     observation = Observation(f"read-{name}")
-    return records.observe(observation, F.count(F.lit(1)).alias("count")).persist(StorageLevel.MEMORY_AND_DISK), observation
+    return records.observe(observation, F.count(F.lit(1)).alias("count")).persist(
+        StorageLevel.MEMORY_AND_DISK
+    ), observation
 
 
-def write_classified(writer: RunWriter, parts: Sequence[Classified], metrics: Mapping[str, int] | None = None) -> RunCounts:
+def write_classified(
+    writer: RunWriter, parts: Sequence[Classified], metrics: Mapping[str, int] | None = None
+) -> RunCounts:
     """Write every output and the run's quarantine; return the run's counts."""
     counts = RunCounts(metrics=dict(metrics or {}))
     for part in parts:
         for output in part.outputs:
             if len(output.tables) == 1 and "table" not in output.frame.columns:
-                rows = {output.tables[0].name: writer.write(output.tables[0], output.frame, output.constants, output.expected)}
+                rows = {
+                    output.tables[0].name: writer.write(
+                        output.tables[0], output.frame, output.constants, output.expected
+                    )
+                }
             else:
                 rows = writer.write_tables(output.tables, output.frame, output.constants)
             for table, n in rows.items():

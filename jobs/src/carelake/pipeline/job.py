@@ -33,6 +33,14 @@ class JobContext:
     def args(self) -> dict[str, str]:
         return self.run.args
 
+    @property
+    def rebuild(self) -> bool:
+        """``--rebuild true``: build from scratch (an empty state, all of the input), not on the last batch."""
+        value = self.args.get("rebuild", "false").strip().lower()
+        if value not in ("true", "false"):
+            raise ValueError(f"--rebuild must be true or false, got {value!r}")
+        return value == "true"
+
     def base_commit(self) -> Commit | None:
         """What a job that merges into its tables builds this batch on: its latest commit of an
         earlier batch (None before the first). A rerun of the latest batch builds on the same
@@ -60,10 +68,10 @@ class JobContext:
             )
         return None
 
-    def writer(self, inputs: Mapping[str, int] | None = None) -> RunWriter:
+    def writer(self, inputs: Mapping[str, int] | None = None, kind: str = "run") -> RunWriter:
         return RunWriter(
             self.spark, self.state, self.run.name, self.run.run_id, self.batch, self.run.started_at, dict(inputs or {}),
-            catalog_database_prefix=self.args.get("catalog_database_prefix", ""),
+            kind=kind, catalog_database_prefix=self.args.get("catalog_database_prefix", ""),
         )  # fmt: skip
 
 

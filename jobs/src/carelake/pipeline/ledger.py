@@ -27,12 +27,12 @@ from datetime import UTC, datetime
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from carelake.declarations import RawSource
 from carelake.lake.spark_io import read_version
 from carelake.lake.state import LakeState
 from carelake.lake.storage import StoredObject, is_hidden, join, storage_for
 from carelake.pipeline.accounting import LEDGER_SCHEMA, RAW_OBJECT
 from carelake.pipeline.raw_files import RawObject
-from carelake.declarations import RawSource
 
 
 class RawObjectChanged(RuntimeError):
@@ -61,6 +61,7 @@ class BatchPlan:
     replaced: list[str] = field(default_factory=list)  # keys processed again with new bytes
     deferred: dict[str, str] = field(default_factory=dict)  # key -> why it waits for a later run
     rerun: bool = False
+    elsewhere: frozenset[str] = frozenset()  # keys an earlier batch's ledger holds (re-read by a rebuild)
 
     def for_source(self, name: str) -> list[RawObject]:
         return [o for o in self.objects if o.source == name]
@@ -71,6 +72,7 @@ class BatchPlan:
             "raw_objects_new": len(self.new),
             "raw_objects_replaced": len(self.replaced),
             "raw_objects_deferred": len(self.deferred),
+            "raw_objects_reread": len(self.elsewhere),
         }
 
 
@@ -84,10 +86,14 @@ def read_ledger(spark: SparkSession, state: LakeState, job: str) -> list[LedgerE
     )
     return [
         LedgerEntry(
-            r["object_key"], r["source"], r["size"], r["checksum"],
-            r["landed_at"].replace(tzinfo=UTC) if r["landed_at"].tzinfo is None else r["landed_at"], r["batch"],
+            r["object_key"],
+            r["source"],
+            r["size"],
+            r["checksum"],
+            r["landed_at"].replace(tzinfo=UTC) if r["landed_at"].tzinfo is None else r["landed_at"],
+            r["batch"],
             r["replaced_checksum"],
-        )  # fmt: skip
+        )
         for r in rows
     ]
 
@@ -97,7 +103,9 @@ def _raw_object(source: RawSource, stored: StoredObject, checksum: str) -> RawOb
     problem = None
     if not re.fullmatch(source.path_pattern, stored.key):
         problem = f"not in the {source.name} layout: {source.prefix}/{source.layout}"
-    return RawObject(source.name, key, stored.size, stored.modified_at, checksum, source.kind_of(stored.key), problem)
+    return RawObject(
+        source.name, key, stored.size, stored.modified_at, checksum, source.kind_of(stored.key), problem
+    )
 
 
 def _same_listing(entry: LedgerEntry, stored: StoredObject) -> bool:
@@ -115,11 +123,14 @@ def plan_batch(
     sources: Sequence[RawSource],
     batch: str,
     defer: Callable[[list[RawObject]], dict[str, str]] | None = None,
+    rebuild: bool = False,
 ) -> BatchPlan:
     """The objects run ``batch`` of ``job`` processes (see the module docstring).
 
     ``defer``: given the candidate objects, the keys that must wait for a later run and why
-    (e.g. a DynamoDB export whose data files have not all landed).
+    (e.g. a DynamoDB export whose data files have not all landed). ``rebuild``: also every
+    object earlier batches processed (for a job that builds its tables from scratch); they
+    stay in their batches' ledger.
     """
     latest = state.latest(job)
     ledger = read_ledger(spark, state, job) if latest else []
@@ -132,6 +143,7 @@ def plan_batch(
     chosen: list[RawObject] = []
     new: list[str] = []
     replaced: list[str] = []
+    elsewhere: set[str] = set()
     for source in sources:
         prefix_uri = join(raw_uri, source.prefix)
         storage = storage_for(prefix_uri)
@@ -156,6 +168,9 @@ def plan_batch(
             checksum = unchanged.checksum if unchanged else storage.checksum(stored)
             seen = [e for e in entries if e.checksum == checksum]
             if seen and not (current is not None and current.checksum == checksum):
+                if rebuild:
+                    chosen.append(_raw_object(source, stored, checksum))
+                    elsewhere.add(key)
                 continue  # an earlier batch processed these bytes
             chosen.append(_raw_object(source, stored, checksum))
             if not seen:
@@ -168,7 +183,7 @@ def plan_batch(
     objects = sorted((o for o in chosen if o.key not in deferred), key=lambda o: o.key)
     return BatchPlan(
         job, batch, objects, [k for k in new if k not in deferred], [k for k in replaced if k not in deferred],
-        deferred, rerun,
+        deferred, rerun, frozenset(elsewhere),
     )  # fmt: skip
 
 
@@ -178,8 +193,12 @@ def ledger_rows(spark: SparkSession, plan: BatchPlan, previous: Iterable[LedgerE
     earlier = {e.object_key: e.checksum for e in previous if e.batch != plan.batch}
     rows = []
     for o in plan.objects:
+        if o.key in plan.elsewhere:
+            continue
         if o.key in plan.replaced:
-            replaced_checksum = earlier.get(o.key) or (same_batch[o.key].checksum if o.key in same_batch else None)
+            replaced_checksum = earlier.get(o.key) or (
+                same_batch[o.key].checksum if o.key in same_batch else None
+            )
         else:
             replaced_checksum = same_batch[o.key].replaced_checksum if o.key in same_batch else None
         rows.append((o.key, o.source, o.size, o.checksum, o.modified_at, replaced_checksum))

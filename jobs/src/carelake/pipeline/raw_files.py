@@ -30,8 +30,8 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from carelake.lake.storage import join
 from carelake.declarations import FileKind
+from carelake.lake.storage import join
 
 BOM = "\ufeff"
 GZIP_SUFFIX = ".gz"
@@ -74,7 +74,9 @@ class RawObject:
         return self.key.endswith(GZIP_SUFFIX)
 
 
-def _problem_rows(spark: SparkSession, rows: list[tuple[str, datetime, str]], schema: T.StructType) -> DataFrame:
+def _problem_rows(
+    spark: SparkSession, rows: list[tuple[str, datetime, str]], schema: T.StructType
+) -> DataFrame:
     frame = spark.createDataFrame(rows, "source_file string, landed_at timestamp, problem string")
     return frame.select(
         *(
@@ -112,7 +114,12 @@ def _without_bom(value: Column) -> Column:
 # --- gzip, in Python ----------------------------------------------------------------------------
 
 _GUNZIPPED = pa.schema(
-    [("path", pa.string()), ("landed_at", pa.timestamp("us", tz="UTC")), ("value", pa.string()), ("problem", pa.string())]
+    [
+        ("path", pa.string()),
+        ("landed_at", pa.timestamp("us", tz="UTC")),
+        ("value", pa.string()),
+        ("problem", pa.string()),
+    ]
 )
 
 
@@ -122,7 +129,7 @@ def gunzip_text(data: bytes) -> tuple[str | None, str | None]:
         raw = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as error:
         return None, f"not a readable gzip file: {error}"
-    except Exception as error:  # noqa: BLE001 - whatever the decompressor raises, the file is unreadable
+    except Exception as error:
         return None, f"not a readable gzip file: {type(error).__name__}: {error}"
     try:
         text = raw.decode("utf-8")
@@ -161,7 +168,9 @@ def _gunzipped(spark: SparkSession, raw_uri: str, uris: list[str]) -> DataFrame:
 # --- the readers ---------------------------------------------------------------------------------
 
 
-def _split(objects: Sequence[RawObject]) -> tuple[list[tuple[str, datetime, str]], list[RawObject], list[RawObject]]:
+def _split(
+    objects: Sequence[RawObject],
+) -> tuple[list[tuple[str, datetime, str]], list[RawObject], list[RawObject]]:
     """(file-level problems known from the listing, .gz objects, other readable objects)."""
     problems, gz, plain = [], [], []
     for obj in objects:

@@ -103,7 +103,9 @@ def first_failure(table: str, rules: tuple[Rule, ...] | None = None) -> tuple[Co
         return F.lit(None).cast("string"), F.lit(None).cast("string")
     failed = [(rule, F.expr(f"not coalesce(({rule.check}), true)")) for rule in applicable]
     name = F.coalesce(*(F.when(fails, F.lit(rule.name)) for rule, fails in failed))
-    message = F.coalesce(*(F.when(fails, F.lit(f"implausible ({rule.name}): {rule.message}")) for rule, fails in failed))
+    message = F.coalesce(
+        *(F.when(fails, F.lit(f"implausible ({rule.name}): {rule.message}")) for rule, fails in failed)
+    )
     return name, message
 
 
@@ -113,11 +115,14 @@ def with_rule_failures(frame: DataFrame, table: str, rules: tuple[Rule, ...] | N
     return frame.withColumn("rule", name).withColumn("rule_reason", message)
 
 
-def first_failure_by_table(tables: list[str], table_column: Column, rules: tuple[Rule, ...] | None = None) -> tuple[Column, Column]:
+def first_failure_by_table(
+    tables: list[str], table_column: Column, rules: tuple[Rule, ...] | None = None
+) -> tuple[Column, Column]:
     """Like :func:`first_failure` for a frame holding rows of several tables (``table_column``
     names each row's ``zone.table``)."""
     applicable = [
-        (rule, [t for t in tables if rule.applies_to(t)]) for rule in (all_rules() if rules is None else rules)
+        (rule, [t for t in tables if rule.applies_to(t)])
+        for rule in (all_rules() if rules is None else rules)
     ]
     failed = [
         (rule, table_column.isin(*names) & F.expr(f"not coalesce(({rule.check}), true)"))
@@ -127,5 +132,7 @@ def first_failure_by_table(tables: list[str], table_column: Column, rules: tuple
     if not failed:
         return F.lit(None).cast("string"), F.lit(None).cast("string")
     name = F.coalesce(*(F.when(fails, F.lit(rule.name)) for rule, fails in failed))
-    message = F.coalesce(*(F.when(fails, F.lit(f"implausible ({rule.name}): {rule.message}")) for rule, fails in failed))
+    message = F.coalesce(
+        *(F.when(fails, F.lit(f"implausible ({rule.name}): {rule.message}")) for rule, fails in failed)
+    )
     return name, message

@@ -28,13 +28,13 @@ from datetime import UTC, datetime
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
+from carelake.declarations import Table
 from carelake.lake import glue_catalog, maintenance
 from carelake.lake.commits import Commit, PartitionVersion, merged_tables, now_utc
 from carelake.lake.spark_io import read_version
 from carelake.lake.state import LakeState, TableVersion, data_dir, job_root, version_name
 from carelake.lake.storage import join, storage_for
 from carelake.pipeline.accounting import JOB_RUN, QUARANTINED_RECORD, RunCounts
-from carelake.declarations import Table
 
 RUN_REPORT_DIR = "run_report"
 
@@ -120,7 +120,9 @@ class RunWriter:
         """
         return self._write([table], frame, constants or {}, expected)[table.name]
 
-    def write_tables(self, tables: Sequence[Table], frame: DataFrame, constants: Mapping[str, str]) -> dict[str, int]:
+    def write_tables(
+        self, tables: Sequence[Table], frame: DataFrame, constants: Mapping[str, str]
+    ) -> dict[str, int]:
         """Several tables of one schema in one Spark job: ``frame`` has a ``table`` column."""
         return self._write(tables, frame, constants, None)
 
@@ -132,7 +134,10 @@ class RunWriter:
         expected: Sequence[Mapping[str, str]] | None,
     ) -> dict[str, int]:
         first = tables[0]
-        if any(t.zone != first.zone or t.schema != first.schema or t.partition_keys != first.partition_keys for t in tables):
+        if any(
+            t.zone != first.zone or t.schema != first.schema or t.partition_keys != first.partition_keys
+            for t in tables
+        ):
             raise ValueError("write_tables: the tables must share zone, schema and partition keys")
         many = len(tables) > 1 or "table" in frame.columns
         partitions = self._partitions(first, constants, expected)
@@ -151,7 +156,9 @@ class RunWriter:
         for t_index, name in enumerate(names):
             for p_index, values in enumerate(partitions):
                 metrics.append(
-                    F.count(F.when((F.col("table") == name) & _matches(values), 1)).alias(f"n_{t_index}_{p_index}")
+                    F.count(F.when((F.col("table") == name) & _matches(values), 1)).alias(
+                        f"n_{t_index}_{p_index}"
+                    )
                 )
         observation = Observation(f"write-{first.zone}-{first.name}-{self.version}")
         zone_uri = self.state.zone_uris[first.zone]
@@ -159,7 +166,11 @@ class RunWriter:
             self.state,
             self.job,
             self.version,
-            [(first.zone, data_dir(self.job, name, values, self.version)) for name in names for values in partitions],
+            [
+                (first.zone, data_dir(self.job, name, values, self.version))
+                for name in names
+                for values in partitions
+            ],
         )
         (
             out.observe(observation, *metrics)
@@ -195,8 +206,19 @@ class RunWriter:
             self._written.setdefault(name, [])
             return
         self._written.setdefault(name, []).append(
-            PartitionVersion(values, data_dir(self.job, table.name, path_values, self.version), rows, self.seq, self.batch)
+            PartitionVersion(
+                values, data_dir(self.job, table.name, path_values, self.version), rows, self.seq, self.batch
+            )
         )
+
+    def carry(self, version: TableVersion) -> None:
+        """Make ``version`` (folders an earlier commit wrote) this run's version of its table,
+        without writing anything: a table this run did not need to change."""
+        table = version.table
+        if table.partition_keys:
+            raise ValueError(f"{table.qualified_name}: only an unpartitioned table is carried whole")
+        self._snapshots.add(table.qualified_name)
+        self._written[table.qualified_name] = [p for job, p in version.partitions if job == self.job]
 
     def written_version(self, table: Table) -> TableVersion:
         """What this run wrote of ``table`` (not committed yet): to read back before the commit."""
@@ -210,7 +232,9 @@ class RunWriter:
         """
         observation = Observation(f"quarantine-{self.version}")
         metrics = [F.count(F.lit(1)).alias("total")]
-        metrics += [F.count(F.when(F.col("target_table") == t, 1)).alias(f"t{i}") for i, t in enumerate(targets)]
+        metrics += [
+            F.count(F.when(F.col("target_table") == t, 1)).alias(f"t{i}") for i, t in enumerate(targets)
+        ]
         rows = self.write(QUARANTINED_RECORD, frame.observe(observation, *metrics), {"dt": self.batch})
         observed = observation.get
         counts = {t: int(observed[f"t{i}"]) for i, t in enumerate(targets)}
@@ -240,7 +264,9 @@ class RunWriter:
             "rows_deduplicated_by_table": map_literal(counts.deduplicated),
             "metrics": map_literal(counts.metrics),
         }
-        record = self.spark.range(1).select(*(values[f.name].cast(f.dataType).alias(f.name) for f in JOB_RUN.schema.fields))
+        record = self.spark.range(1).select(
+            *(values[f.name].cast(f.dataType).alias(f.name) for f in JOB_RUN.schema.fields)
+        )
         # Earlier runs of the same batch keep their records: the partition's new version holds them all.
         earlier = read_version(self.spark, self.state.version(JOB_RUN)).where(
             (F.col("job") == self.job) & (F.col("dt") == self.batch)
@@ -295,5 +321,11 @@ class RunWriter:
             "rows_deduplicated": counts.deduplicated,
             "metrics": counts.metrics,
         }
-        uri = join(self.state.zone_uris["quarantine"], RUN_REPORT_DIR, f"job={self.job}", f"dt={self.batch}", f"{self.run_id}.json")
+        uri = join(
+            self.state.zone_uris["quarantine"],
+            RUN_REPORT_DIR,
+            f"job={self.job}",
+            f"dt={self.batch}",
+            f"{self.run_id}.json",
+        )
         storage_for(uri).write_bytes(uri, (json.dumps(report, sort_keys=True) + "\n").encode("utf-8"))

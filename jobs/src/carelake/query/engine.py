@@ -20,6 +20,7 @@ import pandas as pd
 from sqlglot import exp
 
 from carelake.config import ZONES
+from carelake.declarations import Table
 from carelake.query.errors import (
     LakeNotFoundError,
     QueryError,
@@ -29,7 +30,6 @@ from carelake.query.errors import (
     ViewUnavailableError,
 )
 from carelake.query.lake import LakeTable, SkippedTable, current_tables, quote_identifier, table_sql
-from carelake.declarations import Table
 from carelake.query.transpiler import Transpiled, generate_duckdb, parse_athena, transpile_tree
 from carelake.query.views import (
     ViewDefinition,

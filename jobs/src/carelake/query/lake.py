@@ -18,9 +18,9 @@ from pathlib import Path
 from sqlglot import exp
 
 from carelake.config import ZONES
+from carelake.declarations import Table
 from carelake.lake.state import LakeState
 from carelake.lake.storage import storage_for
-from carelake.declarations import Table
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,20 @@ def lake_state(root: Path, writers: Mapping[str, Sequence[str]]) -> LakeState:
     return LakeState({zone: str((root / zone).resolve()) for zone in ZONES}, writers)
 
 
-def current_tables(root: Path, tables: Sequence[Table], writers: Mapping[str, Sequence[str]]) -> list[LakeTable]:
+def current_tables(
+    root: Path, tables: Sequence[Table], writers: Mapping[str, Sequence[str]]
+) -> list[LakeTable]:
     """Each declared table with the data files its writers' latest commits list."""
     state = lake_state(root, writers)
     found = []
     for table in tables:
         files: list[str] = []
         for uri in state.version(table).uris:
-            files.extend(o.uri for o in storage_for(uri).list(uri) if o.key.endswith(".parquet") and not o.key.startswith(("_", ".")))
+            files.extend(
+                o.uri
+                for o in storage_for(uri).list(uri)
+                if o.key.endswith(".parquet") and not o.key.startswith(("_", "."))
+            )
         found.append(LakeTable(table, tuple(sorted(files))))
     return found
 
@@ -92,7 +98,9 @@ def table_sql(table: LakeTable) -> str:
     declared = [(f.name, duckdb_type(f.dataType.simpleString())) for f in table.table.schema.fields]
     partitions = [(key, "VARCHAR") for key in table.table.partition_keys]
     if not table.files:
-        nulls = ", ".join(f"CAST(NULL AS {kind}) AS {quote_identifier(name)}" for name, kind in [*declared, *partitions])
+        nulls = ", ".join(
+            f"CAST(NULL AS {kind}) AS {quote_identifier(name)}" for name, kind in [*declared, *partitions]
+        )
         return f"SELECT {nulls} WHERE false"
     files = ", ".join(_sql_string(f) for f in table.files)
     # Column types are the files' own (as Athena reads the Parquet the jobs wrote); partition

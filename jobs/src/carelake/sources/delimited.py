@@ -75,8 +75,6 @@ def columns(spec: str) -> tuple[CsvColumn, ...]:
     return tuple(columns)
 
 
-
-
 # ---------------------------------------------------------------------------------------------
 # Splitting a file's text into records (Python, Arrow-batched)
 # ---------------------------------------------------------------------------------------------
@@ -140,7 +138,7 @@ def split_records(text: str) -> Iterator[tuple[int, str, list[str] | None, str |
             fields, problem = None, "unterminated record at the end of the file"
         except csv.Error as error:
             fields, problem = None, f"malformed CSV record: {error}"
-        except Exception as error:  # noqa: BLE001 - any parser failure quarantines the record
+        except Exception as error:
             fields, problem = None, f"malformed CSV record: {type(error).__name__}: {error}"
         if not consumed:  # the parser failed before reading a line: nothing left to read
             return
@@ -179,7 +177,9 @@ def csv_records(texts: DataFrame) -> DataFrame:
 
 _INT = r"^[+-]?[0-9]+$"
 _DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
-_DOUBLE = r"^([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|-?Infinity)$"  # Java writes NaN, Infinity
+_DOUBLE = (
+    r"^([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|-?Infinity)$"  # Java writes NaN, Infinity
+)
 
 
 def typed(raw: Column, column: CsvColumn) -> Column:
@@ -229,7 +229,9 @@ def typed_records(records: DataFrame, table: CsvTable, file_problem: Column | No
         if c.type != "string":
             is_bad = raw[c.name].isNotNull() & (raw[c.name] != "") & values[c.name].isNull()
             checks.append(
-                F.when(is_bad, F.format_string(f"column {c.header}: '%s' is not of type {c.type}", raw[c.name]))
+                F.when(
+                    is_bad, F.format_string(f"column {c.header}: '%s' is not of type {c.type}", raw[c.name])
+                )
             )
     for c in table.columns:
         if c.required:

@@ -96,7 +96,9 @@ def _bronze_table(name: str, description: str) -> Table:
 
 TABLES: tuple[Table, ...] = (
     *(
-        _bronze_table(bronze_table_for(t), f"FHIR R4 {t} resources as landed: common columns + the resource JSON.")
+        _bronze_table(
+            bronze_table_for(t), f"FHIR R4 {t} resources as landed: common columns + the resource JSON."
+        )
         for t in BRONZE_RESOURCE_TYPES
     ),
     _bronze_table(OTHER_TABLE, "Valid FHIR R4 resources of types without a table of their own."),

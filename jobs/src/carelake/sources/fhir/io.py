@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from carelake.declarations import FileKind
 from carelake.pipeline.accounting import quarantine_rows
 from carelake.pipeline.batch import Classified, Output, counted
 from carelake.pipeline.raw_files import RawObject, read_lines, read_texts
 from carelake.pipeline.rules import first_failure_by_table
-from carelake.declarations import FileKind
 from carelake.sources.fhir.contract import BRONZE_SCHEMA, SOURCE, TABLES
 from carelake.sources.fhir.parse import bundle_records, inspected_records, ndjson_records
 

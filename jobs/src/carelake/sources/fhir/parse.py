@@ -26,7 +26,13 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from carelake.sources.fhir.contract import BRONZE_RESOURCE_TYPES, BRONZE_SCHEMA, OTHER_TABLE, R4_RESOURCE_TYPES, bronze_table_for
+from carelake.sources.fhir.contract import (
+    BRONZE_RESOURCE_TYPES,
+    BRONZE_SCHEMA,
+    OTHER_TABLE,
+    R4_RESOURCE_TYPES,
+    bronze_table_for,
+)
 
 # What the bundle's structure must be (a typed parse: any element of the wrong shape fails it).
 _BUNDLE_SHAPE = (
@@ -151,9 +157,13 @@ def bundle_records(texts: DataFrame) -> DataFrame:
             is_bundle & shape["_corrupt_record"].isNotNull(),
             F.lit("Bundle.entry is not an array of entry objects, each with a resource object"),
         ),
-        F.when(is_bundle & (F.coalesce(F.size(shape["entry"]), F.lit(0)) <= 0), F.lit("Bundle without entries")),
+        F.when(
+            is_bundle & (F.coalesce(F.size(shape["entry"]), F.lit(0)) <= 0), F.lit("Bundle without entries")
+        ),
     )
-    files = shaped.select("source_file", "landed_at", "value", file_problem.alias("file_problem"), is_bundle.alias("is_bundle"))
+    files = shaped.select(
+        "source_file", "landed_at", "value", file_problem.alias("file_problem"), is_bundle.alias("is_bundle")
+    )
     splits = F.col("file_problem").isNull() & F.col("is_bundle")
     entries = F.from_json(value, _BUNDLE_ENTRIES)["entry"]
     whole_file = F.struct(
@@ -166,13 +176,20 @@ def bundle_records(texts: DataFrame) -> DataFrame:
         F.transform(
             entries,
             lambda e, i: F.struct(
-                i.alias("index"), e["fullUrl"].alias("full_url"), e["request"]["method"].alias("method"),
-                e["request"]["url"].alias("url"), e["resource"].alias("resource"),
-            ),  # fmt: skip
+                i.alias("index"),
+                e["fullUrl"].alias("full_url"),
+                e["request"]["method"].alias("method"),
+                e["request"]["url"].alias("url"),
+                e["resource"].alias("resource"),
+            ),
         ),
     ).otherwise(F.array(whole_file))
-    exploded = files.select("source_file", "landed_at", "file_problem", "is_bundle", F.explode(items).alias("e"))
-    entry_problem = F.when(F.col("is_bundle") & F.col("e.resource").isNull(), F.lit("bundle entry without resource"))
+    exploded = files.select(
+        "source_file", "landed_at", "file_problem", "is_bundle", F.explode(items).alias("e")
+    )
+    entry_problem = F.when(
+        F.col("is_bundle") & F.col("e.resource").isNull(), F.lit("bundle entry without resource")
+    )
     return exploded.select(
         *_record(
             F.col("source_file"), _null("int"), F.col("e.index"), F.col("e.full_url"), F.col("e.method"),
@@ -195,9 +212,9 @@ def _first_coding(parsed: Column) -> Column:
     for element in _CODING_ELEMENTS:
         text = parsed[element]
         candidates.append(
-            F.when(
-                text.startswith("["), F.get_json_object(text, "$[0].coding[0]")
-            ).otherwise(F.get_json_object(text, "$.coding[0]"))
+            F.when(text.startswith("["), F.get_json_object(text, "$[0].coding[0]")).otherwise(
+                F.get_json_object(text, "$.coding[0]")
+            )
         )
     return F.coalesce(*candidates)
 
@@ -217,7 +234,10 @@ def inspected_records(records: DataFrame) -> DataFrame:
     resource_type = r["resourceType"]
     bad_date = F.coalesce(
         *(
-            F.when(text.isNotNull() & parsed_dates[path].isNull(), F.format_string(f"bad date in {path}: '%s'", text))
+            F.when(
+                text.isNotNull() & parsed_dates[path].isNull(),
+                F.format_string(f"bad date in {path}: '%s'", text),
+            )
             for path, text in dates.items()
         )
     )
@@ -236,7 +256,9 @@ def inspected_records(records: DataFrame) -> DataFrame:
         F.when(~r["id"].rlike(FHIR_ID), F.format_string("invalid id '%s'", r["id"])),
         F.when(
             r["_corrupt_record"].isNotNull(),
-            F.lit("an element of the common columns has the wrong JSON type (e.g. a Reference or Period given as text)"),
+            F.lit(
+                "an element of the common columns has the wrong JSON type (e.g. a Reference or Period given as text)"
+            ),
         ),
         bad_date,
     )
@@ -266,6 +288,8 @@ def inspected_records(records: DataFrame) -> DataFrame:
     }
     return staged.select(
         reason.alias("reason"),
-        F.when(resource_type.isNotNull(), F.coalesce(table_by_type[resource_type], F.lit(OTHER_TABLE))).alias("table"),
+        F.when(resource_type.isNotNull(), F.coalesce(table_by_type[resource_type], F.lit(OTHER_TABLE))).alias(
+            "table"
+        ),
         *(columns[f.name].cast(f.dataType).alias(f.name) for f in BRONZE_SCHEMA.fields),
     )

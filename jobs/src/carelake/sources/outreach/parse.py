@@ -5,7 +5,14 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from carelake.sources.outreach.contract import EVENT_SCHEMA, ISO_DATETIME_WITH_ZONE, REQUIRED_FIELDS, CHANNELS, MAX_NOTE_BYTES, STATUSES
+from carelake.sources.outreach.contract import (
+    CHANNELS,
+    EVENT_SCHEMA,
+    ISO_DATETIME_WITH_ZONE,
+    MAX_NOTE_BYTES,
+    REQUIRED_FIELDS,
+    STATUSES,
+)
 
 
 def _timestamp(column: str) -> Column:
@@ -41,7 +48,9 @@ def outreach_rows(lines: DataFrame) -> DataFrame:
             F.col("e._corrupt_record").isNotNull() | F.col("e").isNull() | ~F.trim("value").startswith("{"),
             F.lit("unparseable JSON (one JSON object per line expected)"),
         ),
-        F.when(F.col("wrong_type").isNotNull(), F.format_string("%s must be a JSON string", F.col("wrong_type"))),
+        F.when(
+            F.col("wrong_type").isNotNull(), F.format_string("%s must be a JSON string", F.col("wrong_type"))
+        ),
         *(
             F.when(F.col(f"e.{name}").isNull() | (F.trim(f"e.{name}") == ""), F.lit(f"missing {name}"))
             for name in REQUIRED_FIELDS

@@ -45,7 +45,9 @@ def classify(
     (table,) = TABLES
     checked_objects = [replace(o, problem=o.problem or path_problem(o.key)) for o in objects]
     texts = read_texts(spark, raw_uri, checked_objects)
-    readable = csv_records(texts.where(F.col("problem").isNull())).withColumn("problem_of_file", F.lit(None).cast("string"))
+    readable = csv_records(texts.where(F.col("problem").isNull())).withColumn(
+        "problem_of_file", F.lit(None).cast("string")
+    )
     unreadable = texts.where(F.col("problem").isNotNull()).select(
         "source_file", "landed_at", F.lit(1).alias("record_number"), F.lit(None).cast("int").alias("source_line"),
         F.col("value").alias("raw_line"), F.lit(None).cast("array<string>").alias("fields"),
@@ -53,7 +55,9 @@ def classify(
     )  # fmt: skip
     per_file = Window.partitionBy("source_file")
     header = F.first(F.when(F.col("record_number") == 1, F.col("fields")), ignorenulls=True).over(per_file)
-    header_problem = F.first(F.when(F.col("record_number") == 1, F.col("problem")), ignorenulls=True).over(per_file)
+    header_problem = F.first(F.when(F.col("record_number") == 1, F.col("problem")), ignorenulls=True).over(
+        per_file
+    )
     file_problem = F.coalesce(
         F.col("problem_of_file"),
         F.when(header_problem.isNotNull(), F.concat(F.lit("no readable header row: "), header_problem)),

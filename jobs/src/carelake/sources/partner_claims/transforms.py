@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 
 from carelake.sources.delimited import typed_records
 from carelake.sources.partner_claims.contract import (
+    _AMOUNT_SHAPE,
     ALLOWED_EXCEEDS_BILLED,
     AMOUNT_COLUMNS,
     BRONZE_SCHEMA,
@@ -33,9 +34,7 @@ from carelake.sources.partner_claims.contract import (
     RAW_PREFIX,
     SSN_FORMAT,
     ZIP_FORMAT,
-    _AMOUNT_SHAPE,
 )
-
 
 # --- known codes -------------------------------------------------------------------------
 
@@ -266,5 +265,3 @@ def bronze_claim_rows(checked: DataFrame) -> DataFrame:
     return good.select(
         "partner_id", *(F.col(f.name).cast(f.dataType).alias(f.name) for f in BRONZE_SCHEMA.fields)
     )
-
-

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pyspark.sql import types as T
 
 from carelake.declarations import Classification, FileKind, RawSource, Table
-from carelake.sources.delimited import SPARK_TYPES, CsvTable, LINEAGE_FIELDS, columns
+from carelake.sources.delimited import LINEAGE_FIELDS, SPARK_TYPES, CsvTable, columns
 
 SOURCE = "ehr_csv"  # quarantine.quarantined_record.source
 RAW = RawSource(
@@ -106,9 +106,13 @@ def bronze_schema(spec: CsvTable) -> T.StructType:
 
 TABLES: tuple[Table, ...] = tuple(
     Table(
-        "bronze", spec.table, f"Synthea CSV export {spec.file}.csv, typed, with the raw record.",
-        bronze_schema(spec), classification=Classification.PHI,
-        direct_identifiers=(*DIRECT_IDENTIFIERS.get(spec.file, ()), "raw_line"), partition_keys=("dt",),
-    )  # fmt: skip
+        "bronze",
+        spec.table,
+        f"Synthea CSV export {spec.file}.csv, typed, with the raw record.",
+        bronze_schema(spec),
+        classification=Classification.PHI,
+        direct_identifiers=(*DIRECT_IDENTIFIERS.get(spec.file, ()), "raw_line"),
+        partition_keys=("dt",),
+    )
     for spec in SYNTHEA_CSV_TABLES.values()
 )

@@ -27,11 +27,19 @@ UNKNOWN_FILE = "unknown Synthea CSV file; expected one of the v3 export's files"
 def _file_problem(stem: Column) -> Column:
     """Why every record of the file is rejected (null for a good file), from its stem and header."""
     expected = F.create_map(
-        *(x for spec in SYNTHEA_CSV_TABLES.values() for x in (F.lit(spec.file), F.array(*map(F.lit, spec.header))))
+        *(
+            x
+            for spec in SYNTHEA_CSV_TABLES.values()
+            for x in (F.lit(spec.file), F.array(*map(F.lit, spec.header)))
+        )
     )
     per_file = Window.partitionBy("source_file")
-    file_header = F.first(F.when(F.col("record_number") == 1, F.col("fields")), ignorenulls=True).over(per_file)
-    header_problem = F.first(F.when(F.col("record_number") == 1, F.col("problem")), ignorenulls=True).over(per_file)
+    file_header = F.first(F.when(F.col("record_number") == 1, F.col("fields")), ignorenulls=True).over(
+        per_file
+    )
+    header_problem = F.first(F.when(F.col("record_number") == 1, F.col("problem")), ignorenulls=True).over(
+        per_file
+    )
     return F.coalesce(
         F.col("problem_of_file"),
         F.when(header_problem.isNotNull(), F.concat(F.lit("no readable header row: "), header_problem)),
@@ -54,7 +62,11 @@ def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject], ba
         F.lit(None).cast("string").alias("problem"), F.col("problem").alias("problem_of_file"),
     )  # fmt: skip
     stem = F.regexp_extract("source_file", r"([^/]+)\.csv$", 1)
-    with_files = records.unionByName(unreadable).withColumn("stem", stem).withColumn("file_problem", _file_problem(F.col("stem")))
+    with_files = (
+        records.unionByName(unreadable)
+        .withColumn("stem", stem)
+        .withColumn("file_problem", _file_problem(F.col("stem")))
+    )
     # The header row of a good file is not a record; every row of a bad file is.
     data = with_files.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull()))
     checked, read = counted(data, f"{SOURCE}-{batch}")
@@ -68,16 +80,24 @@ def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject], ba
         rows = rows.withColumn("rule", F.when(F.col("reason").isNull(), rule)).withColumn(
             "reason", F.coalesce("reason", rule_reason)
         )
-        outputs.append(Output((table,), rows.where(F.col("reason").isNull()).drop("reason", "rule"), {"dt": batch}))
+        outputs.append(
+            Output((table,), rows.where(F.col("reason").isNull()).drop("reason", "rule"), {"dt": batch})
+        )
         quarantines.append(
             quarantine_rows(
-                rows.where(F.col("reason").isNotNull()), source=SOURCE, reason=F.col("reason"),
-                target_table=table.name, record=F.col("raw_line"), rule=F.col("rule"),
-            )  # fmt: skip
+                rows.where(F.col("reason").isNotNull()),
+                source=SOURCE,
+                reason=F.col("reason"),
+                target_table=table.name,
+                record=F.col("raw_line"),
+                rule=F.col("rule"),
+            )
         )
     unknown = checked.where(~F.col("stem").isin(*SYNTHEA_CSV_TABLES))
     quarantines.append(
-        quarantine_rows(unknown, source=SOURCE, reason=F.col("file_problem"), target_table=None, record=F.col("raw_line"))
+        quarantine_rows(
+            unknown, source=SOURCE, reason=F.col("file_problem"), target_table=None, record=F.col("raw_line")
+        )
     )
     quarantine = quarantines[0]
     for frame in quarantines[1:]:

@@ -28,7 +28,13 @@ RAW = RawSource(
     expected_every_hours=26,
 )
 FCT_TABLE = "fct_treatment"
-EXPORT_METADATA = ("manifest-summary.json", "manifest-files.json", "manifest-summary.md5", "manifest-files.md5", "_started")
+EXPORT_METADATA = (
+    "manifest-summary.json",
+    "manifest-files.json",
+    "manifest-summary.md5",
+    "manifest-files.md5",
+    "_started",
+)
 
 OUTCOME_STATUSES = ("success", "failure", "in_progress")
 # An item cannot change after its export was taken; this much clock difference between

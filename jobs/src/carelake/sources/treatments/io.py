@@ -22,13 +22,19 @@ from datetime import datetime
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from carelake.declarations import sort_order
 from carelake.lake.storage import join, storage_for
 from carelake.pipeline.accounting import quarantine_rows
 from carelake.pipeline.batch import counted
 from carelake.pipeline.raw_files import RawObject, read_lines
 from carelake.pipeline.rules import first_failure
-from carelake.declarations import sort_order
-from carelake.sources.treatments.contract import EXPORT_CLOCK_ALLOWANCE, FCT_TREATMENT_SCHEMA, RAW, SOURCE, TABLES
+from carelake.sources.treatments.contract import (
+    EXPORT_CLOCK_ALLOWANCE,
+    FCT_TREATMENT_SCHEMA,
+    RAW,
+    SOURCE,
+    TABLES,
+)
 from carelake.sources.treatments.parse import ITEM_LINE_SCHEMA, parse_utc_timestamp, parsed_lines
 
 _PATH = re.compile(rf"{RAW.prefix}/{RAW.path_pattern}")
@@ -57,11 +63,18 @@ def export_of(key: str) -> tuple[str, str, str] | None:
     return f"{RAW.prefix}/dt={match['dt']}/{match['export_dir']}", match["export_id"], match["rest"]
 
 
-def describe_export(export_dir: str, export_id: str, keys: dict[str, str], manifest: dict[str, str]) -> Export:
+def describe_export(
+    export_dir: str, export_id: str, keys: dict[str, str], manifest: dict[str, str]
+) -> Export:
     """An export's time, data files and state from its keys (path inside -> key) and manifest texts."""
     all_keys = tuple(sorted(keys.values()))
     if "manifest-summary.json" not in keys or "manifest-files.json" not in keys:
-        return Export(export_dir, export_id, all_keys, incomplete="manifest-summary.json or manifest-files.json not there yet")
+        return Export(
+            export_dir,
+            export_id,
+            all_keys,
+            incomplete="manifest-summary.json or manifest-files.json not there yet",
+        )
     try:
         summary = json.loads(manifest["manifest-summary.json"])
         if not isinstance(summary, dict):
@@ -72,7 +85,7 @@ def describe_export(export_dir: str, export_id: str, keys: dict[str, str], manif
         if not isinstance(stamp, str):
             raise ValueError("no exportTime")
         export_time = parse_utc_timestamp(stamp)
-    except Exception as error:  # noqa: BLE001 - any failure reading the manifest makes the export invalid
+    except Exception as error:
         return Export(export_dir, export_id, all_keys, invalid=f"manifest-summary.json: {error}")
     data_files, item_count = [], 0
     try:
@@ -86,7 +99,7 @@ def describe_export(export_dir: str, export_id: str, keys: dict[str, str], manif
             if not sep or not tail.startswith(f"{export_id}/data/"):
                 raise ValueError(f"data file {key!r} is not in export {export_id}")
             data_files.append(f"{export_dir}/{tail[len(export_id) + 1 :]}")
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return Export(export_dir, export_id, all_keys, invalid=f"manifest-files.json: {error}")
     missing = [path for path in data_files if path not in set(keys.values())]
     if missing:
@@ -113,7 +126,7 @@ def exports(raw_uri: str, objects: Sequence[RawObject]) -> tuple[list[Export], l
                 uri = join(raw_uri, keys[name])
                 try:
                     texts[name] = storage_for(uri).read_bytes(uri).decode("utf-8")
-                except Exception as error:  # noqa: BLE001 - an unreadable manifest makes the export invalid
+                except Exception as error:
                     texts[name] = f"<unreadable: {error}>"
         described.append(describe_export(export_dir, export_id, keys, texts))
     return described, outside
@@ -145,12 +158,19 @@ def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) ->
     # Objects no item comes from: one file-level quarantine row each, except the manifests
     # and checksums of readable exports (read above, nothing to keep).
     file_rows = [
-        (o.key, o.modified_at, o.problem or "not a file of a DynamoDB export (<folders>/AWSDynamoDB/<export-id>/...)")
+        (
+            o.key,
+            o.modified_at,
+            o.problem or "not a file of a DynamoDB export (<folders>/AWSDynamoDB/<export-id>/...)",
+        )
         for o in outside
     ]
     for e in found:
         if e.invalid:
-            file_rows += [(key, by_key[key].modified_at, f"export {e.export_id} cannot be read: {e.invalid}") for key in e.keys]
+            file_rows += [
+                (key, by_key[key].modified_at, f"export {e.export_id} cannot be read: {e.invalid}")
+                for key in e.keys
+            ]
         elif e.incomplete is None:
             file_rows += [
                 (key, by_key[key].modified_at, "data file not listed in the export's manifest-files.json")
@@ -160,19 +180,26 @@ def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) ->
     files = spark.createDataFrame(file_rows, "source_file string, landed_at timestamp, reason string")
     lines = None
     if data_objects:
+
         def lookup(values: dict[str, object], kind: str) -> F.Column:
-            pairs = [x for key, value in sorted(values.items()) for x in (F.lit(key), F.lit(value).cast(kind))]
+            pairs = [
+                x for key, value in sorted(values.items()) for x in (F.lit(key), F.lit(value).cast(kind))
+            ]
             return F.element_at(F.create_map(*pairs), F.col("source_file"))
 
         lines = (
             parsed_lines(read_lines(spark, raw_uri, data_objects))
             .withColumn("export_id", lookup({k: e.export_id for k, e in export_of_file.items()}, "string"))
-            .withColumn("export_time", lookup({k: e.export_time for k, e in export_of_file.items()}, "timestamp"))
+            .withColumn(
+                "export_time", lookup({k: e.export_time for k, e in export_of_file.items()}, "timestamp")
+            )
         )
 
     if lines is None:
-        lines = spark.createDataFrame([], ITEM_LINE_SCHEMA).withColumn("export_id", F.lit(None).cast("string")).withColumn(
-            "export_time", F.lit(None).cast("timestamp")
+        lines = (
+            spark.createDataFrame([], ITEM_LINE_SCHEMA)
+            .withColumn("export_id", F.lit(None).cast("string"))
+            .withColumn("export_time", F.lit(None).cast("timestamp"))
         )
     after_export = F.col("metadata_modified_at") > F.col("export_time") + F.expr(
         f"INTERVAL {int(EXPORT_CLOCK_ALLOWANCE.total_seconds())} SECONDS"
@@ -188,7 +215,9 @@ def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) ->
     checked = checked.withColumn("rule", F.when(F.col("reason").isNull(), rule)).withColumn(
         "reason", F.coalesce("reason", rule_reason)
     )
-    items, read = counted(checked.unionByName(_file_items(files), allowMissingColumns=True), f"{SOURCE}-items")
+    items, read = counted(
+        checked.unionByName(_file_items(files), allowMissingColumns=True), f"{SOURCE}-items"
+    )
     quarantine = quarantine_rows(
         items.where(F.col("reason").isNotNull()), source=SOURCE, reason=F.col("reason"), target_table=TABLE.name,
         record=F.col("record"), rule=F.col("rule"),
@@ -211,8 +240,13 @@ def _file_items(files: DataFrame) -> DataFrame:
 def merged(base: DataFrame, items: DataFrame) -> DataFrame:
     """Base rows and good items, ranked per treatment_id (``_rank`` 1 wins) with ``_is_item``."""
     good = items.where(F.col("reason").isNull()).select(
-        *(F.col(f.name).cast(f.dataType).alias(f.name) for f in FCT_TREATMENT_SCHEMA.fields), F.lit(True).alias("_is_item")
+        *(F.col(f.name).cast(f.dataType).alias(f.name) for f in FCT_TREATMENT_SCHEMA.fields),
+        F.lit(True).alias("_is_item"),
     )
-    candidates = base.select(*FCT_TREATMENT_SCHEMA.fieldNames(), F.lit(False).alias("_is_item")).unionByName(good)
+    candidates = base.select(*FCT_TREATMENT_SCHEMA.fieldNames(), F.lit(False).alias("_is_item")).unionByName(
+        good
+    )
     order = sort_order(TABLE.dedup_order)
-    return candidates.withColumn("_rank", F.row_number().over(Window.partitionBy("treatment_id").orderBy(*order)))
+    return candidates.withColumn(
+        "_rank", F.row_number().over(Window.partitionBy("treatment_id").orderBy(*order))
+    )

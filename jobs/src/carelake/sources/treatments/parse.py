@@ -29,7 +29,6 @@ from carelake.sources.treatments.contract import (
     STRING_ATTRIBUTES,
 )
 
-
 # --- one export line (pure Python) ----------------------------------------------------------
 
 
@@ -212,12 +211,11 @@ def parse_item(line: str | None) -> dict[str, Any]:
     }
 
 
-
 def parse_line(line: str | None) -> dict[str, Any]:
     """:func:`parse_item`, with any exception it did not foresee turned into the reason."""
     try:
         return parse_item(line)
-    except Exception as error:  # noqa: BLE001 - a record that makes the parser raise anything is quarantined
+    except Exception as error:
         out: dict[str, Any] = dict.fromkeys(PARSED_ITEM_SCHEMA.fieldNames())
         return {**out, "reason": f"unparseable item: {type(error).__name__}: {error}"}
 
@@ -250,7 +248,11 @@ def _parse_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch
             out[name] = batch.column(name).to_pylist()
         for index, line in enumerate(lines):
             problem = batch.column("problem")[index].as_py()
-            item = parse_line(line) if problem is None else {**dict.fromkeys(PARSED_ITEM_SCHEMA.fieldNames()), "reason": problem}
+            item = (
+                parse_line(line)
+                if problem is None
+                else {**dict.fromkeys(PARSED_ITEM_SCHEMA.fieldNames()), "reason": problem}
+            )
             out["record"].append(line)
             for name in PARSED_ITEM_SCHEMA.fieldNames():
                 out[name].append(item[name])
