@@ -48,7 +48,12 @@ TIMEOUT_SECONDS = 240
 
 def outputs(job: str) -> list[str]:
     spec = load_manifest().jobs[job]
-    return [f"{zone}.{table}" for zone, tables in spec.outputs.items() for table in tables if table not in VOLATILE]
+    return [
+        f"{zone}.{table}"
+        for zone, tables in spec.outputs.items()
+        for table in tables
+        if table not in VOLATILE
+    ]
 
 
 def snapshot(lake: Path, job: str) -> dict[str, pd.DataFrame]:
@@ -60,7 +65,9 @@ def snapshot(lake: Path, job: str) -> dict[str, pd.DataFrame]:
         frames = {}
         for table in outputs(job):
             own = f" where job = '{job}'" if table.startswith("quarantine.") else ""
-            frame = engine.query(f"select * from {table}{own}").drop(columns=["last_run_id", "last_run_at"], errors="ignore")
+            frame = engine.query(f"select * from {table}{own}").drop(
+                columns=["last_run_id", "last_run_at"], errors="ignore"
+            )
             frame = frame.astype(str)
             frames[table] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
         return frames
@@ -122,8 +129,21 @@ def kill_when(lake: Path, job: str, moment: str) -> bool:
     """Run ``job`` for batch 2 in its own process; SIGKILL it when ``moment`` is reached.
     Returns False when the run finished before the moment was seen."""
     reached = condition(lake, job, moment)
-    command = [sys.executable, "-m", "carelake.cli", "run", "--lake", str(lake), "--dt", BATCH_2, "--job", job]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "carelake.cli",
+        "run",
+        "--lake",
+        str(lake),
+        "--dt",
+        BATCH_2,
+        "--job",
+        job,
+    ]
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + TIMEOUT_SECONDS
     try:
         while time.monotonic() < deadline:
@@ -143,7 +163,9 @@ def kill_when(lake: Path, job: str, moment: str) -> bool:
 
 @pytest.mark.parametrize("moment", MOMENTS)
 @pytest.mark.parametrize("job", [j.name for j in load_manifest().ordered()])
-def test_kill_then_rerun_equals_the_uninterrupted_run(lakes: dict[str, Path], job: str, moment: str, tmp_path: Path) -> None:
+def test_kill_then_rerun_equals_the_uninterrupted_run(
+    lakes: dict[str, Path], job: str, moment: str, tmp_path: Path
+) -> None:
     lake = tmp_path / "lake"
     shutil.copytree(lakes[job], lake)
     before = snapshot(lake, job)

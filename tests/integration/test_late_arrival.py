@@ -25,13 +25,26 @@ LANDED_DT = "2026-06-01"
 
 def event(record_id: str) -> str:
     return json.dumps(
-        {"record_id": record_id, "patient_id": "MRN-1", "coordinator_id": "cm-1", "event_at": "2026-05-31T10:00:00Z",
-         "channel": "phone", "status": "reached", "received_at": "2026-05-31T10:00:02Z"}  # fmt: skip
+        {
+            "record_id": record_id,
+            "patient_id": "MRN-1",
+            "coordinator_id": "cm-1",
+            "event_at": "2026-05-31T10:00:00Z",
+            "channel": "phone",
+            "status": "reached",
+            "received_at": "2026-05-31T10:00:02Z",
+        }
     )
 
 
 def bundle(*ids: str) -> str:
-    entries = [{"fullUrl": f"urn:uuid:{i}", "resource": {"resourceType": "Patient", "id": i, "birthDate": "1970-01-01"}} for i in ids]
+    entries = [
+        {
+            "fullUrl": f"urn:uuid:{i}",
+            "resource": {"resourceType": "Patient", "id": i, "birthDate": "1970-01-01"},
+        }
+        for i in ids
+    ]
     return json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries})
 
 

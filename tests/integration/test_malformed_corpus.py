@@ -17,7 +17,6 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -60,7 +59,8 @@ def entry(value: object) -> tuple[str, object]:
 
 def bundle(*resources: dict | tuple[str, object]) -> bytes:
     entries = [
-        r[1] if isinstance(r, tuple) else {"fullUrl": f"urn:uuid:{r.get('id', 'none')}", "resource": r} for r in resources
+        r[1] if isinstance(r, tuple) else {"fullUrl": f"urn:uuid:{r.get('id', 'none')}", "resource": r}
+        for r in resources
     ]
     return json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode()
 
@@ -157,8 +157,10 @@ def csv_cases() -> list[Case]:
     c = CSV
     real = sorted(CSV_FIXTURE_DIR.glob("*.csv"))
     rows = {p.stem: sum(1 for _ in csv.reader(p.open(newline="", encoding="utf-8"))) - 1 for p in real}
-    cases = [Case(f"real Synthea CSV {p.name}", f"{c}/real/{p.name}", p.read_bytes(), rows[p.stem]) for p in real]
-    quoted_newline = patient_row(Id="qn-1", BIRTHPLACE='Boston\nMassachusetts  US')
+    cases = [
+        Case(f"real Synthea CSV {p.name}", f"{c}/real/{p.name}", p.read_bytes(), rows[p.stem]) for p in real
+    ]
+    quoted_newline = patient_row(Id="qn-1", BIRTHPLACE="Boston\nMassachusetts  US")
     return [
         *cases,
         Case("BOM and CRLF", f"{c}/bom/patients.csv", b"\xef\xbb\xbf" + "\r\n".join([PATIENT_HEADER, patient_row(Id="bom-1")]).encode() + b"\r\n", 1),
@@ -232,7 +234,9 @@ def claim(**changes: str) -> str:
 
 
 def claims_file(*rows: str, bom: bool = False, newline: str = "\n") -> bytes:
-    return (b"\xef\xbb\xbf" if bom else b"") + newline.join([CLAIMS_HEADER, *rows]).encode() + newline.encode()
+    return (
+        (b"\xef\xbb\xbf" if bom else b"") + newline.join([CLAIMS_HEADER, *rows]).encode() + newline.encode()
+    )
 
 
 def claims_cases() -> list[Case]:
@@ -266,7 +270,9 @@ def item(**changes: object) -> str:
     return json.dumps({"Item": {k: v for k, v in base.items() if v is not None}})
 
 
-def export(name: str, lines: list[str], accepted: int, quarantined: dict[str, int], data_bytes: bytes | None = None) -> Case:
+def export(
+    name: str, lines: list[str], accepted: int, quarantined: dict[str, int], data_bytes: bytes | None = None
+) -> Case:
     """One DynamoDB export holding ``lines`` (its data file is the case's key)."""
     slug = "-".join(name.split()).replace(":", "").replace("'", "")
     export_id = f"01782863999000-{slug[:24]}"
@@ -275,8 +281,15 @@ def export(name: str, lines: list[str], accepted: int, quarantined: dict[str, in
     summary = {"exportTime": "2026-06-30T23:59:59Z", "itemCount": len(lines), "outputFormat": "DYNAMODB_JSON"}
     files = {"itemCount": len(lines), "dataFileS3Key": f"AWSDynamoDB/{export_id}/data/part-0.json.gz"}
     return Case(
-        name, data_key, data_bytes if data_bytes is not None else gz(ndjson(*lines)), accepted, quarantined,
-        {f"{folder}/manifest-summary.json": json.dumps(summary).encode(), f"{folder}/manifest-files.json": json.dumps(files).encode()},
+        name,
+        data_key,
+        data_bytes if data_bytes is not None else gz(ndjson(*lines)),
+        accepted,
+        quarantined,
+        {
+            f"{folder}/manifest-summary.json": json.dumps(summary).encode(),
+            f"{folder}/manifest-files.json": json.dumps(files).encode(),
+        },
     )
 
 
@@ -318,10 +331,18 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:
         bronze = [t for t in registry.zone_tables("bronze")]
         accepted_sql = " union all ".join(f"select source_file from bronze.{t}" for t in bronze)
         accepted = Counter(
-            dict(engine.query(f"select source_file, count(*) as n from ({accepted_sql} union all select source_file from silver.fct_treatment) group by 1").values.tolist())
+            dict(
+                engine.query(
+                    f"select source_file, count(*) as n from ({accepted_sql} union all select source_file from silver.fct_treatment) group by 1"
+                ).values.tolist()
+            )
         )
-        quarantine = engine.query("select source_file, reason from quarantine.quarantined_record where job <> 'bronze_to_silver'")
-        runs = engine.query("select job, rows_read, rows_written, rows_quarantined, rows_deduplicated from quarantine.job_run")
+        quarantine = engine.query(
+            "select source_file, reason from quarantine.quarantined_record where job <> 'bronze_to_silver'"
+        )
+        runs = engine.query(
+            "select job, rows_read, rows_written, rows_quarantined, rows_deduplicated from quarantine.job_run"
+        )
         outreach = engine.query("select outreach_id, patient_key from silver.fct_outreach")
         review = engine.query("select source, source_id, reason from silver.mpi_review")
         persons = engine.query("select mrn from silver.dim_patient")

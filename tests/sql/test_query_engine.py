@@ -23,9 +23,8 @@ import pytest
 from typer.testing import CliRunner
 
 from carelake.cli import app
-from carelake.lake.publish import publish
-from carelake.query import console
 from carelake.declarations import Table, schema
+from carelake.lake.publish import publish
 from carelake.query import (
     AthenaSyntaxError,
     LakeNotFoundError,
@@ -34,6 +33,7 @@ from carelake.query import (
     UnknownObjectError,
     UnsupportedSqlError,
     ViewUnavailableError,
+    console,
 )
 
 ENCOUNTERS_MARCH = {
@@ -105,10 +105,14 @@ def declared(zone: str, name: str, columns: str, partition_keys: tuple[str, ...]
 
 
 ENCOUNTER = declared(
-    "silver", "encounter", "encounter_id string, patient_id string, admitted_at timestamp, discharged_at timestamp, los_days int",
+    "silver",
+    "encounter",
+    "encounter_id string, patient_id string, admitted_at timestamp, discharged_at timestamp, los_days int",
     ("dt",),
 )
-FACT_CLAIM = declared("gold", "fact_claim", "claim_id string, billed decimal(12,2), paid decimal(12,2)", ("partner_id", "dt"))
+FACT_CLAIM = declared(
+    "gold", "fact_claim", "claim_id string, billed decimal(12,2), paid decimal(12,2)", ("partner_id", "dt")
+)
 EMPTY = declared("gold", "empty_table", "x bigint, amount decimal(12,2)", ("dt",))
 LATE = declared("gold", "fact_late", "claim_id string")
 TABLES = (ENCOUNTER, FACT_CLAIM, EMPTY, LATE)
@@ -135,11 +139,17 @@ def build_lake(root: Path) -> tuple[Path, Path]:
             arrow(ENCOUNTERS_APRIL, ENCOUNTER_SCHEMA, dt="2024-04-01"),
         ]
     )
-    publish(lake, "test_job", {ENCOUNTER: encounters, FACT_CLAIM: arrow(CLAIMS, CLAIM_SCHEMA, partner_id="007", dt="2024-03-01")})
+    publish(
+        lake,
+        "test_job",
+        {ENCOUNTER: encounters, FACT_CLAIM: arrow(CLAIMS, CLAIM_SCHEMA, partner_id="007", dt="2024-03-01")},
+    )
     # What a killed run leaves: a version folder that no commit lists.
     orphan = lake / "silver" / "job=test_job" / "table=encounter" / "dt=2024-03-01" / "v=0000002-deadbeef"
     orphan.mkdir(parents=True)
-    pq.write_table(arrow(dict(ENCOUNTERS_MARCH, encounter_id=["e9"]), ENCOUNTER_SCHEMA), orphan / "part-0.parquet")
+    pq.write_table(
+        arrow(dict(ENCOUNTERS_MARCH, encounter_id=["e9"]), ENCOUNTER_SCHEMA), orphan / "part-0.parquet"
+    )
     views = root / "views"
     views.mkdir()
     for name, sql in VIEWS.items():
@@ -172,7 +182,13 @@ def test_partition_columns_stay_strings(engine: LocalQueryEngine) -> None:
     assert set(frame["dt"]) == {"2024-03-01"}
     assert set(frame["partner_id"]) == {"007"}  # a number type would have dropped the leading zeros
     assert set(frame["dt_type"]) == {"VARCHAR"} and set(frame["p_type"]) == {"VARCHAR"}
-    assert list(engine.query("select * from fact_claim").columns) == ["claim_id", "billed", "paid", "partner_id", "dt"]
+    assert list(engine.query("select * from fact_claim").columns) == [
+        "claim_id",
+        "billed",
+        "paid",
+        "partner_id",
+        "dt",
+    ]
 
 
 def test_versions_no_commit_lists_are_not_read(engine: LocalQueryEngine) -> None:
@@ -282,7 +298,9 @@ def test_refresh_picks_up_commits_made_later(tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def test_tables_in_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """`carelake query` declares the registry's tables; here, the test lake's."""
-    monkeypatch.setattr(console, "LocalQueryEngine", functools.partial(LocalQueryEngine, tables=TABLES, writers=WRITERS))
+    monkeypatch.setattr(
+        console, "LocalQueryEngine", functools.partial(LocalQueryEngine, tables=TABLES, writers=WRITERS)
+    )
 
 
 def run_cli(lake_and_views: tuple[Path, Path], *args: str) -> tuple[int, str, str]:

@@ -30,7 +30,9 @@ def glue():
                 TableInput={
                     "Name": table.name,
                     "StorageDescriptor": {
-                        "Columns": [{"Name": f.name, "Type": f.dataType.simpleString()} for f in table.schema.fields],
+                        "Columns": [
+                            {"Name": f.name, "Type": f.dataType.simpleString()} for f in table.schema.fields
+                        ],
                         "Location": f"{ZONES[table.zone]}placeholder/",
                     },
                     "PartitionKeys": [{"Name": k, "Type": "string"} for k in table.partition_keys],
@@ -54,14 +56,22 @@ def partitions(glue, database: str, table: str) -> dict[tuple[str, ...], str]:
 
 def test_a_snapshot_table_moves_to_its_current_version(glue) -> None:
     state = LakeState(ZONES, {"gold.dim_payer": ("silver_to_gold",)})
-    first = commit("silver_to_gold", 1, {"gold.dim_payer": (part({}, "job=silver_to_gold/table=dim_payer/v=0000001-aaaa", 1),)})
+    first = commit(
+        "silver_to_gold",
+        1,
+        {"gold.dim_payer": (part({}, "job=silver_to_gold/table=dim_payer/v=0000001-aaaa", 1),)},
+    )
     assert sync(state, "silver_to_gold", first, PREFIX, glue)["tables_moved"] == 1
-    location = glue.get_table(DatabaseName="carelake_dev_gold", Name="dim_payer")["Table"]["StorageDescriptor"]["Location"]
+    location = glue.get_table(DatabaseName="carelake_dev_gold", Name="dim_payer")["Table"][
+        "StorageDescriptor"
+    ]["Location"]
     assert location == "s3://carelake-dev-gold/job=silver_to_gold/table=dim_payer/v=0000001-aaaa/"
     assert sync(state, "silver_to_gold", first, PREFIX, glue)["tables_moved"] == 0
     empty = commit("silver_to_gold", 2, {"gold.dim_payer": ()})
     sync(state, "silver_to_gold", empty, PREFIX, glue)
-    location = glue.get_table(DatabaseName="carelake_dev_gold", Name="dim_payer")["Table"]["StorageDescriptor"]["Location"]
+    location = glue.get_table(DatabaseName="carelake_dev_gold", Name="dim_payer")["Table"][
+        "StorageDescriptor"
+    ]["Location"]
     assert location.endswith("/job=silver_to_gold/table=dim_payer/v=0000000-empty/")
 
 
@@ -89,8 +99,32 @@ def test_partitions_are_created_repointed_and_dropped(glue) -> None:
 def test_a_job_touches_only_its_own_partitions_of_a_shared_table(glue) -> None:
     writers = {"quarantine.job_run": ("raw_to_bronze", "silver_to_gold")}
     state = LakeState(ZONES, writers)
-    mine = commit("raw_to_bronze", 1, {"quarantine.job_run": (part({"job": "raw_to_bronze", "dt": "2026-06-30"}, "job=raw_to_bronze/table=job_run/dt=2026-06-30/v=0000001-aaaa", 1),)})
-    theirs = commit("silver_to_gold", 1, {"quarantine.job_run": (part({"job": "silver_to_gold", "dt": "2026-06-30"}, "job=silver_to_gold/table=job_run/dt=2026-06-30/v=0000001-cccc", 1),)})
+    mine = commit(
+        "raw_to_bronze",
+        1,
+        {
+            "quarantine.job_run": (
+                part(
+                    {"job": "raw_to_bronze", "dt": "2026-06-30"},
+                    "job=raw_to_bronze/table=job_run/dt=2026-06-30/v=0000001-aaaa",
+                    1,
+                ),
+            )
+        },
+    )
+    theirs = commit(
+        "silver_to_gold",
+        1,
+        {
+            "quarantine.job_run": (
+                part(
+                    {"job": "silver_to_gold", "dt": "2026-06-30"},
+                    "job=silver_to_gold/table=job_run/dt=2026-06-30/v=0000001-cccc",
+                    1,
+                ),
+            )
+        },
+    )
     sync(state, "silver_to_gold", theirs, PREFIX, glue)
     sync(state, "raw_to_bronze", mine, PREFIX, glue)
     sync(state, "raw_to_bronze", commit("raw_to_bronze", 2, {"quarantine.job_run": ()}), PREFIX, glue)

@@ -28,7 +28,12 @@ def _type_checking_only(node: ast.If) -> bool:
 def imported_modules(path: Path, known: set[str]) -> set[str]:
     """carelake modules ``path`` imports (a package's __init__ included for each submodule)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and _type_checking_only(node) for n in ast.walk(node)}
+    skipped = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _type_checking_only(node)
+        for n in ast.walk(node)
+    }
     this = module_name(path)
     package = this if path.name == "__init__.py" else this.rpartition(".")[0]
     found: set[str] = set()

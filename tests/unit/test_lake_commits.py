@@ -32,7 +32,9 @@ def rows(lake: Path, table: Table) -> list[tuple]:
     views = lake.parent / "views"
     views.mkdir(exist_ok=True)
     with LocalQueryEngine(lake, views, tables=[SNAPSHOT, DAILY], writers=WRITERS) as engine:
-        return sorted(tuple(r) for r in engine.query(f"select * from {table.qualified_name}").itertuples(index=False))
+        return sorted(
+            tuple(r) for r in engine.query(f"select * from {table.qualified_name}").itertuples(index=False)
+        )
 
 
 def daily(*pairs: tuple[int, str]) -> pa.Table:
@@ -42,8 +44,18 @@ def daily(*pairs: tuple[int, str]) -> pa.Table:
 def test_commits_replace_snapshots_and_add_partitions(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
     lake.mkdir()
-    publish(lake, "job_a", {SNAPSHOT: pa.table({"n": pa.array([1, 2], pa.int32())}), DAILY: daily((1, "d1"))}, batch="d1")
-    publish(lake, "job_a", {SNAPSHOT: pa.table({"n": pa.array([3], pa.int32())}), DAILY: daily((2, "d2"), (3, "d2"))}, batch="d2")
+    publish(
+        lake,
+        "job_a",
+        {SNAPSHOT: pa.table({"n": pa.array([1, 2], pa.int32())}), DAILY: daily((1, "d1"))},
+        batch="d1",
+    )
+    publish(
+        lake,
+        "job_a",
+        {SNAPSHOT: pa.table({"n": pa.array([3], pa.int32())}), DAILY: daily((2, "d2"), (3, "d2"))},
+        batch="d2",
+    )
     assert rows(lake, SNAPSHOT) == [(3,)]
     assert rows(lake, DAILY) == [(1, "d1"), (2, "d2"), (3, "d2")]
     latest = state(lake).latest("job_a")
@@ -63,7 +75,9 @@ def test_a_commit_number_is_taken_once(tmp_path: Path) -> None:
 
 
 def test_merged_tables() -> None:
-    old = {"t": (PartitionVersion({"dt": "1"}, "a", 1, 1, "1"), PartitionVersion({"dt": "2"}, "b", 1, 1, "1"))}
+    old = {
+        "t": (PartitionVersion({"dt": "1"}, "a", 1, 1, "1"), PartitionVersion({"dt": "2"}, "b", 1, 1, "1"))
+    }
     new = {"t": [PartitionVersion({"dt": "2"}, "c", 2, 2, "2")], "s": [PartitionVersion({}, "x", 5, 2, "2")]}
     merged = merged_tables(old, new, replaced=["s"])
     assert [p.dir for p in merged["t"]] == ["a", "c"] and [p.dir for p in merged["s"]] == ["x"]
@@ -88,7 +102,9 @@ def test_orphans_of_a_killed_run_are_removed_by_the_next(tmp_path: Path) -> None
     assert rows(lake, SNAPSHOT) == [(1,)]
 
 
-def test_expiry_keeps_the_rollback_window_and_rollback_makes_an_old_version_current(tmp_path: Path, monkeypatch) -> None:
+def test_expiry_keeps_the_rollback_window_and_rollback_makes_an_old_version_current(
+    tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("CARELAKE_RETAINED_COMMITS", "3")
     lake = tmp_path / "lake"
     lake.mkdir()
@@ -121,7 +137,9 @@ def test_s3_storage_lists_writes_exclusively_and_deletes() -> None:
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="lake")
         storage = S3Storage(client)
-        storage.write_bytes("s3://lake/q/_commits/j/0000000001.json", json.dumps({"a": 1}).encode(), exclusive=True)
+        storage.write_bytes(
+            "s3://lake/q/_commits/j/0000000001.json", json.dumps({"a": 1}).encode(), exclusive=True
+        )
         with pytest.raises(AlreadyExists):
             storage.write_bytes("s3://lake/q/_commits/j/0000000001.json", b"{}", exclusive=True)
         storage.write_bytes("s3://lake/bronze/job=j/table=t/dt=1/v=1/part-0.parquet", b"x")

@@ -32,7 +32,9 @@ def test_every_declared_column_set_is_consistent() -> None:
         assert set(table.key) <= set(table.columns) | set(table.partition_keys), table.qualified_name
         assert set(table.direct_identifiers) <= set(table.columns), table.qualified_name
         if table.classification.value in ("deidentified", "non-phi"):
-            assert not table.direct_identifiers, f"{table.qualified_name} is {table.classification.value} but holds identifiers"
+            assert not table.direct_identifiers, (
+                f"{table.qualified_name} is {table.classification.value} but holds identifiers"
+            )
 
 
 def test_raw_sources_are_exported_with_their_layouts() -> None:

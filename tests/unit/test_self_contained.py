@@ -32,5 +32,9 @@ def test_no_tracked_code_reads_outside_the_checkout() -> None:
         if not path.endswith((".py", ".sh", ".mk", "Makefile", ".yml", ".yaml", ".toml")):
             continue
         text = (REPO / path).read_text(encoding="utf-8", errors="replace")
-        offenders += [f"{path}: {m.group(0)}" for m in OUTSIDE.finditer(text) if path != "tests/unit/test_self_contained.py"]
+        offenders += [
+            f"{path}: {m.group(0)}"
+            for m in OUTSIDE.finditer(text)
+            if path != "tests/unit/test_self_contained.py"
+        ]
     assert offenders == []
