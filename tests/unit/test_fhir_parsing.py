@@ -51,11 +51,12 @@ def test_bundle_entries_are_the_same_json_value_re_serialised(spark):
 
 def test_single_resource_file_keeps_its_exact_text(spark):
     text = '{"resourceType": "Observation", "id": "o1", "valueQuantity": {"value": 1.10}}'
-    (record,) = records_of_files(spark, {"single.json": text + "\n"})
+    (record,) = records_of_files(spark, {"single.json": "\r\n\t" + text + " \n\n"})
     assert record["record_problem"] is None
     assert record["source_entry"] is None
-    # The raw text, digits and spacing kept (only a bundle entry is re-serialised).
-    assert record["record"].strip() == text
+    # The raw text, digits and inner spacing kept (only a bundle entry is re-serialised);
+    # the whitespace around the one JSON value is not part of the resource.
+    assert record["record"] == text
 
 
 def test_split_bundle_keeps_every_resource_equal_to_the_source(spark):
@@ -155,20 +156,18 @@ RESOURCE_PROBLEMS = [
         "an element of the common columns has the wrong JSON type (e.g. a Reference or Period given as text)",
     ),
     ('{"resourceType": "Patient", "id": "p", "birthDate": true}', "bad date in birthDate: 'true'"),
-    pytest.param(
-        '{"resourceType": "Patient", "id": 123}',
-        "invalid id",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="jobs/src bug: a JSON number is accepted as a FHIR id (read into a string field)",
-        ),
-    ),
-    pytest.param(
+    ('{"resourceType": "Patient", "id": 123}', "invalid id 123: a JSON number, not a string"),
+    (
         '{"resourceType": "Patient", "id": "p", "birthDate": 2020}',
-        "bad date in birthDate",
-        marks=pytest.mark.xfail(
-            strict=True, reason="jobs/src bug: a JSON number is accepted as a FHIR date (2020 -> 2020-01-01)"
-        ),
+        "bad date in birthDate: 2020 is a JSON number",
+    ),
+    (
+        '{"resourceType": "Observation", "id": "o", "status": {"a": 1}}',
+        "wrong JSON type: status is an object or array, FHIR has a string",
+    ),
+    (
+        '{"resourceType": "Observation", "id": "o", "subject": {"reference": 7}}',
+        "wrong JSON type: subject.reference is a number, FHIR has a string",
     ),
 ]
 

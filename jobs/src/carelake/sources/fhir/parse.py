@@ -50,10 +50,11 @@ _START_PATHS = (
     "authoredOn", "recordedDate", "issued", "created", "date", "recorded", "birthDate",
 )  # fmt: skip
 _END_PATHS = (
-    "period.end", "effectivePeriod.end", "abatementDateTime", "performedPeriod.end", "billablePeriod.end",
-    "deceasedDateTime",
+    "period.end", "effectivePeriod.end", "abatementDateTime", "performedPeriod.end", "deceasedDateTime",
 )  # fmt: skip
-_OTHER_DATE_PATHS = ("meta.lastUpdated",)
+# Checked as dates, but no clinical event: a claim's billing period may end after it was sent
+# (Synthea's ExplanationOfBenefit covers a year from its creation).
+_OTHER_DATE_PATHS = ("meta.lastUpdated", "billablePeriod.end")
 _PATIENT_REF_PATHS = ("subject.reference", "patient.reference", "beneficiary.reference")
 _ENCOUNTER_REF_PATHS = ("encounter.reference", "context.reference")
 _CODING_ELEMENTS = ("code", "type", "medicationCodeableConcept", "vaccineCode")
@@ -75,6 +76,24 @@ def _inspect_schema() -> str:
 
 _INSPECT = _inspect_schema()
 _JSON = {"columnNameOfCorruptRecord": "_corrupt_record"}
+# A string-typed field takes any JSON value as its text (123 -> "123"), so the string
+# elements are read a second time typed as numbers: a value there was a JSON number where
+# FHIR has a string (an object or array is a wrong type the first parse already reports).
+_STRING_ELEMENTS = ("id", "status", "meta.lastUpdated", "meta.versionId", *(
+    f"{name}.reference" for name in ("subject", "patient", "beneficiary", "encounter", "context")))  # fmt: skip
+_NUMBER_PROBE = (
+    "id double, status double, meta struct<lastUpdated:double,versionId:double>, "
+    + ", ".join(
+        f"{name} struct<reference:double>"
+        for name in ("subject", "patient", "beneficiary", "encounter", "context")
+    )
+    + ", "
+    + ", ".join(f"{name} struct<start:double,end:double>" for name in _PERIODS)
+    + ", "
+    + ", ".join(
+        f"{name} double" for name in sorted({p for p in (*_START_PATHS, *_END_PATHS) if "." not in p})
+    )
+)
 
 # FHIR date / dateTime / instant lexical forms: year, year-month, date, date-time with a zone.
 FHIR_DATETIME = (
@@ -119,13 +138,18 @@ def _record(
     ]
 
 
+def _stripped(text: Column) -> Column:
+    """``text`` without leading and trailing JSON whitespace (F.trim strips spaces only)."""
+    return F.regexp_replace(text, r"^[ \t\r\n]+|[ \t\r\n]+$", "")
+
+
 def _null(kind: str) -> Column:
     return F.lit(None).cast(kind)
 
 
 def ndjson_records(lines: DataFrame) -> DataFrame:
     """NDJSON lines (carelake.pipeline.raw_files.LINE_SCHEMA) -> FHIR records."""
-    problem = F.coalesce(F.col("problem"), F.when(F.trim("value") == "", F.lit("empty line")))
+    problem = F.coalesce(F.col("problem"), F.when(_stripped(F.col("value")) == "", F.lit("empty line")))
     return lines.select(
         *_record(
             F.col("source_file"), F.col("source_line"), _null("int"), _null("string"), _null("string"), _null("string"),
@@ -152,7 +176,7 @@ def bundle_records(texts: DataFrame) -> DataFrame:
     file_problem = F.coalesce(
         F.col("problem"),
         F.when(~F.col("one_value"), F.lit("unparseable JSON: not exactly one JSON value")),
-        F.when(~F.ltrim(value).startswith("{"), F.lit("not a JSON object (a FHIR Bundle or resource)")),
+        F.when(~_stripped(value).startswith("{"), F.lit("not a JSON object (a FHIR Bundle or resource)")),
         F.when(
             is_bundle & shape["_corrupt_record"].isNotNull(),
             F.lit("Bundle.entry is not an array of entry objects, each with a resource object"),
@@ -169,7 +193,7 @@ def bundle_records(texts: DataFrame) -> DataFrame:
     whole_file = F.struct(
         _null("int").alias("index"), _null("string").alias("full_url"), _null("string").alias("method"),
         _null("string").alias("url"),
-        F.when(F.col("file_problem").isNull(), F.trim(value)).otherwise(value).alias("resource"),
+        F.when(F.col("file_problem").isNull(), _stripped(value)).otherwise(value).alias("resource"),
     )  # fmt: skip
     items = F.when(
         splits,
@@ -227,21 +251,34 @@ def inspected_records(records: DataFrame) -> DataFrame:
     dates = {path: _path(r, path) for path in date_paths}
     # Parsed once each, in their own projection (a column used in several places below
     # would otherwise be computed in each).
-    staged = records.withColumn("r", F.when(F.col("record_problem").isNull(), parsed)).withColumn(
-        "d", F.struct(*(fhir_timestamp(dates[p]).alias(p.replace(".", "_")) for p in date_paths))
+    staged = (
+        records.withColumn("r", F.when(F.col("record_problem").isNull(), parsed))
+        .withColumn("d", F.struct(*(fhir_timestamp(dates[p]).alias(p.replace(".", "_")) for p in date_paths)))
+        .withColumn("n", F.when(F.col("record_problem").isNull(), F.from_json("record", _NUMBER_PROBE)))
+    )
+    numbers = F.col("n")
+    a_number = F.coalesce(
+        *(F.when(_path(numbers, path).isNotNull(), F.lit(path)) for path in (*_STRING_ELEMENTS, *date_paths))
     )
     parsed_dates = {path: F.col("d")[path.replace(".", "_")] for path in date_paths}
     resource_type = r["resourceType"]
     bad_date = F.coalesce(
         *(
             F.when(
+                _path(numbers, path).isNotNull(),
+                F.format_string(f"bad date in {path}: %s is a JSON number, not a string", text),
+            )
+            for path, text in dates.items()
+        ),
+        *(
+            F.when(
                 text.isNotNull() & parsed_dates[path].isNull(),
                 F.format_string(f"bad date in {path}: '%s'", text),
             )
             for path, text in dates.items()
-        )
+        ),
     )
-    record_is_object = F.ltrim("record").startswith("{")
+    record_is_object = _stripped(F.col("record")).startswith("{")
     reason = F.coalesce(
         F.col("record_problem"),
         F.when(~one_json_value(F.col("record")), F.lit("unparseable JSON: not exactly one JSON value")),
@@ -253,6 +290,9 @@ def inspected_records(records: DataFrame) -> DataFrame:
         ),
         F.when(resource_type == "Bundle", F.lit("nested Bundle: land bundles as their own files")),
         F.when(r["id"].isNull(), F.lit("missing id")),
+        F.when(
+            numbers["id"].isNotNull(), F.format_string("invalid id %s: a JSON number, not a string", r["id"])
+        ),
         F.when(~r["id"].rlike(FHIR_ID), F.format_string("invalid id '%s'", r["id"])),
         F.when(
             r["_corrupt_record"].isNotNull(),
@@ -261,6 +301,17 @@ def inspected_records(records: DataFrame) -> DataFrame:
             ),
         ),
         bad_date,
+        F.when(
+            a_number.isNotNull(),
+            F.format_string("wrong JSON type: %s is a number, FHIR has a string", a_number),
+        ),
+        *(
+            F.when(
+                _path(r, path).rlike(r"^\s*[\[{]"),
+                F.lit(f"wrong JSON type: {path} is an object or array, FHIR has a string"),
+            )
+            for path in _STRING_ELEMENTS
+        ),
     )
     table_by_type = F.create_map(*(F.lit(x) for t in BRONZE_RESOURCE_TYPES for x in (t, bronze_table_for(t))))
     coding = _first_coding(r)
