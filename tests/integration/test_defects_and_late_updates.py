@@ -111,11 +111,6 @@ def test_every_injected_defect_is_quarantined_with_its_reason(defects_lake):
     assert len(rows) == len(bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/src/carelake/rules/bronze.yaml clinical_date_range treats ExplanationOfBenefit.billablePeriod.end "
-    "(created + 1 year in Synthea, a coverage period) as a clinical date: recent EOBs are quarantined as implausible",
-)
 def test_no_plausibility_rule_fires_on_clean_generated_data(defects_lake):
     lake, _, _ = defects_lake
     implausible = [
@@ -139,7 +134,7 @@ def test_every_run_record_balances(defects_lake):
         ), job
     raw = next(r for r in records if r[0] == "raw_to_bronze")
     injected = Counter(d["path"].split("/")[0] for d in defects if d["kind"] not in NOT_QUARANTINED)
-    # + the rows a plausibility rule quarantined (none expected: see the xfail above)
+    # + the rows a plausibility rule quarantined (none expected: the test above)
     implausible = sum(1 for r in quarantined(lake) if r[0] == "raw_to_bronze" and r[5] is not None)
     assert raw[3] == injected["fhir"] + injected["csv"] + injected["care_mgmt"] + implausible
 

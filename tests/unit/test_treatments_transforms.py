@@ -329,11 +329,6 @@ def test_first_run_has_no_base(spark, ranked):
     assert winners == {"t-1": 1, "t-2": 4, "t-3": 8, "t-4": 6, "t-5": 7, "t-6": 12, "t-7": 14}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/src: an object inside a complete export folder that is neither a manifest nor a listed data "
-    "file (e.g. notes.txt) goes into the ledger but is neither read, counted nor quarantined",
-)
 def test_every_object_of_an_export_is_read_or_quarantined(spark, tmp_path):
     raw = tmp_path / "raw"
     objects = {

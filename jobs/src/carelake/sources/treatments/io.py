@@ -30,6 +30,7 @@ from carelake.pipeline.raw_files import RawObject, read_lines
 from carelake.pipeline.rules import first_failure
 from carelake.sources.treatments.contract import (
     EXPORT_CLOCK_ALLOWANCE,
+    EXPORT_METADATA,
     FCT_TREATMENT_SCHEMA,
     RAW,
     SOURCE,
@@ -148,6 +149,12 @@ class TreatmentItems:
     metrics: dict[str, int]
 
 
+def _not_of_the_export(key: str) -> str:
+    if "/data/" in key:
+        return "data file not listed in the export's manifest-files.json"
+    return "neither a manifest nor a data file of the export (manifest-files.json lists the data files)"
+
+
 def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) -> TreatmentItems:
     found, outside = exports(raw_uri, objects)
     readable = [e for e in found if e.invalid is None and e.incomplete is None]
@@ -173,9 +180,9 @@ def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) ->
             ]
         elif e.incomplete is None:
             file_rows += [
-                (key, by_key[key].modified_at, "data file not listed in the export's manifest-files.json")
+                (key, by_key[key].modified_at, _not_of_the_export(key))
                 for key in e.keys
-                if "/data/" in key and key not in export_of_file
+                if key not in export_of_file and key.rsplit("/", 1)[-1] not in EXPORT_METADATA
             ]
     files = spark.createDataFrame(file_rows, "source_file string, landed_at timestamp, reason string")
     lines = None
