@@ -1,9 +1,10 @@
 """Partner claims feed (SFTP): the contract of a claims file and the bronze table it fills.
 
 Files land as ``raw/claims/partner=<partner_id>/dt=YYYY-MM-DD/claims_<partner_id>_<YYYYMMDD>[_<seq>].csv``
-(docs/data-contracts.md), one row per claim line. A file is checked first (its path, its
-name, the partner in the name against the folder, its header row); every line of a file
-that fails is quarantined with the file's reason. Lines of good files are split and typed
+(docs/data-contracts.md), one row per claim line. A file is checked first: a file
+outside the layout (its path, its name, the partner in the name against the folder) is one
+file-level record; a file whose header row does not match has every line quarantined with
+that reason. Lines of good files are split and typed
 by the shared CSV machinery (``csv_parsing.csv_rows``: field count, types, required
 columns), then checked against the contract here. A row gets one reason, the first
 failing check in this order:

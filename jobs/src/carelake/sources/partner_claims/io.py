@@ -1,8 +1,8 @@
 """claims_to_bronze's step: the batch's claims files -> bronze.partner_claim_line + quarantine.
 
-A file is checked first: its path and name (carelake.sources.partner_claims.contract
-.path_problem), then its header row; every record of a file that fails is quarantined with
-the file's reason. Records of good files are typed and checked against the contract
+A file is checked first: a file outside the layout (carelake.sources.partner_claims.contract
+.path_problem) or unreadable is one file-level record; a file whose header row does not
+match has every record quarantined with that reason. Records of good files are typed and checked against the contract
 (carelake.sources.partner_claims.transforms), then against the plausibility rules.
 Bronze is partitioned by partner_id and dt (the batch).
 """
