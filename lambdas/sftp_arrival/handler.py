@@ -7,7 +7,8 @@ EventBridge "Object Created" event. For each object under claims/:
   claims_<id>_<YYYYMMDD>[_<seq>].csv (same <id> as the folder), the size (> 0 and
   <= MAX_FILE_BYTES) and the header row (exactly the partner-claims columns of
   docs/data-contracts.md, read with a ranged GET of the first bytes only);
-- good file: glue start_job_run(CLAIMS_JOB_NAME, {"--object_key": key, "--dt": dt});
+- good file: glue start_job_run(CLAIMS_JOB_NAME): the run processes every claims file that has
+  landed and is not in the lake's ledger yet (this one included), as batch "today";
 - bad file: copies it to s3://QUARANTINE_BUCKET/sftp_rejected/partner=<id>/dt=<dt>/<file>
   (metadata and tag `reason`), writes <file>.reason.json beside it, deletes the original.
 
@@ -200,9 +201,9 @@ def check_header(first_bytes: bytes, object_size: int) -> Rejection | None:
     """The first line of the file must be exactly CLAIMS_COLUMNS, in order.
 
     `first_bytes` is the start of the object (a ranged GET); `object_size` tells whether it is all
-    of it. Messages name expected columns only: an unexpected 'column' may be a member's data."""
-    if first_bytes.startswith(b"\xef\xbb\xbf"):
-        return Rejection("bad_header", "the file starts with a UTF-8 byte order mark; send UTF-8 without BOM")
+    of it. A UTF-8 byte order mark is allowed (claims_to_bronze removes it). Messages name
+    expected columns only: an unexpected 'column' may be a member's data."""
+    first_bytes = first_bytes.removeprefix(b"\xef\xbb\xbf")
     end = first_bytes.find(b"\n")
     if end < 0:
         if object_size > len(first_bytes):
@@ -335,9 +336,7 @@ def process_object(
             "quarantine_key": target,
         }
     assert parsed is not None
-    run = glue.start_job_run(
-        JobName=settings.claims_job_name, Arguments={"--object_key": obj.key, "--dt": parsed.dt}
-    )
+    run = glue.start_job_run(JobName=settings.claims_job_name)
     return {**result, "outcome": "started", "job_run_id": run["JobRunId"], "dt": parsed.dt}
 
 

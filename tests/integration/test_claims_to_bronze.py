@@ -1,9 +1,11 @@
 """claims_to_bronze on generated partner claims with injected defects (counted independently).
 
-One generated population (30 patients, 15% defects) is landed under raw/claims/; the job
-runs for every file of the day, then for one newly landed file (object_key), then for every
-file again (which must change nothing).
-Expectations come from the generator's _report.json, the csv module and DuckDB reads.
+One generated population (30 patients, 15% defects) is landed under raw/claims/ in dt=DT;
+the job runs for batch DT (every file). Then a file lands late in the same dt=DT folder and
+the job runs for batch DT2: it processes only that file (the ledger knows the others), into
+the bronze partition of batch DT2. A rerun of batch DT2 must reproduce it exactly.
+Expectations come from the generator's _report.json, the csv module and DuckDB reads of the
+tables as their commits say (tests/support/lake.py).
 """
 
 from __future__ import annotations
@@ -15,25 +17,27 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from carelake.bronze.partner_claims import BRONZE_SCHEMA
 from carelake.config import Lake
 from carelake.entrypoints import claims_to_bronze
 from carelake.generate import generate_population
 from carelake.landing import land_tree
+from carelake.manifest import load_manifest
+from carelake.pipeline.raw_files import EMPTY_FILE
+from carelake.runner import job_argv
+from tests.support.lake import LakeTables, version
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
-DT = "2024-05-01"
+DT, DT2 = "2024-05-01", "2024-05-02"
 PATIENTS, SEED, DEFECT_RATE = 30, 3, 0.15  # every partner-claims defect kind occurs
-PARTNER = "bcbs"  # the partner that gets a second file later the same day
+PARTNER = "bcbs"  # the partner whose second file lands late
 MISNAMED = f"claims/partner={PARTNER}/dt={DT}/claims_aetna_20240430.csv"
 EMPTY = f"claims/partner=humana/dt={DT}/claims_humana_20240501.csv"  # 0 bytes
 NOT_CSV = f"claims/partner=humana/dt={DT}/claims_humana_20240501.csv.pgp"
 ADDED = (MISNAMED, EMPTY, NOT_CSV)  # landed by the test beside the generated files
 TABLE = "partner_claim_line"
-BRONZE_COLUMNS = [f.name for f in BRONZE_SCHEMA.fields]  # DuckDB adds partner_id, dt after them
+JOB = "claims_to_bronze"
 
 # Written by hand from the defect kinds in carelake.generate.defects: what the quarantine
 # reason must say for each kind (value and column from the report).
@@ -57,34 +61,34 @@ def data_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def read(folder: Path, columns: str = "*") -> list[tuple]:
-    if not folder.exists():
-        return []
-    query = (
-        f"select {columns} from read_parquet('{folder}/**/*.parquet', hive_partitioning = true, "
-        "hive_types_autocast = false)"
-    )
-    return sorted(duckdb.sql(query).fetchall(), key=repr)
+QUARANTINE = "source, source_file, source_line, target_table, reason, rule, record, dt"
 
 
 def snapshot(lake: Lake) -> dict:
-    bronze = lake.zone("bronze") / TABLE
-    return {
-        "bronze": read(bronze),
-        "quarantine": read(lake.zone("quarantine") / "quarantined_record"),
-        "bronze_files": {str(p.relative_to(bronze)): p.stat().st_mtime_ns for p in bronze.rglob("*.parquet")},
-        "runs": read(
-            lake.zone("quarantine") / "job_run", "started_at, rows_read, rows_written, rows_quarantined"
-        ),
-    }
+    """The job's tables as the commits say after a run."""
+    tables = LakeTables(lake.root)
+    try:
+        return {
+            "bronze": tables.rows(f"select * from bronze.{TABLE}"),
+            "quarantine": tables.rows(
+                f"select {QUARANTINE} from quarantine.quarantined_record where job = '{JOB}'"
+            ),
+            "partitions": {
+                p.path: (p.dir, p.seq, p.rows) for _, p in version(lake.root, f"bronze.{TABLE}").partitions
+            },
+            "runs": tables.rows(
+                "select dt, started_at, rows_read, rows_written, rows_quarantined, rows_deduplicated "
+                f"from quarantine.job_run where job = '{JOB}'"
+            ),
+            "ledger": tables.rows(f"select object_key, dt from quarantine.raw_object where job = '{JOB}'"),
+        }
+    finally:
+        tables.close()
 
 
-def run(lake: Lake, object_key: str) -> None:
-    uris = lake.zone_uris()
-    claims_to_bronze.main(
-        ["--dt", DT, "--raw_uri", uris["raw_uri"], "--bronze_uri", uris["bronze_uri"],
-         "--quarantine_uri", uris["quarantine_uri"], "--object_key", object_key]
-    )  # fmt: skip
+def run(lake: Lake, dt: str) -> None:
+    # The runner's arguments: the lake's zone URIs, dt and the manifest's defaults.
+    claims_to_bronze.main(job_argv(load_manifest().jobs[JOB], lake, dt))
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +101,7 @@ def generated(tmp_path_factory) -> tuple[Path, list[dict]]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, generated, spark) -> dict:
-    """The lake after each run: full day, one new file (object_key), full day again."""
+    """The lake after each run: batch DT (every file), batch DT2 (a late file), DT2 again."""
     out, defects = generated
     lake = Lake(tmp_path_factory.mktemp("lake"))
     raw = lake.zone("raw")
@@ -108,21 +112,21 @@ def runs(tmp_path_factory, generated, spark) -> dict:
     (raw / EMPTY).touch()
     (raw / NOT_CSV).write_bytes(b"\x85\x01\x0c\x03 encrypted, never read")
 
-    run(lake, "all")
+    run(lake, DT)
     full = snapshot(lake)
 
-    # A second file for PARTNER lands later that day: a copy of one of its files with defects.
+    # A second file for PARTNER lands late in the dt=DT folder: a copy of one of its files with defects.
     source = next(d["path"] for d in defects if d["path"].startswith(f"claims/partner={PARTNER}/"))
     new_key = landed(source).replace(".csv", "_2.csv")
     shutil.copy(raw / landed(source), raw / new_key)
-    run(lake, f"raw/{new_key}")  # the key as the SFTP arrival Lambda sends it
-    single = snapshot(lake)
-    run(lake, "all")  # a full rerun must reproduce exactly what the single-file run left
+    run(lake, DT2)
+    late = snapshot(lake)
+    run(lake, DT2)  # a rerun of the latest batch must reproduce it
     again = snapshot(lake)
     return {
         "lake": lake,
         "full": full,
-        "single": single,
+        "late": late,
         "again": again,
         "source": landed(source),
         "new": new_key,
@@ -132,7 +136,8 @@ def runs(tmp_path_factory, generated, spark) -> dict:
 def test_every_injected_defect_is_quarantined_with_its_file_line_and_reason(generated, runs):
     _, defects = generated
     assert {d["kind"] for d in defects} == set(REASON_PATTERNS)
-    quarantined = {(r[1], r[2]): r[5] for r in runs["full"]["quarantine"] if r[1] not in ADDED}
+    quarantine = runs["full"]["quarantine"]
+    quarantined = {(r[1], r[2]): r[4] for r in quarantine if r[1] not in ADDED}
     expected = {(landed(d["path"]), d["line"]): d for d in defects}
     assert set(quarantined) == set(expected)  # and no generated row without a defect
     for key, defect in expected.items():
@@ -140,99 +145,104 @@ def test_every_injected_defect_is_quarantined_with_its_file_line_and_reason(gene
             value=re.escape(defect["value"]), column=defect["column"]
         )
         assert re.fullmatch(pattern, quarantined[key]), (key, defect, quarantined[key])
-    assert {r[0] for r in runs["full"]["quarantine"]} == {"partner_claims"}
-    assert {r[4] for r in runs["full"]["quarantine"]} == {TABLE}
-    assert {tuple(sorted(r[-2:])) for r in runs["full"]["quarantine"]} == {
-        (DT, "claims_to_bronze")
-    }  # job, dt
+    assert {r[0] for r in quarantine} == {"partner_claims"}
+    assert {r[3] for r in quarantine} == {TABLE}
+    assert {r[5] for r in quarantine} == {None}  # contract checks, no plausibility rule
+    assert {r[7] for r in quarantine} == {DT}  # the batch
 
 
-def test_a_misnamed_file_is_quarantined_line_by_line(runs):
-    lake = runs["lake"]
-    lines = (lake.zone("raw") / MISNAMED).read_text().splitlines()
-    rows = sorted((r[2], r[5], r[6]) for r in runs["full"]["quarantine"] if r[1] == MISNAMED)
+def test_a_misnamed_file_is_one_file_level_record(runs):
+    # docs/data-contracts.md: a file outside its source's layout is one file-level record
+    # (formerly every line of it, with the file's reason); its bytes stay in raw.
+    rows = [(r[2], r[4], r[6]) for r in runs["full"]["quarantine"] if r[1] == MISNAMED]
     reason = f"file name partner 'aetna' does not match the folder partner={PARTNER}"
-    assert rows == [(n, reason, text) for n, text in enumerate(lines, start=1)]
+    assert rows == [(None, reason, None)]
 
 
 def test_files_that_cannot_be_read_are_one_record_each(runs):
-    rows = sorted((r[1], r[2], r[5], r[6]) for r in runs["full"]["quarantine"] if r[1] in (EMPTY, NOT_CSV))
+    rows = sorted((r[1], r[2], r[4], r[6]) for r in runs["full"]["quarantine"] if r[1] in (EMPTY, NOT_CSV))
     assert rows == [
-        (EMPTY, None, "empty file: no header row", None),
+        (EMPTY, None, EMPTY_FILE, None),
         (NOT_CSV, None, "file name does not match claims_<partner_id>_<YYYYMMDD>[_<seq>].csv", None),
     ]
 
 
 def test_run_record_balances_and_matches_an_independent_count(generated, runs):
     out, defects = generated
-    lake = runs["lake"]
     generated_rows = sum(len(data_rows(p)) for p in (out / "claims").rglob("*.csv"))
-    misnamed_lines = len((lake.zone("raw") / MISNAMED).read_text().splitlines())
-    [(_, read_, written, quarantined)] = runs["full"]["runs"]
+    [(dt, _, read_, written, quarantined, deduplicated)] = runs["full"]["runs"]
+    assert (dt, deduplicated) == (DT, 0)
     assert read_ == written + quarantined
-    assert read_ == generated_rows + misnamed_lines + 2  # + the empty and the non-CSV file
-    assert quarantined == len(defects) + misnamed_lines + 2
+    assert read_ == generated_rows + 3  # + the misnamed, the empty and the non-CSV file: one record each
+    assert quarantined == len(defects) + 3
     assert written == len(runs["full"]["bronze"]) == generated_rows - len(defects)
 
 
 def test_a_clean_file_lands_fully_with_exact_amounts(generated, runs):
     out, defects = generated
-    lake = runs["lake"]
     with_defects = {d["path"] for d in defects}
     clean = sorted(p for p in (out / "claims").rglob("*.csv") if str(p.relative_to(out)) not in with_defects)
     assert clean
+    tables = LakeTables(runs["lake"].root)
     for path in clean:
         source = landed(str(path.relative_to(out)))
         rows = data_rows(path)
-        [(count, billed, paid)] = duckdb.sql(
-            f"select count(*), sum(billed_amount), sum(paid_amount) from read_parquet("
-            f"'{lake.zone('bronze')}/{TABLE}/**/*.parquet', hive_partitioning = true, hive_types_autocast = false) "
-            f"where source_file = '{source}'"
-        ).fetchall()
+        [(count, billed, paid)] = tables.rows(
+            f"select count(*), sum(billed_amount), sum(paid_amount) from bronze.{TABLE} where source_file = '{source}'"
+        )
         assert count == len(rows), source
         assert billed == sum(Decimal(r["billed_amount"]) for r in rows), source
         assert paid == sum(Decimal(r["paid_amount"]) for r in rows), source
+    tables.close()
 
 
-def test_bronze_partitions_are_partner_and_dt(generated, runs):
+def test_bronze_partitions_are_partner_and_batch(generated, runs):
     out, _ = generated
     partners = {p.name.removeprefix("partner=") for p in (out / "claims").iterdir()}
-    folders = {Path(f).parent.as_posix() for f in runs["full"]["bronze_files"]}
-    assert folders == {f"partner_id={p}/dt={DT}" for p in partners}
+    assert set(runs["full"]["partitions"]) == {f"partner_id={p}/dt={DT}" for p in partners}
+    assert {(r[-2], r[-1]) for r in runs["full"]["bronze"]} == {(p, DT) for p in partners}  # partner_id, dt
 
 
-def test_a_single_file_run_rewrites_only_its_partner_partition(generated, runs):
+def test_a_late_file_is_processed_once_into_the_next_batch(generated, runs):
     _, defects = generated
-    full, single, lake = runs["full"], runs["single"], runs["lake"]
-    own = f"partner_id={PARTNER}/"
-    # Other partners' partitions: not rewritten (same files, same modification times).
-    assert {f: t for f, t in single["bronze_files"].items() if not f.startswith(own)} == {
-        f: t for f, t in full["bronze_files"].items() if not f.startswith(own)
-    }
-    assert not set(single["bronze_files"]) & {f for f in full["bronze_files"] if f.startswith(own)}
-    # The partner's partition keeps every row of its other files and adds the new file's good rows.
-    source_file = BRONZE_COLUMNS.index("source_file")
-    assert [r for r in single["bronze"] if r[source_file] != runs["new"]] == full["bronze"]
+    full, late, lake = runs["full"], runs["late"], runs["lake"]
+    new_partition = f"partner_id={PARTNER}/dt={DT2}"
+    # Batch DT's partitions are carried over untouched (same version folders); the late file
+    # fills one new partition, filed under the batch that processed it (not its landing folder).
+    assert {k: v for k, v in late["partitions"].items() if k != new_partition} == full["partitions"]
+    assert set(late["partitions"]) - set(full["partitions"]) == {new_partition}
+    # Bronze keeps every row of batch DT and adds the new file's good rows.
+    assert [r for r in late["bronze"] if r not in full["bronze"]] == sorted(
+        (r for r in late["bronze"] if r[-1] == DT2), key=repr
+    )
     new_rows = data_rows(lake.zone("raw") / runs["new"])
     new_defects = [d for d in defects if landed(d["path"]) == runs["source"]]
-    assert len([r for r in single["bronze"] if r[source_file] == runs["new"]]) == len(new_rows) - len(
-        new_defects
-    )
-    # Quarantine: everything from before, plus the new file's bad rows at the same lines.
-    assert [r for r in single["quarantine"] if r[1] != runs["new"]] == full["quarantine"]
-    assert sorted(r[2] for r in single["quarantine"] if r[1] == runs["new"]) == sorted(
-        d["line"] for d in new_defects
-    )
-    # The run read every file of the partner's folder (rebuilt whole), and accounted for it.
-    folder = lake.zone("raw") / f"claims/partner={PARTNER}/dt={DT}"
-    partner_rows = sum(len(data_rows(p)) for p in folder.iterdir() if p.name != Path(MISNAMED).name)
-    partner_rows += len((lake.zone("raw") / MISNAMED).read_text().splitlines())
-    [(_, read_, written, quarantined)] = [r for r in single["runs"] if r not in full["runs"]]
-    assert read_ == written + quarantined == partner_rows
+    added = [r for r in late["bronze"] if r[-1] == DT2]
+    assert len(added) == late["partitions"][new_partition][2] == len(new_rows) - len(new_defects)
+    assert {r[-2] for r in added} == {PARTNER}
+    # Quarantine: batch DT's as before; batch DT2's are the new file's bad rows at the same lines.
+    assert [r for r in late["quarantine"] if r[7] == DT] == full["quarantine"]
+    assert sorted(r[2] for r in late["quarantine"] if r[7] == DT2) == sorted(d["line"] for d in new_defects)
+    assert {r[1] for r in late["quarantine"] if r[7] == DT2} == {runs["new"]}
+    # The run read only the new file, and accounted for it; the ledger lists it under DT2.
+    [(_, _, read_, written, quarantined, _)] = [r for r in late["runs"] if r[0] == DT2]
+    assert read_ == written + quarantined == len(new_rows)
+    assert [r for r in late["ledger"] if r[1] == DT2] == [(runs["new"], DT2)]
+    assert [r for r in late["ledger"] if r[1] == DT] == full["ledger"]
 
 
-def test_a_full_rerun_is_identical_to_the_single_file_run(runs):
-    single, again = runs["single"], runs["again"]
-    assert again["bronze"] == single["bronze"]
-    assert again["quarantine"] == single["quarantine"]
-    assert len(again["runs"]) == 3
+def test_a_rerun_of_the_latest_batch_is_identical(runs):
+    late, again = runs["late"], runs["again"]
+    assert again["bronze"] == late["bronze"]
+    assert again["quarantine"] == late["quarantine"]
+    assert again["ledger"] == late["ledger"]
+    new_partition = f"partner_id={PARTNER}/dt={DT2}"
+    # The rerun wrote a new version of its own partition only.
+    assert {k: v for k, v in again["partitions"].items() if k != new_partition} == {
+        k: v for k, v in late["partitions"].items() if k != new_partition
+    }
+    assert again["partitions"][new_partition][0] != late["partitions"][new_partition][0]
+    # Every run keeps its record: one for DT, two for DT2 with the same counts.
+    assert sorted(r[0] for r in again["runs"]) == [DT, DT2, DT2]
+    dt2 = [r[2:] for r in again["runs"] if r[0] == DT2]
+    assert len(dt2) == 2 and dt2[0] == dt2[1]

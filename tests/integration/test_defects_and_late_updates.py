@@ -8,7 +8,8 @@
    order the files arrive in; reprocessing an old dt changes nothing in silver.
 
 Expected values come from the generator's report and from files this test writes,
-read back with duckdb, never from carelake's own transforms.
+read back with duckdb through the tables' commits (tests/support/lake.py), never from
+carelake's own transforms.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import duckdb
 import pytest
 
 from carelake.config import Lake
 from carelake.generate import generate_population
 from carelake.landing import land_generated
 from carelake.runner import run_jobs
+from tests.support.lake import LakeTables
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
 
@@ -75,16 +76,17 @@ def defects_lake(tmp_path_factory, spark) -> tuple[Lake, list[dict], dict[str, o
 
 
 def quarantined(lake: Lake) -> list[tuple]:
-    return duckdb.sql(
-        f"select job, source_file, source_line, source_entry, reason from read_parquet("
-        f"'{lake.zone('quarantine')}/quarantined_record/**/*.parquet', hive_partitioning = true, "
-        f"hive_types_autocast = false)"
-    ).fetchall()
+    return LakeTables(lake.root).rows(
+        "select job, source_file, source_line, source_entry, reason, rule from quarantine.quarantined_record"
+    )
 
 
 def test_every_injected_defect_is_quarantined_with_its_reason(defects_lake):
     lake, defects, _ = defects_lake
-    rows = [r for r in quarantined(lake) if r[0] in ("raw_to_bronze", "claims_to_bronze")]
+    # Contract and parse problems (no plausibility rule): exactly the injected defects.
+    rows = [
+        r[:5] for r in quarantined(lake) if r[0] in ("raw_to_bronze", "claims_to_bronze") and r[5] is None
+    ]
     by_place: dict[tuple, list[str]] = {}
     for _, source_file, line, entry, reason in rows:
         by_place.setdefault((source_file, line, entry), []).append(reason)
@@ -109,12 +111,19 @@ def test_every_injected_defect_is_quarantined_with_its_reason(defects_lake):
     assert len(rows) == len(bad)
 
 
+def test_no_plausibility_rule_fires_on_clean_generated_data(defects_lake):
+    lake, _, _ = defects_lake
+    implausible = [
+        r for r in quarantined(lake) if r[0] in ("raw_to_bronze", "claims_to_bronze") and r[5] is not None
+    ]
+    assert implausible == []
+
+
 def test_every_run_record_balances(defects_lake):
     lake, defects, counts = defects_lake
-    records = duckdb.sql(
-        f"select job, rows_read, rows_written, rows_quarantined, rows_deduplicated from read_parquet("
-        f"'{lake.zone('quarantine')}/job_run/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)"
-    ).fetchall()
+    records = LakeTables(lake.root).rows(
+        "select job, rows_read, rows_written, rows_quarantined, rows_deduplicated from quarantine.job_run"
+    )
     assert sorted(r[0] for r in records) == ["bronze_to_silver", "claims_to_bronze", "raw_to_bronze"]
     for job, read, written, quarantined_n, deduplicated in records:
         assert read == written + quarantined_n + deduplicated, job
@@ -125,7 +134,9 @@ def test_every_run_record_balances(defects_lake):
         ), job
     raw = next(r for r in records if r[0] == "raw_to_bronze")
     injected = Counter(d["path"].split("/")[0] for d in defects if d["kind"] not in NOT_QUARANTINED)
-    assert raw[3] == injected["fhir"] + injected["csv"] + injected["care_mgmt"]
+    # + the rows a plausibility rule quarantined (none expected: the test above)
+    implausible = sum(1 for r in quarantined(lake) if r[0] == "raw_to_bronze" and r[5] is not None)
+    assert raw[3] == injected["fhir"] + injected["csv"] + injected["care_mgmt"] + implausible
 
 
 def test_late_updates_win_in_silver(defects_lake):
@@ -136,11 +147,11 @@ def test_late_updates_win_in_silver(defects_lake):
         if d["kind"] == "late_update" and d["resource_type"] == "MedicationRequest"
     }
     assert late, "the population should carry late MedicationRequest updates"
-    rows = duckdb.sql(
-        f"select source_id, status, strftime(meta_last_updated, '%Y-%m-%dT%H:%M:%SZ') from read_parquet("
-        f"'{lake.zone('silver')}/fct_medication_request/*.parquet') where source_id in ({', '.join('?' * len(late))})",
-        params=list(late),
-    ).fetchall()
+    ids = ", ".join(f"'{i}'" for i in late)
+    rows = LakeTables(lake.root).rows(
+        "select source_id, status, strftime(meta_last_updated, '%Y-%m-%dT%H:%M:%SZ') "
+        f"from silver.fct_medication_request where source_id in ({ids})"
+    )
     assert {r[0]: (r[1], r[2]) for r in rows} == {i: (d["value"], d["last_updated"]) for i, d in late.items()}
 
 
@@ -163,10 +174,9 @@ def _write_raw(lake: Lake, dt: str, name: str, text: str, arrived: datetime) -> 
 
 
 def encounter_rows(lake: Lake) -> list[tuple]:
-    return duckdb.sql(
-        f"select * exclude (landed_at) from read_parquet('{lake.zone('silver')}/fct_encounter/*.parquet') "
-        f"order by encounter_id"
-    ).fetchall()
+    return LakeTables(lake.root).rows(
+        "select * exclude (landed_at) from silver.fct_encounter order by encounter_id"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +189,9 @@ def late_lake(tmp_path_factory, spark):
     newer_first, tie = encounters
     day1 = datetime(2026, 6, 1, 6, tzinfo=UTC)
     lake = Lake(tmp_path_factory.mktemp("late-lake"))
+    # Each day's file lands, then that day's batch runs (a run takes what landed since the last).
     _write_raw(lake, "2026-06-01", bundle_path.name, bundle_path.read_text(), day1)
+    run_jobs(lake, "2026-06-01", only=["raw_to_bronze"])
 
     def version(resource: dict, last_updated: datetime, end: datetime) -> dict:
         changed = copy.deepcopy(resource)
@@ -197,31 +209,41 @@ def late_lake(tmp_path_factory, spark):
     same_time = version(tie, tie_updated, _parse(tie["period"]["end"]) + timedelta(hours=2))
     _write_raw(lake, "2026-06-02", "Encounter.ndjson", json.dumps(newer) + "\n" + json.dumps(same_time) + "\n",
                day1 + timedelta(days=1))  # fmt: skip
+    run_jobs(lake, "2026-06-02", only=["raw_to_bronze"])
     _write_raw(lake, "2026-06-03", "Encounter.ndjson", json.dumps(older) + "\n", day1 + timedelta(days=2))
-    for dt in ("2026-06-01", "2026-06-02", "2026-06-03"):
-        run_jobs(lake, dt, only=["raw_to_bronze"])
+    run_jobs(lake, "2026-06-03", only=["raw_to_bronze"])
+    # Each batch took exactly its day's file (the ledger), into the bronze partition of its batch.
+    ledger = LakeTables(lake.root).rows(
+        "select dt, object_key from quarantine.raw_object where job = 'raw_to_bronze'"
+    )
+    assert [(dt, key.rsplit("/", 1)[-1]) for dt, key in ledger] == [
+        ("2026-06-01", bundle_path.name), ("2026-06-02", "Encounter.ndjson"), ("2026-06-03", "Encounter.ndjson"),
+    ]  # fmt: skip
     results = run_jobs(lake, "2026-06-03", only=["bronze_to_silver"])
     return lake, {"newer": newer, "tie": same_time}, results[0].counts
 
 
 def test_the_newest_version_wins_whatever_the_arrival_order(late_lake):
     lake, expected, counts = late_lake
-    got = duckdb.sql(
-        f"select encounter_id, strftime(end_at, '%Y-%m-%dT%H:%M:%SZ'), "
-        f"strftime(meta_last_updated, '%Y-%m-%dT%H:%M:%SZ') "
-        f"from read_parquet('{lake.zone('silver')}/fct_encounter/*.parquet') where encounter_id in (?, ?)",
-        params=[expected["newer"]["id"], expected["tie"]["id"]],
-    ).fetchall()
+    got = LakeTables(lake.root).rows(
+        "select encounter_id, strftime(end_at, '%Y-%m-%dT%H:%M:%SZ'), strftime(meta_last_updated, '%Y-%m-%dT%H:%M:%SZ') "
+        f"from silver.fct_encounter where encounter_id in ('{expected['newer']['id']}', '{expected['tie']['id']}')"
+    )
     assert sorted(got) == sorted(
         (r["id"], _iso(_parse(r["period"]["end"])), _iso(_parse(r["meta"]["lastUpdated"])))
         for r in expected.values()
     )
-    # three versions of the first encounter and two of the second: three removed
-    assert counts.deduplicated["fct_encounter"] == 3
+    # three versions of the first encounter and two of the second: three replaced in silver's state
+    assert counts.deduplicated["state_encounter"] == 3
 
 
 def test_reprocessing_an_old_dt_does_not_overwrite_newer_data(late_lake):
     lake, _, _ = late_lake
     before = encounter_rows(lake)
-    run_jobs(lake, "2026-06-01", only=["raw_to_bronze", "bronze_to_silver"])
+    # A rerun of batch 2026-06-01 reprocesses exactly the objects its ledger lists.
+    [result] = run_jobs(lake, "2026-06-01", only=["raw_to_bronze"])
+    assert result.counts.metrics["raw_objects"] == 1 and result.counts.metrics["raw_objects_new"] == 0
+    # silver then takes the reprocessed bronze in a rerun of its latest batch (a merging job
+    # does not rerun a batch older than its latest: carelake.pipeline.job.OlderBatch)
+    run_jobs(lake, "2026-06-03", only=["bronze_to_silver"])
     assert encounter_rows(lake) == before

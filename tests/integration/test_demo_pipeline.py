@@ -2,7 +2,8 @@
 fixtures: silver grains, references and payers from contained coverage, FHIR/CSV
 convergence, and every Athena view on that lake against its independent pandas reference.
 Expected values come from reading the source files with the json and csv modules, or from
-tests/sql/reference_measures.py, never from carelake code."""
+tests/sql/reference_measures.py, never from carelake code. Lake tables are read through
+their commits (tests/support/lake.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from carelake.catalog import tables_by_name
+from carelake import registry
 from carelake.config import Lake
 from carelake.demo import FIXTURES_BATCH, Fixtures, land_fixtures
 from carelake.generate import generate_population
@@ -24,12 +24,11 @@ from carelake.landing import land_generated
 from carelake.pseudonym_key import load_pseudonym_key
 from carelake.query import LocalQueryEngine
 from carelake.runner import run_jobs
-from carelake.silver.build import SILVER_KEYS, build_silver
 from carelake.silver.codes import CodeMaps
-from carelake.silver.io import read_bronze
 from tests.paths import FHIR_FIXTURE, SYNTHEA_FIXTURES
 from tests.sql import reference_measures as ref
 from tests.sql.test_measure_random_lake import CASES, References
+from tests.support.lake import LakeTables, state
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
 DT = "2026-06-30"
@@ -38,9 +37,7 @@ ORG_REF = re.compile(r"^Organization\?identifier=https://github\.com/synthetiche
 
 
 def silver_rows(lake: Lake, table: str, columns: str = "*") -> list[tuple]:
-    return duckdb.sql(
-        f"select {columns} from read_parquet('{lake.zone('silver')}/{table}/*.parquet')"
-    ).fetchall()
+    return LakeTables(lake.root).rows(f"select {columns} from silver.{table}")
 
 
 @pytest.fixture(scope="module")
@@ -62,21 +59,25 @@ def lake(tmp_path_factory, spark, population) -> Lake:
 
 
 def test_every_silver_table_has_its_grain(lake):
-    for table, keys in SILVER_KEYS.items():
-        folder = lake.zone("silver") / table
-        assert folder.is_dir(), table
+    tables = LakeTables(lake.root)
+    lake_state = state(lake.root)
+    writers = lake_state.writers
+    for name, table in registry.zone_tables("silver").items():
+        # every silver table is in its writer's latest commit (a version, maybe empty)
+        (job,) = writers[table.qualified_name]
+        assert table.qualified_name in lake_state.latest(job).tables, name
+        keys = table.key
+        if not keys:  # no grain declared (e.g. a log of records): nothing to be unique
+            continue
         key_list = ", ".join(keys)
-        total, distinct = duckdb.sql(
-            f"select count(*), count(distinct ({key_list})) from read_parquet('{folder}/*.parquet')"
-        ).fetchall()[0]
-        assert total == distinct, f"{table}: {total - distinct} duplicate keys"
+        [(total, distinct)] = tables.rows(f"select count(*), count(distinct ({key_list})) from silver.{name}")
+        assert total == distinct, f"{name}: {total - distinct} duplicate keys"
         # mpi_review rows of unmatched MRNs name no candidate (its documented null part of the key)
-        required = [k for k in keys if not (table == "mpi_review" and k == "candidate_source_id")]
-        nulls = duckdb.sql(
-            f"select count(*) from read_parquet('{folder}/*.parquet') where "
-            + " or ".join(f"{k} is null" for k in required)
-        ).fetchall()[0][0]
-        assert nulls == 0, f"{table}: {nulls} rows with a null key"
+        required = [k for k in keys if not (name == "mpi_review" and k == "candidate_source_id")]
+        [(nulls,)] = tables.rows(
+            f"select count(*) from silver.{name} where " + " or ".join(f"{k} is null" for k in required)
+        )
+        assert nulls == 0, f"{name}: {nulls} rows with a null key"
 
 
 def test_fixture_encounters_carry_npi_and_organization(lake):
@@ -150,24 +151,40 @@ def test_partner_claims_members_link_to_the_right_patients(lake, population):
     assert claim_keys <= {r[0] for r in silver_rows(lake, "dim_patient", "patient_key")}
 
 
-def _bronze_of(spark, lake: Lake, keep: str) -> dict:
-    """The lake's bronze with only one EHR feed: FHIR tables (keep='fhir') or CSV tables ('csv')."""
-    catalog = tables_by_name("bronze")
-    bronze = read_bronze(spark, str(lake.zone("bronze")), catalog)
+def _states_of(spark, lake: Lake, keep: str) -> dict:
+    """Silver's states built from the lake's bronze with only one EHR feed: FHIR tables
+    (keep='fhir') or CSV tables ('csv'), each record's newest version."""
+    # here: only this test depends on how silver reads bronze and merges its state
+    from pyspark.sql import functions as F
+
+    from carelake.silver import state as silver_state
+    from carelake.silver.io import new_bronze
+
+    bronze = new_bronze(spark, state(lake.root), None).frames
     for name, frame in bronze.items():
         if name.startswith(("fhir_", "csv_")) and not name.startswith(f"{keep}_"):
-            bronze[name] = spark.createDataFrame([], catalog[name].schema)
+            bronze[name] = frame.limit(0)
         elif name.startswith(("fhir_", "csv_")):
             # only the generated population: the fixtures are different people in each feed
             bronze[name] = frame.where(~frame["source_file"].contains(f"/{FIXTURES_BATCH}/"))
-    return bronze
+    states = {}
+    for spec in silver_state.STATES:
+        columns = registry.table(f"silver.{spec.table_name}").columns
+        reason = silver_state.missing_key(spec) if spec.parsed else F.lit(None).cast("string")
+        records = silver_state.records(spec, bronze).withColumn("_reason", reason).select(*columns, "_reason")
+        states[spec.name] = (
+            silver_state.merged(spec, records.limit(0), records).where("_wins").select(*columns)
+        )
+    return states
 
 
 def test_fhir_and_csv_exports_converge_on_the_same_silver(spark, lake, population):
+    from carelake.silver.build import build_silver
+
     codes = CodeMaps.load(spark)
     results = {}
     for feed in ("fhir", "csv"):
-        silver = build_silver(_bronze_of(spark, lake, feed), codes, key=load_pseudonym_key("local"))
+        silver = build_silver(_states_of(spark, lake, feed), codes, key=load_pseudonym_key("local"))
         patients = {r["ehr_patient_id"] for r in silver.tables["dim_patient"].final.collect()}
         encounters = {
             (r["encounter_id"], r["encounter_class"], r["start_at"], r["ehr_patient_id"])
@@ -198,14 +215,10 @@ def test_fhir_and_csv_exports_converge_on_the_same_silver(spark, lake, populatio
 @pytest.fixture(scope="module")
 def gold_references(lake) -> References:
     """The lake's gold tables as the pandas references read them (rows of Python values)."""
-    import pyarrow.parquet as pq
-
-    tables = {}
-    for name in ref.SCHEMAS:
-        folder = lake.zone("gold") / name.removeprefix("gold.")
-        rows = pq.read_table(folder).to_pylist() if folder.is_dir() else []
-        tables[name] = ref.frame(rows, name)
-    return References(tables)
+    lake_tables = LakeTables(lake.root)
+    return References(
+        {name: ref.frame(lake_tables.dicts(f"select * from {name}"), name) for name in ref.SCHEMAS}
+    )
 
 
 @pytest.mark.parametrize("view", sorted(CASES))

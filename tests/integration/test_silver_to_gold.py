@@ -1,6 +1,9 @@
 """silver_to_gold end to end on a tiny silver lake written by hand: every gold table written
 with the contract's columns, the alert feed's JSON lines (exact keys, no MRN), a rerun of the
-same dt writes the same feed content, dq_summary reads the run records, and the run record."""
+same dt writes the same feed content, dq_summary reads the run records, and the run record.
+
+The silver lake is published as commits of its writer jobs (tests/support/lake.py), and the
+gold tables are read through silver_to_gold's commit."""
 
 from __future__ import annotations
 
@@ -10,17 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from pyspark.sql import types as T
 
-from carelake.accounting import JOB_RUN_SCHEMA
 from carelake.config import Lake
-from carelake.gold.inputs import frame, local_frame
 from carelake.gold.io import write_alert_feed
 from carelake.gold.quality import silver_dq_keys
 from carelake.gold.schemas import ALERT_FEED_KEYS, ALERT_FEED_PATH, GOLD_SCHEMAS
 from carelake.manifest import load_manifest
 from carelake.runner import job_argv
-from carelake.silver.treatments import FCT_TREATMENT_SCHEMA, TRACKER_SCHEMA
+from tests.support.lake import LakeTables, publish_rows
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
 
@@ -83,33 +83,29 @@ TREATMENTS = [
 ]
 
 
-def write_silver(spark, silver: Path, quarantine: Path) -> None:
-    for table, rows in SILVER.items():
-        frame(spark, table, rows).write.mode("overwrite").parquet(str(silver / table))
-    treatments = local_frame(spark, FCT_TREATMENT_SCHEMA, [
+def write_silver(lake: Lake) -> None:
+    """The silver tables as a commit of bronze_to_silver (with a run record of it), fct_treatment
+    as a commit of treatments_to_silver."""
+    job_run = {
+        "run_id": "b2s-1", "commit_seq": 1, "started_at": at("2024-06-30", 5), "finished_at": at("2024-06-30", 6),
+        "rows_read": 0, "rows_written": 0, "rows_quarantined": 0, "rows_deduplicated": 0,
+        "rows_written_by_table": {"fct_encounter": 3, "dim_patient": 2},
+        "rows_quarantined_by_table": {"fct_encounter": 1}, "rows_deduplicated_by_table": {"fct_encounter": 4},
+        "metrics": {}, "dt": "2024-06-30",
+    }  # fmt: skip
+    publish_rows(
+        lake.root, "bronze_to_silver",
+        {**{f"silver.{table}": rows for table, rows in SILVER.items()}, "quarantine.job_run": [job_run]}, "2024-06-30",
+    )  # fmt: skip
+    treatments = [
         {"treatment_id": t, "patient_id": mrn, "provider_npi": "1234567893", "provider_name": "Dr A",
          "specialty": "Cardiology", "city": "Boston", "state": "MA", "disease": "Hypertension",
          "treatment_type": "Medication", "outcome_status": status, "cost": Decimal("125.00"),
          "treatment_date": D(day), "metadata_modified_at": at(day, 10), "export_id": "x",
          "source_file": "treatments/x.json.gz", "source_line": 1}
         for t, mrn, status, day in TREATMENTS
-    ])  # fmt: skip
-    treatments.write.mode("overwrite").parquet(str(silver / "fct_treatment" / "dt=2024-06-29"))
-    tracker = local_frame(spark, T.StructType([*TRACKER_SCHEMA.fields, T.StructField("dt", T.StringType())]), [
-        {"source": "treatments", "run_id": "tr-1", "job": "treatments_to_silver", "rows_read": 2, "rows_applied": 2,
-         "rows_quarantined": 0, "table_rows": 2, "started_at": at("2024-06-29", 6),
-         "finished_at": at("2024-06-29", 7), "dt": "2024-06-29"},
-    ])  # fmt: skip
-    tracker.write.mode("overwrite").partitionBy("dt").parquet(str(silver / "etl_tracker"))
-    runs = local_frame(spark, T.StructType([*JOB_RUN_SCHEMA.fields, T.StructField("job", T.StringType()),
-                                            T.StructField("dt", T.StringType())]), [
-        {"run_id": "b2s-1", "started_at": at("2024-06-30", 5), "finished_at": at("2024-06-30", 6), "rows_read": 0,
-         "rows_written": 0, "rows_quarantined": 0, "rows_deduplicated": 0,
-         "rows_written_by_table": {"fct_encounter": 3, "dim_patient": 2},
-         "rows_quarantined_by_table": {"fct_encounter": 1}, "rows_deduplicated_by_table": {"fct_encounter": 4},
-         "metrics": {}, "job": "bronze_to_silver", "dt": "2024-06-30"},
-    ])  # fmt: skip
-    runs.write.mode("append").partitionBy("job", "dt").parquet(str(quarantine / "job_run"))
+    ]  # fmt: skip
+    publish_rows(lake.root, "treatments_to_silver", {"silver.fct_treatment": treatments}, "2024-06-29")
 
 
 def feed_files(gold: Path, dt: str) -> list[Path]:
@@ -121,22 +117,26 @@ def feed_files(gold: Path, dt: str) -> list[Path]:
 def test_silver_to_gold_end_to_end(spark, tmp_path):
     from carelake.entrypoints import silver_to_gold
 
-    silver, gold, quarantine = tmp_path / "silver", tmp_path / "gold", tmp_path / "quarantine"
-    write_silver(spark, silver, quarantine)
+    lake = Lake(tmp_path)
+    gold = lake.zone("gold")
+    write_silver(lake)
     # The runner's arguments: zone URIs of the lake under tmp_path, dt, and the manifest's
     # defaults (risk_threshold 10, outreach_window_days 30, no care team assignment).
-    argv = job_argv(load_manifest().jobs["silver_to_gold"], Lake(tmp_path), DT)
+    argv = job_argv(load_manifest().jobs["silver_to_gold"], lake, DT)
 
     counts = silver_to_gold.main(argv)
 
     assert set(counts.written) == set(GOLD_SCHEMAS) | {"alert_feed_high_risk"}
     assert counts.written["high_risk_outreach_list"] == counts.written["alert_feed_high_risk"] == 1
     assert counts.written["fact_treatment"] == 2 and counts.metrics["fact_treatment_patient_unresolved"] == 1
+    tables = LakeTables(lake.root)
     for table, schema in GOLD_SCHEMAS.items():
-        assert spark.read.parquet(str(gold / table)).columns == schema.fieldNames(), table
+        assert tables.columns(f"gold.{table}") == schema.fieldNames(), table
+        [(rows,)] = tables.rows(f"select count(*) from gold.{table}")
+        assert rows == counts.written[table], table
 
     files = feed_files(gold, DT)
-    assert len(files) == 1 and files[0].suffix == ".json"
+    assert [p.name for p in files] == ["feed.jsonl"]
     first_content = files[0].read_text()
     lines = [json.loads(line) for line in first_content.splitlines()]
     assert [list(line) for line in lines] == [list(ALERT_FEED_KEYS)]
@@ -146,7 +146,9 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
                         "last_successful_outreach_at": None}  # fmt: skip
     assert "MRN-" not in first_content
 
-    dq = {(r["zone"], r["table_name"]): r for r in spark.read.parquet(str(gold / "dq_summary")).collect()}
+    columns = ", ".join(GOLD_SCHEMAS["dq_summary"].fieldNames())
+    dq = {(r[0], r[1]): dict(zip(GOLD_SCHEMAS["dq_summary"].fieldNames(), r, strict=True))
+          for r in tables.rows(f"select {columns} from gold.dq_summary")}  # fmt: skip
     assert {name for zone, name in dq if zone == "silver"} == set(silver_dq_keys())
     assert {name for zone, name in dq if zone == "gold"} == set(GOLD_SCHEMAS)
     encounters = dq[("silver", "fct_encounter")]
@@ -161,13 +163,14 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
     silver_to_gold.main(argv)
     files = feed_files(gold, DT)
     assert len(files) == 1 and files[0].read_text() == first_content
-    runs = spark.read.parquet(str(quarantine / "job_run")).where("job = 'silver_to_gold'").collect()
-    assert len(runs) == 2 and {r["dt"] for r in runs} == {DT}
+    runs = LakeTables(lake.root).rows(
+        "select dt, commit_seq from quarantine.job_run where job = 'silver_to_gold'"
+    )
+    assert runs == [(DT, 1), (DT, 2)]
 
 
-def test_empty_feed_still_writes_its_partition(spark, tmp_path):
+def test_empty_feed_still_writes_its_partition(tmp_path):
     gold = tmp_path / "gold"
-    feed = local_frame(spark, T.StructType([T.StructField(k, T.StringType()) for k in ALERT_FEED_KEYS]), [])
-    write_alert_feed(feed, str(gold), DT, 0)
+    write_alert_feed(str(gold), DT, [])
     files = feed_files(gold, DT)
     assert files and all(p.read_text() == "" for p in files)  # the Lambda sees today's empty feed

@@ -26,8 +26,10 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from carelake import registry
+from carelake.lake.publish import publish
+from carelake.manifest import load_manifest
 from tests.paths import REPO
 
 VIEWS_DIR = REPO / "sql" / "views"
@@ -271,22 +273,25 @@ def encounter(
     return row
 
 
-def write_table(lake: Path, table: str, rows: Rows) -> None:
-    """``rows`` as <lake>/<zone>/<table>/part-0.parquet with the contract's schema."""
+def arrow_table(table: str, rows: Rows) -> pa.Table:
+    """``rows`` as an Arrow table of the contract's schema."""
     schema = SCHEMAS[table]
-    zone, name = table.split(".")
-    path = lake / zone / name / "part-0.parquet"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    columns = {f.name: [row.get(f.name) for row in rows] for f in schema}
-    pq.write_table(pa.table(columns, schema=schema), path)
+    return pa.table({f.name: [row.get(f.name) for row in rows] for f in schema}, schema=schema)
 
 
 def write_lake(lake: Path, tables: Mapping[str, Rows]) -> Path:
-    """Every contract table: the given rows, the others empty (so every view can be created)."""
+    """Every contract table: the given rows, the others empty (so every view can be created),
+    published as one commit of the job that writes them (as the jobs would)."""
     unknown = set(tables) - set(SCHEMAS)
     assert not unknown, f"not contract tables: {unknown}"
-    for table in SCHEMAS:
-        write_table(lake, table, list(tables.get(table, [])))
+    writers = load_manifest().writers()
+    by_job: dict[str, dict] = {}
+    for name in SCHEMAS:
+        (job,) = writers[name]
+        by_job.setdefault(job, {})[registry.table(name)] = arrow_table(name, list(tables.get(name, [])))
+    lake.mkdir(parents=True, exist_ok=True)
+    for job, published in by_job.items():
+        publish(lake, job, published)
     return lake
 
 

@@ -1,14 +1,16 @@
-"""LocalQueryEngine and `carelake query` on a tiny lake written here with pyarrow.
+"""LocalQueryEngine and `carelake query` on a tiny lake published here with pyarrow.
 
-The lake: silver.encounter (two dt partitions, plus a Spark ``_temporary`` leftover that
-must be ignored), gold.fact_claim (partner_id=007/dt=... folders), and gold.empty_table (a
-folder without files). The views folder holds views whose file names sort opposite to their
-dependencies, a view on the empty table, one on that broken view, a syntax error, a cycle
-and a file that is not a view. Expected numbers are worked out by hand in each test.
+The lake declares its own tables: silver.encounter (two dt partitions, plus a version
+folder no commit lists, as a killed run leaves it, which must be ignored), gold.fact_claim
+(partner_id and dt partitions), gold.empty_table and gold.fact_late (declared, no commit
+yet). The views folder holds views whose file names sort opposite to their dependencies, a
+view on the empty table, one on a table nobody declares, one on that broken view, a syntax
+error, a cycle and a file that is not a view. Expected numbers are worked out by hand.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import datetime
@@ -21,6 +23,8 @@ import pytest
 from typer.testing import CliRunner
 
 from carelake.cli import app
+from carelake.declarations import Table, schema
+from carelake.lake.publish import publish
 from carelake.query import (
     AthenaSyntaxError,
     LakeNotFoundError,
@@ -29,6 +33,7 @@ from carelake.query import (
     UnknownObjectError,
     UnsupportedSqlError,
     ViewUnavailableError,
+    console,
 )
 
 ENCOUNTERS_MARCH = {
@@ -85,8 +90,9 @@ VIEWS = {
             from silver.encounter
         )
     """,
-    "broken.sql": "create or replace view v_needs_empty as select * from gold.empty_table",
-    "on_broken.sql": "create or replace view v_on_broken as select count(*) as n from v_needs_empty",
+    "empty.sql": "create or replace view v_on_empty as select count(*) as n from gold.empty_table",
+    "broken.sql": "create or replace view v_needs_undeclared as select * from gold.undeclared",
+    "on_broken.sql": "create or replace view v_on_broken as select count(*) as n from v_needs_undeclared",
     "bad_syntax.sql": "create or replace view v_bad as select (1 from x",
     "cycle_a.sql": "create or replace view v_cycle_a as select * from v_cycle_b",
     "cycle_b.sql": "create or replace view v_cycle_b as select * from v_cycle_a",
@@ -94,23 +100,56 @@ VIEWS = {
 }
 
 
-def write_parquet(path: Path, columns: dict[str, list[object]], schema: pa.Schema) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table(columns, schema=schema), path)
+def declared(zone: str, name: str, columns: str, partition_keys: tuple[str, ...] = ()) -> Table:
+    return Table(zone, name, f"test table {name}", schema(columns), partition_keys=partition_keys)
+
+
+ENCOUNTER = declared(
+    "silver",
+    "encounter",
+    "encounter_id string, patient_id string, admitted_at timestamp, discharged_at timestamp, los_days int",
+    ("dt",),
+)
+FACT_CLAIM = declared(
+    "gold", "fact_claim", "claim_id string, billed decimal(12,2), paid decimal(12,2)", ("partner_id", "dt")
+)
+EMPTY = declared("gold", "empty_table", "x bigint, amount decimal(12,2)", ("dt",))
+LATE = declared("gold", "fact_late", "claim_id string")
+TABLES = (ENCOUNTER, FACT_CLAIM, EMPTY, LATE)
+WRITERS = {t.qualified_name: ("test_job",) for t in TABLES}
+
+
+def engine_for(lake: Path, views: Path) -> LocalQueryEngine:
+    return LocalQueryEngine(lake, views, tables=TABLES, writers=WRITERS)
+
+
+def arrow(columns: dict[str, list[object]], schema: pa.Schema, **constants: str) -> pa.Table:
+    table = pa.table(columns, schema=schema)
+    for key, value in constants.items():
+        table = table.append_column(key, pa.array([value] * table.num_rows, pa.string()))
+    return table
 
 
 def build_lake(root: Path) -> tuple[Path, Path]:
     lake = root / "lake"
-    encounter = lake / "silver" / "encounter"
-    write_parquet(encounter / "dt=2024-03-01" / "part-0.parquet", ENCOUNTERS_MARCH, ENCOUNTER_SCHEMA)
-    write_parquet(encounter / "dt=2024-04-01" / "part-0.parquet", ENCOUNTERS_APRIL, ENCOUNTER_SCHEMA)
-    leftover = dict(ENCOUNTERS_MARCH, encounter_id=["e9"])
-    write_parquet(encounter / "_temporary" / "0" / "part-9.parquet", leftover, ENCOUNTER_SCHEMA)
-    claims = lake / "gold" / "fact_claim" / "partner_id=007" / "dt=2024-03-01"
-    write_parquet(claims / "part-0.parquet", CLAIMS, CLAIM_SCHEMA)
-    (claims / "_SUCCESS").write_text("")
-    (lake / "gold" / "empty_table").mkdir(parents=True)
-    (lake / "raw" / "ehr" / "fhir" / "dt=2024-03-01").mkdir(parents=True)
+    lake.mkdir(parents=True)
+    encounters = pa.concat_tables(
+        [
+            arrow(ENCOUNTERS_MARCH, ENCOUNTER_SCHEMA, dt="2024-03-01"),
+            arrow(ENCOUNTERS_APRIL, ENCOUNTER_SCHEMA, dt="2024-04-01"),
+        ]
+    )
+    publish(
+        lake,
+        "test_job",
+        {ENCOUNTER: encounters, FACT_CLAIM: arrow(CLAIMS, CLAIM_SCHEMA, partner_id="007", dt="2024-03-01")},
+    )
+    # What a killed run leaves: a version folder that no commit lists.
+    orphan = lake / "silver" / "job=test_job" / "table=encounter" / "dt=2024-03-01" / "v=0000002-deadbeef"
+    orphan.mkdir(parents=True)
+    pq.write_table(
+        arrow(dict(ENCOUNTERS_MARCH, encounter_id=["e9"]), ENCOUNTER_SCHEMA), orphan / "part-0.parquet"
+    )
     views = root / "views"
     views.mkdir()
     for name, sql in VIEWS.items():
@@ -126,15 +165,14 @@ def lake_and_views(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 @pytest.fixture(scope="module")
 def engine(lake_and_views: tuple[Path, Path]) -> LocalQueryEngine:
     lake, views = lake_and_views
-    with LocalQueryEngine(lake, views) as engine:
+    with engine_for(lake, views) as engine:
         yield engine
 
 
-def test_every_table_folder_is_registered_without_a_table_list(engine: LocalQueryEngine) -> None:
-    assert [t.qualified_name for t in engine.tables] == ["silver.encounter", "gold.fact_claim"]
-    skipped = {t.qualified_name: t.reason for t in engine.skipped_tables}
-    assert "no Parquet files" in skipped["gold.empty_table"]
-    assert "raw.ehr" in skipped  # JSON/CSV landing folders are not tables
+def test_tables_are_the_declared_ones_as_their_commits_say(engine: LocalQueryEngine) -> None:
+    assert [t.qualified_name for t in engine.tables] == [t.qualified_name for t in TABLES]
+    assert [t.qualified_name for t in engine.empty_tables] == ["gold.empty_table", "gold.fact_late"]
+    assert engine.skipped_tables == []
 
 
 def test_partition_columns_stay_strings(engine: LocalQueryEngine) -> None:
@@ -144,12 +182,24 @@ def test_partition_columns_stay_strings(engine: LocalQueryEngine) -> None:
     assert set(frame["dt"]) == {"2024-03-01"}
     assert set(frame["partner_id"]) == {"007"}  # a number type would have dropped the leading zeros
     assert set(frame["dt_type"]) == {"VARCHAR"} and set(frame["p_type"]) == {"VARCHAR"}
-    assert [t.partition_columns for t in engine.tables] == [("dt",), ("partner_id", "dt")]
+    assert list(engine.query("select * from fact_claim").columns) == [
+        "claim_id",
+        "billed",
+        "paid",
+        "partner_id",
+        "dt",
+    ]
 
 
-def test_hidden_folders_are_not_read(engine: LocalQueryEngine) -> None:
+def test_versions_no_commit_lists_are_not_read(engine: LocalQueryEngine) -> None:
     frame = engine.query("select encounter_id from silver.encounter order by encounter_id")
-    assert list(frame["encounter_id"]) == ["e1", "e2", "e3"]  # not e9 from _temporary
+    assert list(frame["encounter_id"]) == ["e1", "e2", "e3"]  # not e9 from the orphan folder
+
+
+def test_a_declared_table_without_a_commit_is_empty_with_its_columns(engine: LocalQueryEngine) -> None:
+    frame = engine.query("select * from gold.empty_table")
+    assert list(frame.columns) == ["x", "amount", "dt"] and frame.empty
+    assert engine.query("v_on_empty")["n"].item() == 0
 
 
 def test_views_are_created_after_the_views_they_read(engine: LocalQueryEngine) -> None:
@@ -172,20 +222,18 @@ def test_date_diff_in_a_view_counts_whole_days_of_parquet_timestamps(engine: Loc
 
 def test_a_broken_view_is_reported_and_does_not_block_the_others(engine: LocalQueryEngine) -> None:
     failed = engine.failed_views
-    assert (
-        "gold.empty_table" in failed["gold.v_needs_empty"]
-        and "no Parquet files" in failed["gold.v_needs_empty"]
-    )
-    assert failed["gold.v_on_broken"] == "depends on view gold.v_needs_empty, which could not be created"
+    assert "gold.undeclared" in failed["gold.v_needs_undeclared"]
+    assert "neither a declared table nor a view" in failed["gold.v_needs_undeclared"]
+    assert failed["gold.v_on_broken"] == "depends on view gold.v_needs_undeclared, which could not be created"
     assert "line 1, column" in failed["bad_syntax"]
     assert failed["gold.v_cycle_a"].startswith("dependency cycle")
     assert failed["gold.v_cycle_b"].startswith("dependency cycle")
     assert "expected one `create or replace view" in failed["not_a_view"]
     created = {s.name for s in engine.view_statuses if s.created}
-    assert created == {"gold.v_claim_base", "gold.v_claim_summary", "gold.v_readmit_gap"}
-    with pytest.raises(ViewUnavailableError, match="no Parquet files under"):
-        engine.query("v_needs_empty")
-    with pytest.raises(ViewUnavailableError, match=re.escape("depends on view gold.v_needs_empty")):
+    assert created == {"gold.v_claim_base", "gold.v_claim_summary", "gold.v_readmit_gap", "gold.v_on_empty"}
+    with pytest.raises(ViewUnavailableError, match="neither a declared table nor a view"):
+        engine.query("v_needs_undeclared")
+    with pytest.raises(ViewUnavailableError, match=re.escape("depends on view gold.v_needs_undeclared")):
         engine.query("select n from v_on_broken")
 
 
@@ -234,55 +282,25 @@ def test_missing_lake_is_a_clear_error(tmp_path: Path) -> None:
         LocalQueryEngine(tmp_path / "nowhere")
 
 
-def test_refresh_picks_up_tables_written_later(tmp_path: Path) -> None:
+def test_refresh_picks_up_commits_made_later(tmp_path: Path) -> None:
     lake, views = build_lake(tmp_path)
-    with LocalQueryEngine(lake, views) as engine:
-        with pytest.raises(UnknownObjectError):
-            engine.query("gold.fact_late")
-        write_parquet(
-            lake / "gold" / "fact_late" / "part-0.parquet",
-            {"claim_id": ["c9"]},
-            pa.schema([("claim_id", pa.string())]),
-        )
-        write_parquet(
-            lake / "gold" / "empty_table" / "part-0.parquet", {"x": [1]}, pa.schema([("x", pa.int64())])
-        )
+    with engine_for(lake, views) as engine:
+        assert engine.query("gold.fact_late").empty
+        publish(lake, "test_job", {LATE: pa.table({"claim_id": ["c9"]})})
+        assert engine.query("gold.fact_late").empty  # the engine reads commits when it (re)starts
         engine.refresh()
         assert list(engine.query("gold.fact_late")["claim_id"]) == ["c9"]
-        assert engine.query("v_on_broken")["n"].item() == 1  # the broken views now build
-
-
-def test_declared_tables_without_files_are_empty_tables(
-    lake_and_views: tuple[Path, Path], tmp_path: Path
-) -> None:
-    """With the table catalog, a declared table with no files yet reads as empty, as in Athena."""
-    catalog = tmp_path / "catalog.json"
-    declared = [
-        {
-            "zone": "gold",
-            "name": "empty_table",
-            "partition_keys": [{"name": "dt", "type": "string"}],
-            "columns": [{"name": "x", "type": "bigint"}, {"name": "amount", "type": "decimal(12,2)"}],
-        },
-        {
-            "zone": "silver",
-            "name": "encounter",
-            "partition_keys": [],
-            "columns": [{"name": "x", "type": "int"}],
-        },
-    ]
-    catalog.write_text(json.dumps({"version": 1, "tables": declared}))
-    lake, views = lake_and_views
-    with LocalQueryEngine(lake, views, catalog=catalog) as engine:
-        assert [t.qualified_name for t in engine.empty_tables] == ["gold.empty_table"]
-        assert "gold.empty_table" not in {t.qualified_name for t in engine.skipped_tables}
-        frame = engine.query("v_needs_empty")
-        assert list(frame.columns) == ["x", "amount", "dt"] and frame.empty
-        assert engine.query("v_on_broken")["n"].item() == 0
-        assert len(engine.query("silver.encounter")) == 3  # files on disk win over the declaration
 
 
 # --- the CLI -------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def test_tables_in_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`carelake query` declares the registry's tables; here, the test lake's."""
+    monkeypatch.setattr(
+        console, "LocalQueryEngine", functools.partial(LocalQueryEngine, tables=TABLES, writers=WRITERS)
+    )
 
 
 def run_cli(lake_and_views: tuple[Path, Path], *args: str) -> tuple[int, str, str]:
@@ -328,7 +346,7 @@ def test_cli_show_sql_and_file(lake_and_views: tuple[Path, Path], tmp_path: Path
     [
         (["v_claim_sumary"], 1, "unknown view or table 'v_claim_sumary'; did you mean gold.v_claim_summary?"),
         (["select (1"], 1, "SQL syntax error at line 1, column 9"),
-        (["v_needs_empty"], 1, "view gold.v_needs_empty could not be created"),
+        (["v_needs_undeclared"], 1, "view gold.v_needs_undeclared could not be created"),
         (["v_claim_summary", "--format", "xml"], 2, "--format must be one of table, csv, json"),
         ([], 2, "give a view name, Athena SQL, or --file"),
     ],

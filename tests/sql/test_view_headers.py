@@ -49,11 +49,10 @@ def label(view: str) -> str:
 
 
 def gold_tables() -> dict[str, str]:
-    """gold table -> data_classification, as the catalog (and so Lake Formation) has it."""
-    pytest.importorskip("pyspark")
-    from carelake.gold.schemas import lake_tables
+    """gold table -> data_classification, as the registry (and so Lake Formation) has it."""
+    from carelake import registry
 
-    return {t.name: t.data_classification for t in lake_tables()}
+    return {name: t.classification.value for name, t in registry.zone_tables("gold").items()}
 
 
 def sources(view: str) -> tuple[set[str], set[str], set[str]]:

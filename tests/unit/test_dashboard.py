@@ -32,6 +32,7 @@ from carelake.cli import app
 from carelake.dashboard import CHART_IDS, build_dashboard, kpi_lines, read_dashboard
 from carelake.query import LocalQueryEngine
 from tests.sql import reference_measures as ref
+from tests.support.lake import version
 
 SEED = 2024
 EXPECTED_CHARTS = {
@@ -177,7 +178,10 @@ def random_lake(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def sparse_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every contract table empty except one provider ranking, and gold.dq_summary missing."""
+    """Every contract table empty except one provider ranking, and gold.dq_summary unreadable.
+
+    (A declared table without a commit is an empty table now, as Athena shows it, so the
+    unavailable view comes from a damaged data file of dq_summary's committed version.)"""
     providers = [f"prov-{i}" for i in range(3)]
     root = ref.write_lake(
         tmp_path_factory.mktemp("sparse_lake"),
@@ -193,9 +197,14 @@ def sparse_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 }
                 for p in providers
             ],
+            "gold.dq_summary": [{"zone": "gold", "table_name": "dim_provider", "row_count": 3}],
         },
     )
-    shutil.rmtree(root / "gold" / "dq_summary")
+    [folder] = version(root, "gold.dq_summary").uris
+    parts = sorted(Path(folder).glob("*.parquet"))
+    assert parts
+    for part in parts:
+        part.write_bytes(b"not a parquet file")
     return root
 
 
@@ -421,7 +430,7 @@ def test_a_lake_without_data_gives_empty_charts_not_a_silent_pass(sparse_lake: P
     statuses = {chart: figure["attrs"]["data-status"] for chart, figure in page.figures.items()}
     assert statuses == {
         **{chart: "empty" for chart in EXPECTED_CHARTS},
-        "dq_summary": "error",  # the view cannot be created without gold.dq_summary
+        "dq_summary": "error",  # the view cannot be created over an unreadable gold.dq_summary
     }
     for chart, figure in page.figures.items():
         assert figure["attrs"]["data-rows"] == "0" and figure["json"]["data"] == []

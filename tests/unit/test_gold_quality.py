@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 from pyspark.sql import types as T
 
-from carelake.accounting import JOB_RUN_SCHEMA
 from carelake.gold.inputs import local_frame
 from carelake.gold.quality import CheckedTable, dq_summary
 from carelake.gold.schemas import GOLD_SCHEMAS
+from carelake.pipeline.accounting import JOB_RUN_SCHEMA
 
 pytestmark = pytest.mark.spark
 
@@ -27,7 +27,7 @@ def keys(*names):
 
 
 def run(run_id, job, finished, written, quarantined=None, deduplicated=None):
-    return (run_id, finished, finished, 0, 0, 0, 0, written, quarantined or {}, deduplicated or {}, {}, job,
+    return (run_id, 1, finished, finished, 0, 0, 0, 0, written, quarantined or {}, deduplicated or {}, {}, job,
             finished.date().isoformat())  # fmt: skip
 
 

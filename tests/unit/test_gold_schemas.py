@@ -1,5 +1,5 @@
 """The gold schemas against the written contract (docs/data-model.md, docs/data-contracts.md)
-and the catalog entries; no Spark needed."""
+and their registry declarations; no Spark needed."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from carelake.catalog import DEIDENTIFIED, PHI
-from carelake.gold.schemas import ALERT_FEED_KEYS, GOLD_KEYS, GOLD_SCHEMAS, lake_tables
+from carelake import registry
+from carelake.declarations import Classification
+from carelake.gold.schemas import ALERT_FEED_KEYS, GOLD_KEYS, GOLD_SCHEMAS, TABLES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 # backticked words in the contract rows that name something other than the table's own columns
@@ -56,13 +57,21 @@ def test_alert_feed_keys_are_the_data_contracts_example():
     assert "mrn" not in ALERT_FEED_KEYS
 
 
-def test_lake_tables_for_the_catalog():
-    tables = {t.name: t for t in lake_tables()}
+def test_gold_table_declarations():
+    tables = {t.name: t for t in TABLES}
     assert set(tables) == set(GOLD_SCHEMAS)
+    assert registry.zone_tables("gold") == tables
     for name, table in tables.items():
-        assert (table.zone, table.partition_keys, table.schema) == ("gold", (), GOLD_SCHEMAS[name])
+        assert (table.zone, table.partition_keys, table.schema, table.key) == (
+            "gold",
+            (),
+            GOLD_SCHEMAS[name],
+            GOLD_KEYS[name],
+        )
         if name in ("high_risk_outreach_list", "care_team_worklist"):
-            assert (table.data_classification, table.direct_identifier_columns) == (PHI, ("mrn",))
+            assert (table.classification, table.direct_identifiers) == (Classification.PHI, ("mrn",))
         else:
-            assert (table.data_classification, table.direct_identifier_columns) == (DEIDENTIFIED, ())
-        assert table.to_json()["partition_keys"] == []
+            assert (table.classification, table.direct_identifiers) == (Classification.DEIDENTIFIED, ())
+    catalog = {t["name"]: t for t in registry.catalog_document()["tables"] if t["zone"] == "gold"}
+    assert set(catalog) == set(GOLD_SCHEMAS)
+    assert all(entry["partition_keys"] == [] for entry in catalog.values())

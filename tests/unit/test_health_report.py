@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
-from carelake.accounting import RunCounts
 from carelake.gold.io import dq_issue_metrics
-from carelake.health import MASK, QUOTED, dq_issue_metric, dq_issues, run_report, run_report_uri
+from carelake.health import MASK, QUOTED, dq_issue_metric, dq_issues, run_report, run_report_path
+from carelake.pipeline.accounting import RunCounts
 
 
 def test_failed_key_checks_become_metrics_and_report_issues():
@@ -31,20 +30,22 @@ def test_failed_key_checks_become_metrics_and_report_issues():
 
 
 def test_the_report_document():
-    run = SimpleNamespace(
-        name="bronze_to_silver", run_id="abc", started_at=datetime(2024, 3, 2, 6, 0, tzinfo=UTC)
-    )
     counts = RunCounts(rows_read=10, written={"b": 6, "a": 1}, quarantined={"a": 3},
                        metrics={dq_issue_metric("silver", "a", "key_unique"): 2, "other": 1})  # fmt: skip
-    report = run_report(run, "2024-03-02", counts, datetime(2024, 3, 2, 6, 5, 30, tzinfo=UTC), {"r": 3})
+    report = run_report(
+        "bronze_to_silver", "abc", "2024-03-02", datetime(2024, 3, 2, 6, 0, tzinfo=UTC),
+        datetime(2024, 3, 2, 6, 5, 30, tzinfo=UTC), counts, {"r": 3}, 7,
+    )  # fmt: skip
     assert report == {
-        "job": "bronze_to_silver", "run_id": "abc", "batch": "2024-03-02", "started_at": "2024-03-02T06:00:00Z",
-        "finished_at": "2024-03-02T06:05:30Z", "rows_read": 10, "rows_written": {"a": 1, "b": 6},
-        "rows_quarantined": {"a": 3}, "quarantined_by_reason": {"r": 3},
+        "job": "bronze_to_silver", "run_id": "abc", "batch": "2024-03-02", "commit_seq": 7,
+        "started_at": "2024-03-02T06:00:00Z", "finished_at": "2024-03-02T06:05:30Z", "rows_read": 10,
+        "rows_written": {"a": 1, "b": 6}, "rows_quarantined": {"a": 3}, "rows_deduplicated": {},
+        "quarantined_by_reason": {"r": 3},
         "dq_issues": [{"zone": "silver", "table": "a", "check": "key_unique", "count": 2}],
+        "metrics": {"dq_issue:silver.a:key_unique": 2, "other": 1},
     }  # fmt: skip
-    assert run_report_uri("s3://q/", "bronze_to_silver", "2024-03-02", "abc") == (
-        "s3://q/run_report/job=bronze_to_silver/dt=2024-03-02/abc.json"
+    assert "/".join(run_report_path("bronze_to_silver", "2024-03-02", "abc")) == (
+        "run_report/job=bronze_to_silver/dt=2024-03-02/abc.json"
     )
 
 

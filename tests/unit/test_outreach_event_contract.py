@@ -7,9 +7,14 @@ are pointed at these lists too (docs/data-contracts.md, "Outreach event")."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 import pytest
 
 from carelake.contracts import load_schema
+from carelake.pipeline.raw_files import LINE_SCHEMA
+from carelake.sources.outreach.parse import outreach_rows
 from tests.lambdas.lambda_testkit import load_handler
 
 EVENT_AT_ACCEPTED = [
@@ -100,3 +105,41 @@ def test_event_at_pattern_is_a_java_regex_too() -> None:
     pattern = load_schema()["properties"]["event_at"]["pattern"]
     assert "\\d" not in pattern and "\\w" not in pattern and "(?" not in pattern
     assert pattern.startswith("^") and pattern.endswith("$")
+
+
+def bronze_rows(spark, events: list[dict]) -> list:
+    """What bronze makes of one Firehose line per event (carelake.sources.outreach.parse)."""
+    lines = [("f.json", datetime(2024, 3, 3), i + 1, json.dumps(e), None) for i, e in enumerate(events)]
+    rows = outreach_rows(spark.createDataFrame(lines, LINE_SCHEMA)).orderBy("source_line")
+    return rows.select("record_id", "reason").collect()  # a rejected value may be no Python datetime
+
+
+def bronze_reasons(spark, values: list[object]) -> list[str | None]:
+    """Bronze's first broken rule for one line per event_at value (None: accepted)."""
+    events = [{**VALID, "record_id": f"r-{i}", "event_at": v} for i, v in enumerate(values)]
+    return [row["reason"] for row in bronze_rows(spark, events)]
+
+
+@pytest.mark.spark
+def test_bronze_accepts_and_rejects_the_same_event_at(spark) -> None:
+    rejected = [p.values[0] for p in EVENT_AT_REJECTED]
+    reasons = bronze_reasons(spark, [*EVENT_AT_ACCEPTED, *rejected])
+    assert reasons[: len(EVENT_AT_ACCEPTED)] == [None] * len(EVENT_AT_ACCEPTED)
+    wrong = [v for v, r in zip(rejected, reasons[len(EVENT_AT_ACCEPTED) :], strict=True) if r is None]
+    assert wrong == []
+
+
+@pytest.mark.spark
+def test_bronze_applies_the_identifier_patterns(spark) -> None:
+    events = [
+        {**VALID, "record_id": "ok"},
+        {**VALID, "record_id": "space", "patient_id": "MRN 1"},
+        {**VALID, "record_id": "long", "coordinator_id": "c" * 65},
+        {**VALID, "record_id": "newline", "patient_id": "MRN-1\n"},
+    ]
+    rows = bronze_rows(spark, events)
+    assert [(r["record_id"], (r["reason"] or "").split(" ")[0]) for r in rows] == [
+        ("ok", ""), ("space", "patient_id"), ("long", "coordinator_id"), ("newline", "patient_id"),
+    ]  # fmt: skip
+    for name in ("patient_id", "coordinator_id"):  # the intake Lambda agrees on each
+        assert intake.validate_event({**VALID, name: "MRN 1"}) != []

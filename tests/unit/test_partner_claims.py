@@ -1,11 +1,17 @@
-"""Partner claims raw -> bronze checks on hand-written rows (expected reasons written out here)."""
+"""Partner claims raw -> bronze checks on hand-written rows (expected reasons written out here).
+
+Transforms (carelake.sources.partner_claims.transforms) on CSV records split by
+carelake.sources.delimited; the file checks (path, header, empty file), the quarantine rows
+and the plausibility rules through carelake.sources.partner_claims.io.classify over files in
+a temporary raw zone.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,14 +19,18 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from carelake import reference
-from carelake.bronze import partner_claims as pc
+from carelake import reference, registry
+from carelake.declarations import FileKind
+from carelake.pipeline.accounting import QUARANTINE_SCHEMA
+from carelake.pipeline.raw_files import EMPTY_FILE, TEXT_SCHEMA, RawObject
+from carelake.sources.delimited import csv_records
+from carelake.sources.partner_claims import contract as pc
+from carelake.sources.partner_claims import io as claims_io
+from carelake.sources.partner_claims import transforms as pt
 
 LANDED = datetime(2024, 5, 1, 12, 0)
-LINES_SCHEMA = "source_file string, source_line int, value string, landed_at timestamp"
 FILE = "claims/partner=acme/dt=2024-05-01/claims_acme_20240430.csv"
 OTHER_FILE = "claims/partner=acme/dt=2024-05-01/claims_other_20240430.csv"
-UNLISTED_FILE = "claims/partner=acme/dt=2024-05-01/claims_acme_20240430_2.csv"
 # The contract's header, typed out from docs/data-contracts.md.
 HEADER = (
     "claim_id,claim_line,member_id,member_first_name,member_last_name,member_birth_date,member_gender,"
@@ -36,7 +46,7 @@ GOOD = {
     "procedure_code": "99213", "modifier": "25", "units": "1", "billed_amount": "100.00", "allowed_amount": "60.00",
     "paid_amount": "48.00", "claim_status": "paid", "denial_reason": "", "received_date": "2024-03-10",
 }  # fmt: skip
-KNOWN = pc.KnownCodes(
+KNOWN = pt.KnownCodes(
     icd10cm=frozenset({"E11.9", "I10", "E78.5"}),
     cpt_hcpcs=frozenset({"99213", "G0444"}),
     carc=frozenset({"CO-50"}),
@@ -51,25 +61,35 @@ def line(**changes: str) -> str:
     return buffer.getvalue()
 
 
-def checked_rows(spark, rows, good_files=(FILE,), bad_files=None, known=KNOWN):
-    lines = spark.createDataFrame([(f, n, v, LANDED) for f, n, v in rows], LINES_SCHEMA)
-    return pc.checked_claim_lines(pc.parsed_claim_lines(lines, good_files, bad_files), known)
+def records(spark, files: dict[str, list[str]], file_problems: dict[str, str] | None = None):
+    """The files' CSV records as claims_to_bronze hands them to the transforms: a good file's
+    header row left out, every record of a file with a problem kept, with ``file_problem``."""
+    problems = file_problems or {}
+    texts = spark.createDataFrame(
+        [(name, LANDED, "\n".join(lines) + "\n", None) for name, lines in files.items()], TEXT_SCHEMA
+    )
+    problem = F.lit(None).cast("string")
+    for name, reason in problems.items():
+        problem = F.when(F.col("source_file") == name, F.lit(reason)).otherwise(problem)
+    out = csv_records(texts).withColumn("file_problem", problem)
+    return out.where(F.col("file_problem").isNotNull() | (F.col("record_number") > 1))
 
 
-# --- plain Python: file checks, run scope, known codes, formats ---------------------------
+def checked_rows(spark, lines, known=KNOWN):
+    return pt.checked_claim_lines(pt.parsed_claim_lines(records(spark, {FILE: [HEADER, *lines]})), known)
+
+
+# --- plain Python: file checks, known codes, formats ----------------------------------------
 
 
 def test_header_is_the_contracts():
     assert ",".join(pc.COLUMNS) == HEADER
 
 
-def test_file_problems():
+def test_path_problems():
     folder = "claims/partner=aetna/dt=2024-05-01"
-    assert pc.file_problem(f"{folder}/claims_aetna_20240501.csv", HEADER) is None
-    assert pc.file_problem(f"{folder}/claims_aetna_20240501_2.csv", "\ufeff" + HEADER) is None
-    assert (
-        pc.file_problem(f"{folder}/claims_aetna_20240501.csv", HEADER.replace(",", '","').join('""')) is None
-    )
+    assert pc.path_problem(f"{folder}/claims_aetna_20240501.csv") is None
+    assert pc.path_problem(f"{folder}/claims_aetna_20240501_2.csv") is None
     expected = {
         f"{folder}/claims_bcbs_20240501.csv": "file name partner 'bcbs' does not match the folder partner=aetna",
         f"{folder}/aetna_20240501.csv": "file name does not match claims_<partner_id>_<YYYYMMDD>[_<seq>].csv",
@@ -79,31 +99,9 @@ def test_file_problems():
         "claims/partner=a b/dt=2024-05-01/claims_a b_20240501.csv":
             "folder partner=a b is not a partner id (letters, digits, _ and -)",
     }  # fmt: skip
-    assert {path: pc.file_problem(path, HEADER) for path in expected} == expected
-    assert pc.file_problem(f"{folder}/claims_aetna_20240501.csv", None) == "empty file: no header row"
-    wrong = HEADER.replace("billed_amount", "charge")
-    assert pc.file_problem(f"{folder}/claims_aetna_20240501.csv", wrong) == (
-        "header does not match the partner claims columns (docs/data-contracts.md)"
-    )
-
-
-def test_claims_scope_from_object_key():
-    dt = "2024-05-01"
-    key = f"claims/partner=aetna/dt={dt}/claims_aetna_20240501.csv"
-    assert pc.claims_scope("all", dt) == pc.ClaimsScope(dt)
-    assert pc.claims_scope("", dt) == pc.ClaimsScope(dt)
-    one = pc.ClaimsScope(dt, "aetna", key)
-    assert pc.claims_scope(f"raw/{key}", dt) == one  # as the SFTP arrival Lambda sends it
-    assert pc.claims_scope(key, dt) == one
-    assert pc.claims_scope(f"s3://raw-bucket/{key}", dt, "s3://raw-bucket/") == one
-    assert one.raw_folder == f"claims/partner=aetna/dt={dt}"
-    assert one.covers(key) and one.covers(f"claims/partner=aetna/dt={dt}/claims_aetna_20240502.csv")
-    assert not one.covers(f"claims/partner=bcbs/dt={dt}/claims_bcbs_20240501.csv")
-    assert not pc.ClaimsScope(dt).covers("claims/partner=aetna/dt=2024-05-02/claims_aetna_20240501.csv")
-    with pytest.raises(ValueError, match="is in dt=2024-05-01, but the run is for dt=2024-05-02"):
-        pc.claims_scope(key, "2024-05-02")
-    with pytest.raises(ValueError, match="is not a claims file"):
-        pc.claims_scope("raw/ehr/fhir/dt=2024-05-01/bundle.json", dt)
+    assert {path: pc.path_problem(path) for path in expected} == expected
+    assert pc.file_partner(f"{folder}/claims_aetna_20240501.csv") == "aetna"
+    assert pc.file_partner("claims/aetna/claims_aetna_20240501.csv") is None
 
 
 def test_known_codes_come_from_the_reference():
@@ -112,7 +110,7 @@ def test_known_codes_come_from_the_reference():
         "cpt_hcpcs": {"99213", "1111F", "G8427"},
         "carc": {"CO-50", "CO-999", "PR-204"},
     }
-    assert pc.known_codes(present, pc.reference_lookup()) == pc.KnownCodes(
+    assert pt.known_codes(present, pt.reference_lookup()) == pt.KnownCodes(
         icd10cm=frozenset({"E11.9", "S72.009A"}),
         cpt_hcpcs=frozenset({"99213", "G8427"}),
         carc=frozenset({"CO-50", "PR-204"}),
@@ -204,22 +202,14 @@ CASES: list[tuple[str, str | None]] = [
 
 @pytest.mark.spark
 def test_every_reason_and_the_bronze_rows(spark):
-    rows = [(FILE, 1, HEADER), *((FILE, n, text) for n, (text, _) in enumerate(CASES, start=2))]
-    rows += [
-        (OTHER_FILE, 1, HEADER),
-        (OTHER_FILE, 2, line()),
-        (UNLISTED_FILE, 1, HEADER),
-        (UNLISTED_FILE, 2, line()),
-    ]
     mismatch = "file name partner 'other' does not match the folder partner=acme"
-    lines = spark.createDataFrame([(f, n, v, LANDED) for f, n, v in rows], LINES_SCHEMA)
-    parsed = pc.parsed_claim_lines(lines, [FILE], {OTHER_FILE: mismatch}).cache()
-    checked = pc.checked_claim_lines(parsed, KNOWN).cache()
+    files = {FILE: [HEADER, *(text for text, _ in CASES)], OTHER_FILE: [HEADER, line()]}
+    parsed = pt.parsed_claim_lines(records(spark, files, {OTHER_FILE: mismatch})).cache()
+    checked = pt.checked_claim_lines(parsed, KNOWN).cache()
 
     reasons = {(r["source_file"], r["source_line"]): r["reason"] for r in checked.collect()}
     expected = {(FILE, n): reason for n, (_, reason) in enumerate(CASES, start=2)}
     expected |= {(OTHER_FILE, 1): mismatch, (OTHER_FILE, 2): mismatch}
-    expected |= {(UNLISTED_FILE, 1): pc.UNCHECKED_FILE, (UNLISTED_FILE, 2): pc.UNCHECKED_FILE}
     assert reasons == expected  # the good file's header (line 1) is not a record
 
     def bronze(claim, line_no, *, icd2, proc, billed, allowed, paid, status="paid", denial=None, warnings=()):
@@ -239,30 +229,28 @@ def test_every_reason_and_the_bronze_rows(spark):
     schema = T.StructType([T.StructField("partner_id", T.StringType()), *pc.BRONZE_SCHEMA.fields])
     expected_bronze = spark.createDataFrame(good_rows, schema)
     assert_df_equality(
-        pc.bronze_claim_rows(checked), expected_bronze, ignore_nullable=True, ignore_row_order=True
+        pt.bronze_claim_rows(checked), expected_bronze, ignore_nullable=True, ignore_row_order=True
     )
 
-    quarantine = pc.quarantine_claim_rows(checked)
-    assert quarantine.columns == ["source", "source_file", "source_line", "source_entry", "target_table", "reason",
-                                  "record", "landed_at"]  # fmt: skip
     # The codes a batch carries, for the reference lookup: well-formed ones of rows that parsed.
-    present = {(r["system"], r["code"]) for r in pc.codes_present(parsed).collect()}
+    present = {(r["system"], r["code"]) for r in pt.codes_present(parsed).collect()}
     assert present == {
         ("icd10cm", "E11.9"), ("icd10cm", "I10"), ("icd10cm", "E78.5"), ("icd10cm", "E11.8"), ("icd10cm", "J44.9"),
         ("cpt_hcpcs", "99213"), ("cpt_hcpcs", "G0444"), ("cpt_hcpcs", "1111F"),
         ("carc", "CO-50"), ("carc", "CO-999"),
     }  # fmt: skip
+    checked.unpersist()
+    parsed.unpersist()
 
 
 @pytest.mark.spark
 def test_money_is_exact_decimal(spark):
-    rows = [
-        (FILE, 1, HEADER),
-        (FILE, 2, line(billed_amount="0.1", allowed_amount="0.10", paid_amount="0.10")),
-        (FILE, 3, line(billed_amount="0.20", allowed_amount="0.2", paid_amount="0.20")),
-        (FILE, 4, line(billed_amount="0012.5", allowed_amount="12.50", paid_amount="0")),
+    lines = [
+        line(billed_amount="0.1", allowed_amount="0.10", paid_amount="0.10"),
+        line(billed_amount="0.20", allowed_amount="0.2", paid_amount="0.20"),
+        line(billed_amount="0012.5", allowed_amount="12.50", paid_amount="0"),
     ]
-    bronze = pc.bronze_claim_rows(checked_rows(spark, rows))
+    bronze = pt.bronze_claim_rows(checked_rows(spark, lines))
     assert dict(bronze.dtypes)["billed_amount"] == "decimal(12,2)"
     totals = bronze.agg(
         F.sum("billed_amount").alias("billed"),
@@ -276,15 +264,106 @@ def test_money_is_exact_decimal(spark):
     assert totals["paid"] == Decimal("0.30")
 
 
-def test_lake_table():
-    [table] = pc.lake_tables()
-    assert (table.zone, table.name, table.partition_keys) == (
-        "bronze",
-        "partner_claim_line",
-        ("partner_id", "dt"),
+class KnownLookup:
+    """A CodeLookup that knows KNOWN's codes (instead of the reference tables)."""
+
+    def is_known_icd10cm(self, code: str) -> bool:
+        return code in KNOWN.icd10cm
+
+    def is_known_cpt_hcpcs(self, code: str) -> bool:
+        return code in KNOWN.cpt_hcpcs
+
+    def is_known_carc(self, code: str) -> bool:
+        return code in KNOWN.carc
+
+
+def classify_files(spark, raw, texts: dict[str, str]):
+    """Land ``texts`` (raw key -> text) under ``raw`` and classify them as one claims_to_bronze batch."""
+    objects = []
+    for key, text in texts.items():
+        path = raw / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        landed = LANDED.replace(tzinfo=UTC)
+        objects.append(
+            RawObject(pc.SOURCE, key, path.stat().st_size, landed, "sha256:x", FileKind.WHOLE_TEXT)
+        )
+    return claims_io.classify(spark, str(raw), objects, "2024-05-01", KnownLookup())
+
+
+@pytest.mark.spark
+def test_files_are_checked_whole_and_every_record_is_classified(spark, tmp_path):
+    folder = "claims/partner=aetna/dt=2024-05-01"
+    good, bom, quoted = (f"{folder}/claims_aetna_20240501{s}.csv" for s in ("", "_2", "_3"))
+    wrong_header = f"{folder}/claims_aetna_20240501_4.csv"
+    empty = f"{folder}/claims_aetna_20240501_5.csv"
+    old_member = line(claim_id="C7", member_birth_date="1890-01-01")
+    texts = {
+        good: f"{HEADER}\n{line()}\n{line(claim_id='C2', claim_line='0')}\n{old_member}\n",
+        bom: f"\ufeff{HEADER}\r\n{line(claim_id='C5')}\r\n",
+        quoted: HEADER.replace(",", '","').join('""') + f"\n{line(claim_id='C6')}\n",
+        wrong_header: f"{HEADER.replace('billed_amount', 'charge')}\n{line(claim_id='C9')}\n",
+        empty: "",
+    }
+    classified = classify_files(spark, tmp_path / "raw", texts)
+
+    (output,) = classified.outputs
+    assert output.constants == {"dt": "2024-05-01"}
+    assert output.expected == [{"partner_id": "aetna"}]
+    landed = sorted(
+        (r["partner_id"], r["claim_id"], r["source_file"], r["source_line"]) for r in output.frame.collect()
     )
+    assert landed == [
+        ("aetna", "C1", good, 2),
+        ("aetna", "C5", bom, 2),
+        ("aetna", "C6", quoted, 2),
+    ]
+
+    quarantine = classified.quarantine
+    assert quarantine.schema.fieldNames() == QUARANTINE_SCHEMA.fieldNames()
+    rows = sorted(
+        (r["source_file"], r["source_line"] or 0, r["reason"], r["rule"], r["source"], r["target_table"])
+        for r in quarantine.collect()
+    )
+    target = ("partner_claims", "partner_claim_line")
+    assert rows == sorted([
+        (good, 3, "column claim_line: 0 is not at least 1", None, *target),
+        (good, 4, "implausible (member_birth_date_range): member_birth_date is before 1900, after the service, "
+                  "or makes the member older than 120", "member_birth_date_range", *target),
+        (wrong_header, 1, pc.HEADER_PROBLEM, None, *target),
+        (wrong_header, 2, pc.HEADER_PROBLEM, None, *target),
+        (empty, 0, EMPTY_FILE, None, *target),
+    ])  # fmt: skip
+    # Every record read (data records of good files, every record of a bad file) is accounted for.
+    assert classified.records_read.get["count"] == len(landed) + len(rows)
+    for frame in classified.cached:
+        frame.unpersist()
+
+
+@pytest.mark.spark
+@pytest.mark.spark
+def test_a_file_outside_the_layout_is_one_file_level_record(spark, tmp_path):
+    # docs/data-contracts.md: a file outside its source's layout is quarantined as one
+    # file-level record (formerly: every line, with the file's reason). It is not read.
+    wrong_partner = "claims/partner=aetna/dt=2024-05-01/claims_bcbs_20240501.csv"
+    classified = classify_files(spark, tmp_path / "raw", {wrong_partner: f"{HEADER}\n{line()}\n"})
+    mismatch = "file name partner 'bcbs' does not match the folder partner=aetna"
+    rows = [
+        (r["source_file"], r["source_line"], r["reason"], r["record"])
+        for r in classified.quarantine.collect()
+    ]
+    assert classified.records_read.get["count"] == 1
+    for frame in classified.cached:
+        frame.unpersist()
+    assert rows == [(wrong_partner, None, mismatch, None)]
+
+
+def test_bronze_table_declaration():
+    table = registry.table("bronze.partner_claim_line")
+    assert (table,) == pc.TABLES
+    assert table.partition_keys == ("partner_id", "dt")
     types = {f.name: f.dataType.simpleString() for f in table.schema.fields}
     assert types["billed_amount"] == types["allowed_amount"] == types["paid_amount"] == "decimal(12,2)"
     assert types["icd10_secondary"] == "array<string>"
     assert "partner_id" not in types and "dt" not in types
-    assert {"member_ssn", "raw_line"} <= set(table.direct_identifier_columns)
+    assert {"member_ssn", "raw_line"} <= set(table.direct_identifiers)

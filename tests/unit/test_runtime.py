@@ -42,3 +42,35 @@ def test_a_finished_job_leaves_no_cached_frames(spark):
     assert not cache.isEmpty()
     release_cached_data()
     assert cache.isEmpty()
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("adaptive", ["false", "true"])
+def test_counts_observed_over_an_empty_input_arrive(spark, adaptive):
+    # A state with no new records: empty input, unioned with the (empty) current rows and
+    # ranked by a window, as bronze_to_silver merges it. With empty-relation propagation the
+    # optimizer removes the observing operator and Observation.get never returns (SPARK-54620).
+    import threading
+
+    from pyspark.sql import Observation, Window
+    from pyspark.sql import functions as F
+
+    previous = spark.conf.get("spark.sql.adaptive.enabled")
+    spark.conf.set("spark.sql.adaptive.enabled", adaptive)
+    try:
+        empty = spark.createDataFrame([], "record_id string, version int")
+        observation = Observation(f"empty-input-{adaptive}")
+        arriving = empty.observe(observation, F.count(F.lit(1)).alias("arrived"))
+        merged = empty.unionByName(arriving).withColumn(
+            "newest", F.max("version").over(Window.partitionBy("record_id"))
+        )
+        assert merged.agg(F.count("record_id")).first()[0] == 0
+        got: dict = {}
+        waiter = threading.Thread(target=lambda: got.update(observation.get), daemon=True)
+        waiter.start()
+        waiter.join(timeout=60)
+    finally:
+        spark.conf.set("spark.sql.adaptive.enabled", previous)
+    assert got == {"arrived": 0}, (
+        "the observed count never arrived: the optimizer removed the observing operator"
+    )

@@ -1,22 +1,19 @@
-"""DynamoDB export lines and export folders, in plain Python (no Spark)."""
+"""DynamoDB export lines and export folders, in plain Python (no Spark).
+
+Lines: carelake.sources.treatments.parse; export folders: carelake.sources.treatments.io.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from carelake.silver.treatments import (
-    AttributeProblem,
-    Export,
-    decode_attribute,
-    describe_export,
-    group_export_files,
-    parse_item,
-    plan_exports,
-)
+from carelake.sources.treatments import parse
+from carelake.sources.treatments.io import Export, describe_export, export_of
+from carelake.sources.treatments.parse import AttributeProblem, decode_attribute, parse_item, parse_line
 
 GOOD_ITEM = {
     "treatment_id": {"S": "t-1"},
@@ -163,107 +160,77 @@ def test_every_reason(text, expected):
     assert parsed["treatment_id"] is None and parsed["cost"] is None  # a bad line carries no values
 
 
+def test_parse_line_never_raises(monkeypatch):
+    assert parse_line(line()) == parse_item(line())
+
+    def broken(text):
+        raise KeyError("x")
+
+    monkeypatch.setattr(parse, "parse_item", broken)
+    parsed = parse_line(line())
+    assert parsed["reason"] == "unparseable item: KeyError: 'x'"
+    assert parsed["treatment_id"] is None and parsed["cost"] is None
+
+
 # --- export folders --------------------------------------------------------------------------
 
-EXPORT = "treatments/dt=2024-03-01/AWSDynamoDB/01709251200000-aaaaaaaa"
+EXPORT_ID = "01709251200000-aaaaaaaa"
+EXPORT = f"treatments/dt=2024-03-01/AWSDynamoDB/{EXPORT_ID}"
 SUMMARY = json.dumps({"exportTime": "2024-03-01T00:00:00Z", "outputFormat": "DYNAMODB_JSON", "itemCount": 5})
 FILES = "\n".join(
-    json.dumps({"itemCount": n, "dataFileS3Key": f"AWSDynamoDB/01709251200000-aaaaaaaa/data/{name}"})
+    json.dumps({"itemCount": n, "dataFileS3Key": f"AWSDynamoDB/{EXPORT_ID}/data/{name}"})
     for n, name in ((3, "a.json.gz"), (2, "b.json.gz"))
 )
 
 
-def test_export_files_are_grouped_by_export_folder():
-    listing = group_export_files(
-        [
-            f"{EXPORT}/manifest-summary.json",
-            f"{EXPORT}/manifest-files.json",
-            f"{EXPORT}/manifest-summary.md5",
-            f"{EXPORT}/data/a.json.gz",
-            "treatments/dt=2024-03-02/batch-1/AWSDynamoDB/01709337600000-bbbbbbbb/data/c.json.gz",
-            "treatments/dt=2024-03-09/AWSDynamoDB/01709942400000-cccccccc/data/d.json.gz",  # after the run's dt
-            "treatments/dt=2024-03-01/stray.json.gz",
-            "treatments/dt=latest/AWSDynamoDB/x/data/e.json.gz",
-            f"{EXPORT}/notes.txt",
-        ],
-        "2024-03-02",
-    )
-    assert sorted(listing.exports) == [
-        "treatments/dt=2024-03-01/AWSDynamoDB/01709251200000-aaaaaaaa",
-        "treatments/dt=2024-03-02/batch-1/AWSDynamoDB/01709337600000-bbbbbbbb",
-    ]
-    assert sorted(listing.exports[EXPORT]) == ["data/a.json.gz", "manifest-files.json", "manifest-summary.json",
-                                               "manifest-summary.md5"]  # fmt: skip
-    assert listing.dt_of[EXPORT] == "2024-03-01"
-    assert listing.ignored == (
-        f"{EXPORT}/notes.txt",
-        "treatments/dt=2024-03-01/stray.json.gz",
-        "treatments/dt=latest/AWSDynamoDB/x/data/e.json.gz",
-    )
+def test_keys_are_placed_in_their_export_folder():
+    # Every dt folder counts (a run takes whatever landed and is not in the ledger yet).
+    assert export_of(f"{EXPORT}/manifest-summary.json") == (EXPORT, EXPORT_ID, "manifest-summary.json")
+    assert export_of(f"{EXPORT}/data/a.json.gz") == (EXPORT, EXPORT_ID, "data/a.json.gz")
+    assert export_of(f"{EXPORT}/notes.txt") == (EXPORT, EXPORT_ID, "notes.txt")
+    batch = "treatments/dt=2024-03-02/batch-1/AWSDynamoDB/01709337600000-bbbbbbbb"
+    assert export_of(f"{batch}/data/c.json.gz") == (batch, "01709337600000-bbbbbbbb", "data/c.json.gz")
+    later = "treatments/dt=2024-03-09/AWSDynamoDB/01709942400000-cccccccc"
+    assert export_of(f"{later}/data/d.json.gz") == (later, "01709942400000-cccccccc", "data/d.json.gz")
+    assert export_of("treatments/dt=2024-03-01/stray.json.gz") is None
+    assert export_of("treatments/dt=latest/AWSDynamoDB/x/data/e.json.gz") is None
 
 
-def _files(*rests: str) -> dict[str, str]:
+def _keys(*rests: str) -> dict[str, str]:
     return {rest: f"{EXPORT}/{rest}" for rest in rests}
 
 
+MANIFESTS = {"manifest-summary.json": SUMMARY, "manifest-files.json": FILES}
+
+
 def test_describe_export_complete_incomplete_invalid():
-    manifests = {f"{EXPORT}/manifest-summary.json": SUMMARY, f"{EXPORT}/manifest-files.json": FILES}
-    complete = describe_export(EXPORT, "2024-03-01", _files("manifest-summary.json", "manifest-files.json",
-                               "data/a.json.gz", "data/b.json.gz", "data/z.json.gz"), manifests)  # fmt: skip
+    keys = _keys(
+        "manifest-summary.json", "manifest-files.json", "data/a.json.gz", "data/b.json.gz", "data/z.json.gz"
+    )
+    complete = describe_export(EXPORT, EXPORT_ID, keys, MANIFESTS)
+    # data/z.json.gz is not listed: not a data file of the export (classify quarantines it).
     assert complete == Export(
-        EXPORT, "01709251200000-aaaaaaaa", "2024-03-01", datetime(2024, 3, 1, tzinfo=UTC),
-        (f"{EXPORT}/data/a.json.gz", f"{EXPORT}/data/b.json.gz"), 5, unlisted=(f"{EXPORT}/data/z.json.gz",),
+        EXPORT, EXPORT_ID, tuple(sorted(keys.values())), datetime(2024, 3, 1, tzinfo=UTC),
+        (f"{EXPORT}/data/a.json.gz", f"{EXPORT}/data/b.json.gz"), 5,
     )  # fmt: skip
 
-    no_summary = describe_export(
-        EXPORT, "2024-03-01", _files("manifest-files.json", "data/a.json.gz"), manifests
-    )
+    no_summary = describe_export(EXPORT, EXPORT_ID, _keys("manifest-files.json", "data/a.json.gz"), MANIFESTS)
     assert no_summary.incomplete and not no_summary.data_files
-    missing_data = describe_export(EXPORT, "2024-03-01", _files("manifest-summary.json", "manifest-files.json",
-                                   "data/a.json.gz"), manifests)  # fmt: skip
+    missing_data = describe_export(
+        EXPORT, EXPORT_ID, _keys("manifest-summary.json", "manifest-files.json", "data/a.json.gz"), MANIFESTS
+    )
     assert missing_data.incomplete == "1 data files listed in manifest-files.json not there yet"
 
-    both = _files("manifest-summary.json", "manifest-files.json", "data/a.json.gz", "data/b.json.gz")
-    broken = describe_export(
-        EXPORT, "2024-03-01", both, {**manifests, f"{EXPORT}/manifest-summary.json": "{"}
-    )
+    both = _keys("manifest-summary.json", "manifest-files.json", "data/a.json.gz", "data/b.json.gz")
+    broken = describe_export(EXPORT, EXPORT_ID, both, {**MANIFESTS, "manifest-summary.json": "{"})
     assert broken.invalid.startswith("manifest-summary.json: ")
     ion = json.dumps({"exportTime": "2024-03-01T00:00:00Z", "outputFormat": "ION"})
+    assert describe_export(EXPORT, EXPORT_ID, both, {**MANIFESTS, "manifest-summary.json": ion}).invalid == (
+        "manifest-summary.json: outputFormat 'ION' is not DYNAMODB_JSON"
+    )
+    elsewhere = FILES.replace(f"AWSDynamoDB/{EXPORT_ID}/data/b", "AWSDynamoDB/other/data/b")
     assert describe_export(
-        EXPORT, "2024-03-01", both, {**manifests, f"{EXPORT}/manifest-summary.json": ion}
-    ).invalid == ("manifest-summary.json: outputFormat 'ION' is not DYNAMODB_JSON")
-
-
-def _export(name: str, hour: int) -> Export:
-    return Export(f"treatments/dt=2024-03-01/AWSDynamoDB/{name}", name, "2024-03-01",
-                  datetime(2024, 3, 1, hour, tzinfo=UTC), (f"{name}/data/x.json.gz",), 10)  # fmt: skip
-
-
-def test_plan_reads_new_exports_and_those_that_may_hold_items_above_the_watermark():
-    old, recent, new = _export("e1", 1), _export("e2", 5), _export("e3", 9)
-    waiting = Export(
-        "treatments/dt=2024-03-01/AWSDynamoDB/e4", "e4", "2024-03-01", incomplete="not there yet"
+        EXPORT, EXPORT_ID, both, {**MANIFESTS, "manifest-files.json": elsewhere}
+    ).invalid == (
+        f"manifest-files.json: data file 'AWSDynamoDB/other/data/b.json.gz' is not in export {EXPORT_ID}"
     )
-    broken = Export(
-        "treatments/dt=2024-03-01/AWSDynamoDB/e5", "e5", "2024-03-01", invalid="manifest unreadable"
-    )
-    exports = [new, waiting, old, broken, recent]
-
-    first = plan_exports(exports, watermark=None, exports_through=None)
-    assert [e.export_id for e in first.read] == ["e1", "e2", "e3"]
-    assert first.new_ids == {old.export_dir, recent.export_dir, new.export_dir}
-    assert first.exports_through == datetime(2024, 3, 1, 9, tzinfo=UTC)
-    assert (first.incomplete, first.invalid) == ((waiting,), (broken,))
-
-    # Watermark 04:50: e1 (01:00 + 15 min) can only hold skipped items; e2 may hold some.
-    later = plan_exports(
-        exports, datetime(2024, 3, 1, 4, 50, tzinfo=UTC), datetime(2024, 3, 1, 5, tzinfo=UTC)
-    )
-    assert [e.export_id for e in later.read] == ["e2", "e3"]
-    assert [e.export_id for e in later.pruned] == ["e1"]
-    assert later.new_ids == {new.export_dir}
-    assert later.exports_through == datetime(2024, 3, 1, 9, tzinfo=UTC)
-
-    # Within the clock allowance of its export time, an export is still read.
-    edge = plan_exports([old], old.export_time + timedelta(minutes=14), old.export_time)
-    assert [e.export_id for e in edge.read] == ["e1"] and not edge.new_ids

@@ -84,13 +84,21 @@ def run(
     lake: LakeOption = Path("lake"),
     dt: DtOption = "today",
     job: Annotated[list[str] | None, typer.Option("--job", help="Run only this job (repeatable).")] = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild", help="Jobs that merge batches start from scratch and read all of their input."
+        ),
+    ] = False,
 ) -> None:
     """Run the manifest's jobs in workflow order over the local lake; print counts and time."""
     from carelake.config import Lake
     from carelake.reporting import print_job_result
     from carelake.runner import run_jobs
 
-    run_jobs(Lake(lake), dt, only=job, on_done=print_job_result)
+    run_jobs(
+        Lake(lake), dt, only=job, overrides={"rebuild": "true"} if rebuild else None, on_done=print_job_result
+    )
 
 
 @app.command()
@@ -125,7 +133,6 @@ def demo(
     from carelake.generate.settings import DEFAULT_AS_OF
     from carelake.progress import progress_callback
     from carelake.query import LocalQueryEngine
-    from carelake.query.engine import default_catalog_path
     from carelake.reporting import print_job_result
     from carelake.runner import run_jobs
 
@@ -154,7 +161,7 @@ def demo(
     identity = {k.split(":", 1)[1]: v for k, v in silver.metrics.items() if k.startswith("identity:")}
     console.print("identity resolution: " + ", ".join(f"{rule} {n}" for rule, n in identity.items()))
 
-    with LocalQueryEngine(lake, catalog=default_catalog_path()) as engine:
+    with LocalQueryEngine(lake) as engine:
         written = build_dashboard(engine, dashboard_dir)
     console.print("[bold]KPIs[/bold]")
     for line in written.kpis:
@@ -171,35 +178,92 @@ def catalog(
     out: Annotated[Path, typer.Option("--out", help="Where to write the catalog JSON.")] = Path(
         "jobs/catalog.json"
     ),
-) -> None:
-    """Export every lake table's schema (read by Terraform and the Athena DDL)."""
-    from carelake.catalog import catalog_json
-    from carelake.runtime import local_session
-
-    out.write_text(catalog_json(local_session("carelake-catalog")), encoding="utf-8")
-    typer.echo(f"wrote {out}")
-
-
-@app.command()
-def ddl(
-    catalog_file: Annotated[Path, typer.Option("--catalog", help="The catalog JSON.")] = Path(
-        "jobs/catalog.json"
+    doc: Annotated[Path, typer.Option("--doc", help="The document whose table list is regenerated.")] = Path(
+        "docs/data-model.md"
     ),
-    out: Annotated[Path, typer.Option("--out", help="Folder for the .sql files.")] = Path("sql/ddl"),
-    bucket_prefix: Annotated[
-        str | None,
-        typer.Option(
-            "--bucket-prefix", help="Fill locations as s3://<prefix>-<zone>/ instead of placeholders."
-        ),
-    ] = None,
 ) -> None:
-    """Write Athena DDL (with partition projection) for every lake table in the catalog."""
+    """Export the table registry (every lake table and raw source) for Terraform's Glue tables,
+    and regenerate the data-model document's table list."""
+    from carelake import registry
+
+    out.write_text(registry.catalog_json(), encoding="utf-8")
+    doc.write_text(registry.with_table_list(doc.read_text(encoding="utf-8")), encoding="utf-8")
+    typer.echo(f"wrote {out} and the table list of {doc}")
+
+
+lake_app = typer.Typer(
+    help="The lake's commits: history, rollback, and the ledger of raw objects.", no_args_is_help=True
+)
+app.add_typer(lake_app, name="lake")
+JobOption = Annotated[str, typer.Option("--job", help="A job of the manifest.")]
+
+
+@lake_app.command("history")
+def lake_history(lake: LakeOption = Path("lake"), job: JobOption = "raw_to_bronze") -> None:
+    """A job's retained commits, newest last: sequence, batch, kind, rows per table."""
     import json
 
-    from carelake.ddl import write_ddl
+    from carelake.lake.commits import describe
+    from carelake.manifest import load_manifest
+    from carelake.query.lake import lake_state
 
-    written = write_ddl(json.loads(catalog_file.read_text(encoding="utf-8")), out, bucket_prefix)
-    typer.echo(f"wrote {len(written)} DDL files to {out}")
+    state = lake_state(lake, load_manifest().writers())
+    for commit in state.log(job).history():
+        typer.echo(json.dumps(describe(commit)))
+
+
+@lake_app.command("rollback")
+def lake_rollback(
+    to: Annotated[int, typer.Option("--to", help="The commit (sequence number) to go back to.")],
+    lake: LakeOption = Path("lake"),
+    job: JobOption = "silver_to_gold",
+    table: Annotated[
+        str | None,
+        typer.Option("--table", help="Only this table (zone.name); default: every table of the job."),
+    ] = None,
+) -> None:
+    """Make an earlier, retained version current again: a new commit that readers see at once."""
+    from carelake.lake.maintenance import rollback
+    from carelake.manifest import load_manifest
+    from carelake.query.lake import lake_state
+
+    manifest = load_manifest()
+    state = lake_state(lake, manifest.writers())
+    commit = rollback(state, job, to, table)
+    typer.echo(f"{job}: commit {commit.seq} makes {table or 'every table'} as of commit {to} current")
+    downstream = [j.name for j in manifest.ordered() if job in j.depends_on]
+    if downstream:
+        typer.echo(
+            f"rebuild what merged the newer rows: carelake run --rebuild --job {' --job '.join(downstream)}"
+        )
+
+
+@lake_app.command("ledger")
+def lake_ledger(
+    lake: LakeOption = Path("lake"),
+    job: Annotated[str | None, typer.Option("--job", help="Only this ingest job.")] = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="Only this batch (its dt).")] = None,
+    key: Annotated[
+        str | None, typer.Option("--object", help="Only raw objects whose key contains this.")
+    ] = None,
+) -> None:
+    """The raw objects the committed batches processed: job, batch, key, size, checksum."""
+    from carelake.query import LocalQueryEngine
+
+    filters = ["true"]
+    if job:
+        filters.append(f"job = '{job}'")
+    if batch:
+        filters.append(f"dt = '{batch}'")
+    if key:
+        filters.append(f"strpos(object_key, '{key}') > 0")
+    sql = (
+        "select job, dt as batch, object_key, size, checksum, landed_at, replaced_checksum "
+        f"from quarantine.raw_object where {' and '.join(filters)} order by job, dt, object_key"
+    )
+    with LocalQueryEngine(lake) as engine:
+        frame = engine.query(sql)
+    typer.echo(frame.to_csv(index=False), nl=False)
 
 
 @app.command()
@@ -252,10 +316,9 @@ def dashboard(
     """Write the static dashboard (one self-contained HTML page and a PNG per chart); print its path."""
     from carelake.dashboard import build_dashboard
     from carelake.query import LocalQueryEngine, QueryError
-    from carelake.query.engine import default_catalog_path
 
     try:
-        with LocalQueryEngine(lake, views, catalog=default_catalog_path()) as engine:
+        with LocalQueryEngine(lake, views) as engine:
             written = build_dashboard(engine, out)
     except QueryError as error:
         typer.echo(f"error: {error}", err=True)

@@ -1,13 +1,14 @@
 """Every job run's report, for the pipeline-health check (lambdas/pipeline_health).
 
-At the end of a run the job writes one small JSON document beside its run record:
+When a run commits, its writer (carelake.pipeline.writer) writes one small JSON document beside
+its run record:
 
     <quarantine_uri>/run_report/job=<job>/dt=<batch>/<run_id>.json
 
-    {"job", "run_id", "batch", "started_at", "finished_at", "rows_read",
-     "rows_written": {table: n}, "rows_quarantined": {table: n},
-     "quarantined_by_reason": {reason_or_rule: n},
-     "dq_issues": [{"zone", "table", "check", "count"}]}
+    {"job", "run_id", "batch", "commit_seq", "started_at", "finished_at", "rows_read",
+     "rows_written": {table: n}, "rows_quarantined": {table: n}, "rows_deduplicated": {table: n},
+     "quarantined_by_reason": {reason: n},
+     "dq_issues": [{"zone", "table", "check", "count"}], "metrics": {name: n}}
 
 The object landing in S3 triggers the health check, which raises a pipeline notice when a
 data-quality check failed or a table's quarantine rate passed its threshold (docs/runbook.md,
@@ -21,18 +22,12 @@ DQ issues come from the run's metrics, under keys ``dq_issue:<zone>.<table>:<che
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
-
-from carelake.config import join_uri
-
 if TYPE_CHECKING:
-    from carelake.accounting import RunCounts
-    from carelake.runtime import JobRun
+    from carelake.pipeline.accounting import RunCounts
 
 RUN_REPORT_TABLE = "run_report"
 DQ_ISSUE_PREFIX = "dq_issue:"
@@ -47,7 +42,7 @@ def dq_issue_metric(zone: str, table: str, check: str) -> str:
     return f"{DQ_ISSUE_PREFIX}{zone}.{table}:{check}"
 
 
-def dq_issues(metrics: dict[str, int]) -> list[dict[str, Any]]:
+def dq_issues(metrics: Mapping[str, int]) -> list[dict[str, Any]]:
     """The report's dq_issues from a run's metrics, sorted; checks that found nothing are left out."""
     issues = []
     for key, count in sorted(metrics.items()):
@@ -64,65 +59,33 @@ def utc_text(moment: datetime) -> str:
 
 
 def run_report(
-    run: JobRun, batch: str, counts: RunCounts, finished_at: datetime, quarantined_by_reason: dict[str, int]
+    job: str,
+    run_id: str,
+    batch: str,
+    started_at: datetime,
+    finished_at: datetime,
+    counts: RunCounts,
+    quarantined_by_reason: Mapping[str, int],
+    commit_seq: int,
 ) -> dict[str, Any]:
     """The report document (the contract above), keys in contract order."""
     return {
-        "job": run.name,
-        "run_id": run.run_id,
+        "job": job,
+        "run_id": run_id,
         "batch": batch,
-        "started_at": utc_text(run.started_at),
+        "commit_seq": commit_seq,
+        "started_at": utc_text(started_at),
         "finished_at": utc_text(finished_at),
         "rows_read": counts.rows_read,
         "rows_written": dict(sorted(counts.written.items())),
         "rows_quarantined": dict(sorted(counts.quarantined.items())),
+        "rows_deduplicated": dict(sorted(counts.deduplicated.items())),
         "quarantined_by_reason": dict(sorted(quarantined_by_reason.items())),
         "dq_issues": dq_issues(counts.metrics),
+        "metrics": dict(sorted(counts.metrics.items())),
     }
 
 
-def run_report_uri(quarantine_uri: str, job: str, batch: str, run_id: str) -> str:
-    return join_uri(quarantine_uri, RUN_REPORT_TABLE, f"job={job}", f"dt={batch}", f"{run_id}.json")
-
-
-def quarantined_by_reason(spark: SparkSession, quarantine_uri: str, job: str, batch: str) -> dict[str, int]:
-    """This run's quarantined records (its job and dt partition) counted by reason, every quoted
-    value masked; {} when the run quarantined nothing (the partition is absent)."""
-    from carelake.accounting import QUARANTINE_TABLE  # accounting calls this module
-    from carelake.lake_io import list_files, partition_uri
-
-    partition = partition_uri(join_uri(quarantine_uri, QUARANTINE_TABLE), job=job, dt=batch)
-    if not list_files(spark, partition):
-        return {}
-    rows = (
-        spark.read.parquet(partition)
-        .groupBy(F.regexp_replace("reason", QUOTED, MASK).alias("reason"))
-        .count()
-        .collect()
-    )
-    return {row["reason"]: int(row["count"]) for row in rows}
-
-
-def write_text(spark: SparkSession, uri: str, text: str) -> None:
-    """Write one small UTF-8 file through Hadoop's FileSystem (s3:// on Glue, a path locally),
-    replacing it if it exists."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    stream = fs.create(path, True)
-    try:
-        stream.write(bytearray(text.encode("utf-8")))
-    finally:
-        stream.close()
-
-
-def write_run_report(
-    spark: SparkSession, quarantine_uri: str, run: JobRun, batch: str, counts: RunCounts
-) -> str:
-    """Write the run's report (see the module docstring); returns its URI."""
-    report = run_report(
-        run, batch, counts, datetime.now(UTC), quarantined_by_reason(spark, quarantine_uri, run.name, batch)
-    )
-    uri = run_report_uri(quarantine_uri, run.name, batch, run.run_id)
-    write_text(spark, uri, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
-    return uri
+def run_report_path(job: str, batch: str, run_id: str) -> tuple[str, ...]:
+    """Where a run's report lies below the quarantine zone."""
+    return (RUN_REPORT_TABLE, f"job={job}", f"dt={batch}", f"{run_id}.json")

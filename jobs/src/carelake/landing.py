@@ -14,14 +14,19 @@ from collections import Counter
 from pathlib import Path
 
 from carelake.config import Lake
+from carelake.sources.fhir import contract as fhir
+from carelake.sources.outreach import contract as outreach
+from carelake.sources.partner_claims import contract as partner_claims
+from carelake.sources.synthea_csv import contract as synthea_csv
+from carelake.sources.treatments import contract as treatments
 
-# landing subfolder (as generate writes it) -> raw prefix
+# landing subfolder (as generate writes it) -> the raw prefix of its source (carelake.registry)
 LANDING_TO_RAW: dict[str, str] = {
-    "fhir/bundles": "ehr/fhir",
-    "fhir/ndjson": "ehr/fhir",
-    "csv": "ehr/csv",
-    "care_mgmt": "care_mgmt",
-    "treatments": "treatments",
+    "fhir/bundles": fhir.RAW.prefix,
+    "fhir/ndjson": fhir.RAW.prefix,
+    "csv": synthea_csv.RAW.prefix,
+    "care_mgmt": outreach.RAW.prefix,
+    "treatments": treatments.RAW.prefix,
 }
 FHIR_FORMATS = {"bundles": "fhir/bundles", "ndjson": "fhir/ndjson"}
 
@@ -75,5 +80,7 @@ def land_generated(
     if claims.is_dir():
         # Partner folders keep their partner=<id> key; dt comes after it, as SFTP lands them.
         for partner in sorted(p for p in claims.iterdir() if p.is_dir()):
-            copied["claims"] += land_tree(partner, lake, f"claims/{partner.name}", dt)
+            copied[partner_claims.RAW_PREFIX] += land_tree(
+                partner, lake, f"{partner_claims.RAW_PREFIX}/{partner.name}", dt
+            )
     return copied

@@ -47,6 +47,15 @@ class Manifest:
             {(zone, table) for job in self.jobs.values() for zone, ts in job.outputs.items() for table in ts}
         )
 
+    def writers(self) -> dict[str, tuple[str, ...]]:
+        """``zone.table`` -> the jobs that write it (several only for the operational tables)."""
+        found: dict[str, list[str]] = {}
+        for job in self.ordered():
+            for zone, tables in job.outputs.items():
+                for table in tables:
+                    found.setdefault(f"{zone}.{table}", []).append(job.name)
+        return {name: tuple(jobs) for name, jobs in sorted(found.items())}
+
 
 def parse_manifest(raw: dict[str, Any]) -> Manifest:
     """Validate a manifest document and return it typed; raises ValueError on any problem."""

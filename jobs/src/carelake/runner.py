@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from carelake.accounting import RunCounts
 from carelake.config import Lake, resolve_dt
 from carelake.manifest import Job, Manifest, load_manifest
+from carelake.pipeline.accounting import RunCounts
 
 
 @dataclass(frozen=True)

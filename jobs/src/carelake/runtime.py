@@ -30,6 +30,13 @@ SPARK_SETTINGS: dict[str, str] = {
     "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
     "spark.sql.parquet.compression.codec": "snappy",
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    # Run counts are observed while tables are written (DataFrame.observe). When the optimizer
+    # proves an input empty it replaces the plan above it with an empty relation, the observing
+    # operator is gone and Observation.get waits forever (SPARK-54620: a state with no new
+    # records hung bronze_to_silver). Without empty propagation an empty input runs as an
+    # empty scan, and its metrics arrive.
+    "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.PropagateEmptyRelation",
+    "spark.sql.adaptive.optimizer.excludedRules": "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation",
 }
 
 # Extra settings for a laptop-sized local session.

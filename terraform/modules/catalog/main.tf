@@ -1,7 +1,8 @@
 # The Glue Data Catalog of the lake: one database per zone, one table for every lake
-# table in the catalog file the jobs generate (jobs/catalog.json), each with
-# partition projection (dt as a date, other keys injected) so no crawler or
-# MSCK REPAIR is ever needed, and the account's catalog encrypted with the PHI key.
+# table in the table registry's export (jobs/catalog.json), and the account's catalog
+# encrypted with the PHI key. The jobs keep each table's location and partitions in
+# line with their commits (no crawler, no MSCK REPAIR, no projection); Terraform creates
+# the tables and leaves their location to the jobs.
 locals {
   database_names = { for z in keys(var.zone_bucket_names) : z => "${replace(var.context.name_prefix, "-", "_")}_${z}" }
 
@@ -31,31 +32,13 @@ locals {
 
   tables = { for t in var.tables : "${t.zone}.${t.name}" => t }
 
+  # Where a table points before the jobs' first commit (jobs/catalog.json's `location`, below
+  # the zone's bucket). After that the jobs own it: each commit moves an unpartitioned table
+  # to its new version folder (UpdateTable) and registers every partition with its folder
+  # (carelake.lake.glue_catalog), so Athena reads exactly the committed versions. No
+  # partition projection: a projected dt=<day>/ would read every version folder below it.
   table_locations = {
-    for k, t in local.tables : k => "s3://${var.zone_bucket_names[t.zone]}/${t.name}/"
-  }
-
-  # Partition projection: dt is a date (yyyy-MM-dd); every other key (partner_id,
-  # job) is injected, i.e. queries must name its value. Unpartitioned tables (silver
-  # and gold snapshots, replaced whole by each run) need no projection.
-  projection_parameters = {
-    for k, t in local.tables : k => length(t.partition_keys) == 0 ? {} : merge(
-      {
-        "projection.enabled"        = "true"
-        "storage.location.template" = "${local.table_locations[k]}${join("/", [for p in t.partition_keys : "${p.name}=$${${p.name}}"])}/"
-      },
-      merge([
-        for p in t.partition_keys : p.name == "dt" ? {
-          "projection.dt.type"          = "date"
-          "projection.dt.format"        = "yyyy-MM-dd"
-          "projection.dt.range"         = "${var.dt_projection_start},NOW"
-          "projection.dt.interval"      = "1"
-          "projection.dt.interval.unit" = "DAYS"
-          } : {
-          "projection.${p.name}.type" = "injected"
-        }
-      ]...),
-    )
+    for k, t in local.tables : k => "s3://${var.zone_bucket_names[t.zone]}/${t.location}"
   }
 }
 
@@ -96,7 +79,6 @@ resource "aws_glue_catalog_table" "this" {
 
   parameters = merge(
     local.formats[each.value.format].table_parameters,
-    local.projection_parameters[each.key],
     {
       EXTERNAL            = "TRUE"
       classification      = each.value.format
@@ -133,5 +115,10 @@ resource "aws_glue_catalog_table" "this" {
         comment = columns.value.comment
       }
     }
+  }
+
+  lifecycle {
+    # The jobs move an unpartitioned table to each new version folder when they commit.
+    ignore_changes = [storage_descriptor[0].location]
   }
 }

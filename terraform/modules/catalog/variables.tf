@@ -29,7 +29,7 @@ variable "phi_kms_key_arn" {
 }
 
 variable "tables" {
-  description = "Lake tables, as in the `tables` list of jobs/catalog.json (zone, name, description, data_classification, format, partition_keys, columns, direct_identifier_columns)."
+  description = "Lake tables, as in the `tables` list of jobs/catalog.json (zone, name, description, data_classification, format, partition_keys, columns, direct_identifier_columns, location: the folder below the zone's bucket a table points at before its first commit)."
   type = list(object({
     zone                = string
     name                = string
@@ -46,6 +46,7 @@ variable "tables" {
       comment = optional(string)
     }))
     direct_identifier_columns = optional(list(string), [])
+    location                  = string
   }))
   default  = []
   nullable = false
@@ -56,8 +57,8 @@ variable "tables" {
   }
 
   validation {
-    condition     = alltrue([for t in var.tables : contains(["phi", "deidentified", "non-phi"], t.data_classification)])
-    error_message = "Every table's data_classification must be phi, deidentified or non-phi."
+    condition     = alltrue([for t in var.tables : contains(["phi", "limited-data-set", "deidentified", "non-phi"], t.data_classification)])
+    error_message = "Every table's data_classification must be phi, limited-data-set, deidentified or non-phi."
   }
 
   validation {
@@ -83,17 +84,5 @@ variable "tables" {
   validation {
     condition     = alltrue([for t in var.tables : length(setsubtract(t.direct_identifier_columns, [for c in t.columns : c.name])) == 0])
     error_message = "direct_identifier_columns must name columns of the table."
-  }
-}
-
-variable "dt_projection_start" {
-  description = "First dt partition Athena's projection considers (yyyy-MM-dd); the range ends at NOW."
-  type        = string
-  default     = "2015-01-01"
-  nullable    = false
-
-  validation {
-    condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", var.dt_projection_start))
-    error_message = "dt_projection_start must be yyyy-MM-dd."
   }
 }

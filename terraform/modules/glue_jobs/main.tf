@@ -1,7 +1,8 @@
 # Glue jobs, workflow and triggers from the job manifest
 # (jobs/src/carelake/manifest.yaml), the one definition of the job graph: a job per
 # manifest entry (Glue 5.0, script and Python modules from the artifacts bucket by version,
-# bookmarks on, KMS security configuration, private subnets), a scheduled trigger
+# no bookmarks (a ledger in the lake says what each run consumed), KMS security
+# configuration, private subnets), a scheduled trigger
 # for the jobs without dependencies and a conditional trigger (all dependencies
 # SUCCEEDED) for each of the others, and failure notification through EventBridge.
 locals {
@@ -26,6 +27,8 @@ locals {
       { for z in local.zones : "${z}_uri" => "s3://${var.zone_bucket_names[z]}/" },
       { dt = "today" },
       { for k, v in try(spec.default_arguments, {}) : k => tostring(v) },
+      # The Glue databases each job keeps in line with its commits (carelake.lake.glue_catalog).
+      { catalog_database_prefix = replace(var.context.name_prefix, "-", "_") },
       var.extra_job_arguments,
     )
   }
@@ -34,8 +37,9 @@ locals {
   }
 
   common_arguments = {
-    "--job-language"                     = "python"
-    "--job-bookmark-option"              = "job-bookmark-enable"
+    "--job-language" = "python"
+    # Input is arrival-driven (the ledger of raw objects in the lake), not Glue bookmarks.
+    "--job-bookmark-option"              = "job-bookmark-disable"
     "--additional-python-modules"        = "${local.artifact_root}/${var.python_modules_file_name}"
     "--python-modules-installer-option"  = "--no-index"
     "--TempDir"                          = "s3://${var.temp_bucket_name}/glue-temp/"
@@ -119,7 +123,9 @@ resource "aws_iam_role_policy" "this" {
         Effect = "Allow"
         Action = [
           "glue:BatchCreatePartition",
+          "glue:BatchDeletePartition",
           "glue:BatchGetPartition",
+          "glue:BatchUpdatePartition",
           "glue:CreatePartition",
           "glue:CreateTable",
           "glue:GetDatabase",

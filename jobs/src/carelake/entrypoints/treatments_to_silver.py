@@ -1,40 +1,65 @@
-"""Glue job treatments_to_silver: DynamoDB treatment exports to silver.fct_treatment.
+"""Glue job treatments_to_silver: DynamoDB treatment exports merged into silver.fct_treatment.
 
-Reads the exports under raw/treatments/dt<=<dt>/, applies the items changed since the
-watermark of the latest run before <dt> (latest wins per treatment_id), writes the
-complete table as fct_treatment/dt=<dt>, bad lines to quarantine, then commits by
-appending the run's window to silver.etl_tracker, and writes a run record. Rerunning a
-dt reruns its window and changes nothing. Design: carelake.silver.treatments.
+Reads the complete exports that landed and are not in the ledger yet (an incomplete export
+waits for a later run), parses each item line, and merges the good items into the table as
+of the previous batch: latest metadata_modified_at wins per treatment_id. Bad lines and
+unreadable exports go to quarantine; table, quarantine and ledger are committed in one step.
+``--rebuild true`` merges every export the ledger holds (and new ones) into an empty table.
+Design: carelake.sources.treatments.io.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from carelake.accounting import RunCounts, write_quarantine, write_run_record
-from carelake.config import resolve_dt
-from carelake.runtime import start_job
-from carelake.silver import treatments
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+
+from carelake.lake.spark_io import read_version
+from carelake.pipeline.accounting import RAW_OBJECT, RunCounts
+from carelake.pipeline.job import start
+from carelake.pipeline.ledger import ledger_rows, plan_batch, read_ledger
+from carelake.sources.treatments import contract as treatments
+from carelake.sources.treatments.io import classify, deferred_objects, merged
 
 JOB_NAME = "treatments_to_silver"
-ARGUMENTS = ("dt", "raw_uri", "silver_uri", "quarantine_uri")
 
 
 def main(argv: Sequence[str] | None = None) -> RunCounts:
-    job = start_job(JOB_NAME, ARGUMENTS, argv)
-    args, spark = job.args, job.spark
-    dt = resolve_dt(args["dt"])
+    job = start(JOB_NAME, argv)
+    spark, raw_uri = job.spark, job.args["raw_uri"]
+    (table,) = treatments.TABLES
+    base = None if job.rebuild else job.base_commit()
+    plan = plan_batch(
+        spark, job.state, JOB_NAME, raw_uri, [treatments.RAW], job.batch,
+        defer=lambda objects: deferred_objects(raw_uri, objects), rebuild=job.rebuild,
+    )  # fmt: skip
+    items = classify(spark, raw_uri, plan.objects)
+    base_rows = read_version(spark, job.state.version(table, {JOB_NAME: base}))
+    ranked = merged(base_rows, items.lines).persist(StorageLevel.MEMORY_AND_DISK)
 
-    batch = treatments.load_batch(spark, args["raw_uri"], args["silver_uri"], dt)
-    counts = batch.counts()
-    counts.check(JOB_NAME)
-
-    treatments.write_version(batch, args["silver_uri"], dt)
-    write_quarantine(batch.quarantine(), args["quarantine_uri"], JOB_NAME, dt, counts.rows_quarantined)
-    treatments.append_tracker_row(spark, args["silver_uri"], job, dt, batch)  # the commit
-    write_run_record(spark, args["quarantine_uri"], job, dt, counts)
-    batch.release()
-    job.commit()
+    writer = job.writer(kind="rebuild" if job.rebuild else "run")
+    writer.write(table, ranked.where(F.col("_rank") == 1).select(*table.columns))
+    quarantined = writer.write_quarantine(items.quarantine, [table.name])
+    tally = ranked.agg(
+        F.count(F.when(F.col("_is_item") & (F.col("_rank") == 1), 1)).alias("applied"),
+        F.count(F.when(F.col("_is_item") & (F.col("_rank") > 1), 1)).alias("superseded"),
+        F.count(F.when(F.col("_rank") == 1, 1)).alias("table_rows"),
+    ).first()
+    counts = RunCounts(
+        rows_read=int(items.read.get["count"]),
+        written={table.name: tally["applied"]},
+        quarantined=quarantined,
+        deduplicated={table.name: tally["superseded"]} if tally["superseded"] else {},
+        metrics={**plan.metrics(), **items.metrics, "table_rows": tally["table_rows"]},
+    )
+    writer.write(
+        RAW_OBJECT, ledger_rows(spark, plan, read_ledger(spark, job.state, JOB_NAME)), {"dt": job.batch}
+    )
+    writer.commit(counts)
+    ranked.unpersist()
+    items.lines.unpersist()
+    job.run.commit()
     return counts
 
 

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from carelake.silver.treatments import FCT_TREATMENT_SCHEMA
+from carelake.sources.treatments.contract import FCT_TREATMENT_SCHEMA
 
 _TYPES: dict[str, T.DataType] = {
     "string": T.StringType(),

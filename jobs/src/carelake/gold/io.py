@@ -1,140 +1,104 @@
-"""Reading silver for silver_to_gold and writing gold with its counts and dq_summary."""
+"""Reading silver for silver_to_gold, writing gold with its counts and dq_summary, the alert feed."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from collections.abc import Mapping
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
-from carelake.accounting import JOB_RUN_SCHEMA, JOB_RUN_TABLE, RunCounts
-from carelake.config import join_uri
+from carelake import registry
 from carelake.gold.build import GoldOutput
 from carelake.gold.inputs import SILVER_INPUTS, conform_input
 from carelake.gold.quality import CheckedTable, dq_summary, silver_dq_keys
-from carelake.gold.schemas import ALERT_FEED_PATH, GOLD_KEYS, GOLD_SCHEMAS
+from carelake.gold.schemas import ALERT_FEED_PATH
 from carelake.health import dq_issue_metric
-from carelake.lake_io import delete_path, partition_uri
-from carelake.runtime import JobRun
-from carelake.silver import treatments
-from carelake.silver.common import read_table
+from carelake.lake.spark_io import read_version
+from carelake.lake.state import LakeState
+from carelake.lake.storage import join, storage_for
+from carelake.pipeline.accounting import JOB_RUN, RunCounts
+from carelake.pipeline.writer import RunWriter
 
 ALERT_FEED_COUNT_KEY = "alert_feed_high_risk"
+ALERT_FEED_FILE = "feed.jsonl"
 
 
-def current_treatments(spark: SparkSession, silver_uri: str, dt: str) -> DataFrame:
-    """fct_treatment as committed by the latest treatments_to_silver run with a dt on or before
-    ``dt`` (its etl_tracker row; the version's row count is checked), so a rerun of an old dt
-    reads the same version. Empty before the first run."""
-    next_day = (date.fromisoformat(dt) + timedelta(days=1)).isoformat()
-    state = treatments.read_tracker_state(spark, silver_uri, next_day)
-    return treatments.read_version(spark, silver_uri, state)
-
-
-def read_silver(spark: SparkSession, silver_uri: str, dt: str) -> dict[str, DataFrame]:
-    """The silver columns gold reads (carelake.gold.inputs), every table; empty when absent."""
-    frames = {
-        name: conform_input(read_table(spark, silver_uri, name, schema), name)
-        for name, schema in SILVER_INPUTS.items()
-        if name != treatments.FCT_TABLE
+def read_silver(spark: SparkSession, state: LakeState) -> dict[str, DataFrame]:
+    """The silver columns gold reads (carelake.gold.inputs), current versions; empty when absent."""
+    return {
+        name: conform_input(read_version(spark, state.version(registry.table(f"silver.{name}"))), name)
+        for name in SILVER_INPUTS
     }
-    frames[treatments.FCT_TABLE] = conform_input(
-        current_treatments(spark, silver_uri, dt), treatments.FCT_TABLE
-    )
-    return frames
 
 
-def _key_frame(spark: SparkSession, zone_uri: str, table: str, keys: tuple[str, ...]) -> DataFrame:
-    empty = T.StructType([T.StructField(k, T.StringType(), True) for k in keys])
-    return read_table(spark, zone_uri, table, empty).select(*keys)
-
-
-def silver_checked(spark: SparkSession, silver_uri: str, silver: dict[str, DataFrame]) -> list[CheckedTable]:
-    """Every silver table with its key (dq_summary); fct_treatment as the version gold read."""
+def silver_checked(spark: SparkSession, state: LakeState) -> list[CheckedTable]:
+    """Every silver table with its key (dq_summary)."""
     checked = []
     for name, keys in sorted(silver_dq_keys().items()):
-        frame = silver[name] if name == treatments.FCT_TABLE else _key_frame(spark, silver_uri, name, keys)
-        checked.append(CheckedTable("silver", name, frame.select(*keys), keys))
+        frame = read_version(spark, state.version(registry.table(f"silver.{name}"))).select(*keys)
+        checked.append(CheckedTable("silver", name, frame, keys))
     return checked
 
 
-def read_run_records(spark: SparkSession, quarantine_uri: str) -> DataFrame:
-    schema = T.StructType(
-        [*JOB_RUN_SCHEMA.fields, T.StructField("job", T.StringType()), T.StructField("dt", T.StringType())]
-    )
-    return read_table(spark, quarantine_uri, JOB_RUN_TABLE, schema)
-
-
-def write_alert_feed(feed: DataFrame, gold_uri: str, dt: str, rows: int) -> None:
-    """Replace gold/alert_feed/high_risk/dt=<dt>/ with the feed as JSON lines: one file, sorted by
-    patient_key, every key written (nulls as null), so a rerun of dt writes the same content.
-
-    Rows: dynamic partition overwrite of the dt partition. No rows: the partition still gets
-    one empty file, so the risk-alert Lambda, which reads the latest dt, sees today's (empty)
-    feed instead of falling back to yesterday's.
-    """
-    table_uri = join_uri(gold_uri, ALERT_FEED_PATH)
-    one_file = feed.coalesce(1).sortWithinPartitions("patient_key")
-    writer_options = {"ignoreNullFields": "false"}
-    if rows == 0:
-        delete_path(feed.sparkSession, partition_uri(table_uri, dt=dt))
-        one_file.write.mode("overwrite").options(**writer_options).json(partition_uri(table_uri, dt=dt))
-        return
-    (
-        one_file.withColumn("dt", F.lit(dt))
-        .write.mode("overwrite")
-        .partitionBy("dt")
-        .options(**writer_options)
-        .json(table_uri)
-    )
-
-
-def write_gold(output: GoldOutput, spark: SparkSession, silver: dict[str, DataFrame], args: dict[str, str],
-               job: JobRun) -> RunCounts:  # fmt: skip
-    """Write every gold table (complete snapshot), the alert feed, then dq_summary computed on
-    the written tables; return the run's counts (every row written is a row read: gold
-    tables are derived, nothing is deduplicated or quarantined here)."""
-    gold_uri, dt = args["gold_uri"], args["dt"]
+def write_gold(output: GoldOutput, writer: RunWriter, state: LakeState) -> tuple[RunCounts, list[dict]]:
+    """Write every gold table (complete snapshot), then dq_summary computed on the written tables;
+    returns the run's counts (every row written is a row read: gold tables are derived, nothing is
+    deduplicated or quarantined here) and the alert feed's rows."""
+    spark = writer.spark
     for frame in output.shared:
         frame.persist(StorageLevel.MEMORY_AND_DISK)
-    for name, table in output.tables.items():
-        table.write.mode("overwrite").parquet(join_uri(gold_uri, name))
-
-    written = {
-        name: spark.read.schema(GOLD_SCHEMAS[name]).parquet(join_uri(gold_uri, name))
-        for name in output.tables
-    }
-    gold_checked = [CheckedTable("gold", name, frame, GOLD_KEYS[name]) for name, frame in written.items()]
-    dq_summary(
-        spark,
-        silver_checked(spark, args["silver_uri"], silver),
-        gold_checked,
-        read_run_records(spark, args["quarantine_uri"]),
-        job.run_id,
-        job.started_at,
-        job.name,
-    ).coalesce(1).write.mode("overwrite").parquet(join_uri(gold_uri, "dq_summary"))
-    summary = spark.read.schema(GOLD_SCHEMAS["dq_summary"]).parquet(join_uri(gold_uri, "dq_summary"))
-    checked = summary.select("zone", "table_name", "row_count", "key_null_rate", "duplicate_keys").collect()
-    rows = {(r["zone"], r["table_name"]): r["row_count"] for r in checked}
-
-    high_risk = rows[("gold", "high_risk_outreach_list")]
-    write_alert_feed(output.alert_feed, gold_uri, dt, high_risk)
-
     counts = RunCounts()
-    for (zone, name), n in rows.items():
-        if zone == "gold":
-            counts.add(RunCounts(rows_read=n, written={name: n}))
-        else:
-            counts.metrics[f"silver_rows:{name}"] = n
-    counts.add(RunCounts(rows_read=high_risk, written={ALERT_FEED_COUNT_KEY: high_risk}))
-    counts.metrics.update(_metrics(written))
+    for name, table in output.tables.items():
+        n = writer.write(registry.table(f"gold.{name}"), table)
+        counts.add(RunCounts(rows_read=n, written={name: n}))
+
+    gold = registry.zone_tables("gold")
+    gold_checked = [
+        CheckedTable("gold", name, read_version(spark, writer.written_version(gold[name])), gold[name].key)
+        for name in output.tables
+    ]
+    summary = dq_summary(
+        spark,
+        silver_checked(spark, state),
+        gold_checked,
+        read_version(spark, state.version(JOB_RUN)),
+        writer.run_id,
+        writer.started_at,
+        writer.job,
+    ).coalesce(1)
+    n = writer.write(gold["dq_summary"], summary)
+    counts.add(RunCounts(rows_read=n, written={"dq_summary": n}))
+    checked = (
+        read_version(spark, writer.written_version(gold["dq_summary"]))
+        .select("zone", "table_name", "row_count", "key_null_rate", "duplicate_keys")
+        .collect()
+    )
+    for row in checked:
+        if row["zone"] == "silver":
+            counts.metrics[f"silver_rows:{row['table_name']}"] = row["row_count"]
     counts.metrics.update(dq_issue_metrics(checked))
+
+    feed = [row.asDict() for row in output.alert_feed.collect()]
+    counts.add(RunCounts(rows_read=len(feed), written={ALERT_FEED_COUNT_KEY: len(feed)}))
+    counts.metrics.update(
+        _metrics({name: read_version(spark, writer.written_version(gold[name])) for name in output.tables})
+    )
     for frame in output.shared:
         frame.unpersist()
-    return counts
+    return counts, feed
+
+
+def write_alert_feed(gold_uri: str, batch: str, rows: list[Mapping]) -> str:
+    """gold/alert_feed/high_risk/dt=<batch>/feed.jsonl: one object, written in one step (a reader sees
+    the old feed or the new one), every key present (null when unknown), sorted by patient_key.
+    An empty feed is still written, so the risk-alert Lambda, which reads the latest dt, sees
+    today's (empty) feed instead of yesterday's."""
+    uri = join(gold_uri, ALERT_FEED_PATH, f"dt={batch}", ALERT_FEED_FILE)
+    text = "".join(json.dumps(dict(row), sort_keys=False, default=str) + "\n" for row in rows)
+    storage_for(uri).write_bytes(uri, text.encode("utf-8"))
+    return uri
 
 
 def dq_issue_metrics(checked: list) -> dict[str, int]:  # type: ignore[type-arg]

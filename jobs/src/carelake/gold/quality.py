@@ -12,7 +12,7 @@
   names with silver's); null when no run record names the table. Gold tables are written
   by this run: 0 and 0, this run's id and start time.
 
-Keys: silver.build.SILVER_KEYS (+ fct_treatment: treatment_id) and gold.schemas.GOLD_KEYS.
+Keys: each table's grain in the registry (carelake.registry).
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from carelake import registry
 from carelake.gold.inputs import local_frame
 from carelake.gold.schemas import conform
-from carelake.silver.treatments import FCT_TABLE as TREATMENT_TABLE
+from carelake.silver.state import STATE_PREFIX
 
 DQ_TABLE = "dq_summary"
 STATS_SCHEMA = T.StructType(
@@ -36,13 +37,13 @@ STATS_SCHEMA = T.StructType(
 
 
 def silver_dq_keys() -> dict[str, tuple[str, ...]]:
-    """silver.build.SILVER_KEYS plus fct_treatment (written by treatments_to_silver).
-
-    Imported when called: carelake.silver.build pulls in Spark-dependent module state.
-    """
-    from carelake.silver.build import SILVER_KEYS
-
-    return {**SILVER_KEYS, TREATMENT_TABLE: ("treatment_id",)}
+    """The grain of every silver table analysts and gold read (not silver's internal state, not
+    the keyless list of excluded records), from the registry."""
+    return {
+        name: table.key
+        for name, table in registry.zone_tables("silver").items()
+        if table.key and not name.startswith(STATE_PREFIX)
+    }
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,16 @@ all come from the versioned tables shipped in carelake/reference, through its he
   tests compare it with ``ref.lace_points`` over every value).
 * Rules that combine several codes (planned admission: procedures + principal diagnosis;
   Charlson with its hierarchy; ICD-10-CM descriptions and groups) call the reference
-  helpers themselves in Python UDFs, so gold and the helpers can never disagree. The UDFs
-  only run on small inputs: inpatient stays, one code array per index stay, distinct
-  diagnosis codes.
+  helpers themselves in Arrow-batched pandas UDFs, so gold and the helpers can never
+  disagree. They only run on small inputs: inpatient stays, one code array per index stay,
+  distinct diagnosis codes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -71,38 +72,64 @@ def nubc_code(code: Column) -> Column:
     return F.when(trimmed.rlike("^[0-9]+$"), F.lpad(trimmed, 2, "0"))
 
 
-# --- helpers as UDFs --------------------------------------------------------------------------
+# --- helpers as Arrow-batched UDFs ------------------------------------------------------------
+# Python runs once per value here (the reference helpers are Python), but values cross from the
+# JVM in Arrow batches rather than one pickled row at a time.
 
 
-def _planned_category(
-    procedures: Sequence[tuple[str, str]] | None, principal: tuple[str, str] | None
-) -> str | None:
-    codings = [(p[0], p[1]) for p in (procedures or []) if p[0] and p[1]]
-    diagnosis = (principal[0], principal[1]) if principal is not None and principal[1] else None
+def _field(value: object, name: str) -> str | None:
+    """A struct value's field as pandas UDFs hand it over (a dict, a Row or None)."""
+    if value is None:
+        return None
+    return value[name] if isinstance(value, dict) else getattr(value, name)
+
+
+def _planned_category(procedures: Sequence[object] | None, principal: object) -> str | None:
+    codings = [
+        (_field(p, "system"), _field(p, "code"))
+        for p in (procedures if procedures is not None else [])
+        if _field(p, "system") and _field(p, "code")
+    ]
+    system, code = _field(principal, "system"), _field(principal, "code")
+    diagnosis = (system, code) if code else None
     return ref.planned_readmission_category(procedures=codings, principal_diagnosis=diagnosis)
 
 
-_PLANNED = F.udf(_planned_category, T.StringType())
+@F.pandas_udf(T.StringType())  # type: ignore[call-overload]
+def _planned(procedures: pd.Series, principal: pd.DataFrame) -> pd.Series:
+    principals = principal.to_dict("records")
+    return pd.Series(
+        [
+            _planned_category(p, None if d["code"] is None else d)
+            for p, d in zip(procedures, principals, strict=True)
+        ],
+        dtype=object,
+    )
 
 
 def planned_category(procedures: Column, principal_diagnosis: Column) -> Column:
     """``ref.planned_readmission_category``: ``procedures`` is an array of struct(system, code),
     ``principal_diagnosis`` a struct(system, code) or null. transplant, chemotherapy,
     rehabilitation, planned_procedure, or null (not planned)."""
-    return _PLANNED(procedures, principal_diagnosis)
+    principal = F.coalesce(
+        principal_diagnosis,
+        F.struct(F.lit(None).cast("string").alias("system"), F.lit(None).cast("string").alias("code")),
+    )
+    return _planned(procedures, principal)
 
 
-def _lace_charlson(codes: Sequence[str] | None) -> int:
-    return ref.charlson_score(sorted(set(codes or [])), scheme="lace")
-
-
-_CHARLSON = F.udf(_lace_charlson, T.IntegerType())
+@F.pandas_udf(T.IntegerType())  # type: ignore[call-overload]
+def _lace_charlson(codes: pd.Series) -> pd.Series:
+    return pd.Series(
+        [ref.charlson_score(sorted(set(c if c is not None else [])), scheme="lace") for c in codes],
+        dtype="int32",
+    )
 
 
 def lace_charlson_index(icd10cm_codes: Column) -> Column:
     """Charlson comorbidity score of an array of ICD-10-CM codes with the LACE tool's weights
     (van Walraven 2010) and the Charlson hierarchy: ``ref.charlson_score(codes, scheme='lace')``."""
-    return _CHARLSON(icd10cm_codes)
+    return _lace_charlson(icd10cm_codes)
 
 
 def lace_points(component: str, value: Column) -> Column:
@@ -131,23 +158,26 @@ DIAGNOSIS_SCHEMA = T.StructType(
 )
 
 
-def _diagnosis(icd10cm_code: str | None) -> tuple[str | None, str, str, str | None]:
-    category = ref.diagnosis_category(icd10cm_code)
-    return (
-        ref.icd10cm_description(icd10cm_code),
-        category,
-        ref.body_system_name(category),
-        ref.charlson_group(icd10cm_code),
-    )
-
-
-_DIAGNOSIS = F.udf(_diagnosis, DIAGNOSIS_SCHEMA)
+@F.pandas_udf(DIAGNOSIS_SCHEMA)  # type: ignore[call-overload]
+def _diagnosis(icd10cm_codes: pd.Series) -> pd.DataFrame:
+    rows = []
+    for code in icd10cm_codes:
+        category = ref.diagnosis_category(code)
+        rows.append(
+            (
+                ref.icd10cm_description(code),
+                category,
+                ref.body_system_name(category),
+                ref.charlson_group(code),
+            )
+        )
+    return pd.DataFrame(rows, columns=DIAGNOSIS_SCHEMA.fieldNames(), dtype=object)
 
 
 def diagnosis_attributes(icd10cm_code: Column) -> Column:
     """struct(icd10cm_display, diagnosis_category (CCSR body system code, 'Unmapped' when none),
     diagnosis_category_name, charlson_group) of an ICD-10-CM code."""
-    return _DIAGNOSIS(icd10cm_code)
+    return _diagnosis(icd10cm_code)
 
 
 def versions() -> dict[str, str]:

@@ -1,20 +1,16 @@
-"""The gold tables: exact columns and types, grains (GOLD_KEYS) and catalog entries.
+"""The gold tables: exact columns and types and grains (declarations for carelake.registry).
 
 docs/data-model.md (GOLD CONTRACT) is the definition; every transform in carelake.gold
-ends in :func:`conform`, so a table holds exactly these columns in this order, and the
-catalog (``lake_tables``) is generated from the same schemas.
+ends in :func:`conform`, so a table holds exactly these columns in this order.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-if TYPE_CHECKING:
-    from carelake.catalog import LakeTable
+from carelake.declarations import Classification, Table
 
 S, INT, L, D, B, DATE, TS = (
     T.StringType(), T.IntegerType(), T.LongType(), T.DoubleType(), T.BooleanType(), T.DateType(), T.TimestampType()
@@ -187,23 +183,18 @@ def conform(df: DataFrame, table: str) -> DataFrame:
     return df.select(*(F.col(f.name).cast(f.dataType).alias(f.name) for f in GOLD_SCHEMAS[table].fields))
 
 
-def lake_tables() -> list[LakeTable]:
-    """Every gold table for carelake.catalog: complete snapshots, so no partition keys.
-
-    The alert feed (JSON lines, ALERT_FEED_PATH) is a file handed to the risk-alert Lambda,
-    not a Parquet table, so it is not listed.
-    """
-    from carelake.catalog import DEIDENTIFIED, PHI, LakeTable  # here: catalog may import this module
-
-    return [
-        LakeTable(
-            "gold",
-            name,
-            _DESCRIPTIONS[name],
-            schema,
-            partition_keys=(),
-            data_classification=PHI if name in PHI_TABLES else DEIDENTIFIED,
-            direct_identifier_columns=PHI_TABLES.get(name, ()),
-        )
-        for name, schema in GOLD_SCHEMAS.items()
-    ]
+# Every gold table is a complete snapshot, replaced as a whole by each silver_to_gold commit.
+# The alert feed (JSON lines, ALERT_FEED_PATH) is a file handed to the risk-alert Lambda,
+# not a table, so it is not declared here.
+TABLES: tuple[Table, ...] = tuple(
+    Table(
+        "gold",
+        name,
+        _DESCRIPTIONS[name],
+        schema,
+        key=GOLD_KEYS[name],
+        classification=Classification.PHI if name in PHI_TABLES else Classification.DEIDENTIFIED,
+        direct_identifiers=PHI_TABLES.get(name, ()),
+    )
+    for name, schema in GOLD_SCHEMAS.items()
+)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from carelake.query.engine import LocalQueryEngine, default_catalog_path
+from carelake.query.engine import LocalQueryEngine
 from carelake.query.errors import QueryError
 
 FORMATS = ("table", "csv", "json")
@@ -84,7 +84,7 @@ def run_query(
         return 2
     try:
         text = read_query_argument(sql, file)
-        with LocalQueryEngine(lake, views, catalog=default_catalog_path()) as engine:
+        with LocalQueryEngine(lake, views) as engine:
             _note_failed_views(engine, err)
             transpiled = engine.transpile(text, pretty=True)
             if show_sql:

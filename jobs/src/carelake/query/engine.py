@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -19,6 +20,7 @@ import pandas as pd
 from sqlglot import exp
 
 from carelake.config import ZONES
+from carelake.declarations import Table
 from carelake.query.errors import (
     LakeNotFoundError,
     QueryError,
@@ -27,16 +29,7 @@ from carelake.query.errors import (
     UnsupportedSqlError,
     ViewUnavailableError,
 )
-from carelake.query.lake import (
-    CatalogTable,
-    LakeTable,
-    SkippedTable,
-    discover_tables,
-    empty_table_sql,
-    load_catalog,
-    quote_identifier,
-    read_parquet_sql,
-)
+from carelake.query.lake import LakeTable, SkippedTable, current_tables, quote_identifier, table_sql
 from carelake.query.transpiler import Transpiled, generate_duckdb, parse_athena, transpile_tree
 from carelake.query.views import (
     ViewDefinition,
@@ -65,12 +58,6 @@ def default_views_dir() -> Path:
     return _repo_path("sql/views")
 
 
-def default_catalog_path() -> Path | None:
-    """jobs/catalog.json (the exported table catalog), if there is one."""
-    path = _repo_path("jobs/catalog.json")
-    return path if path.is_file() else None
-
-
 @functools.lru_cache(maxsize=4096)
 def _valid_type(duckdb_type: str) -> str:
     """A DuckDB type string sqlglot can parse, else UNKNOWN (annotation then leaves it untyped)."""
@@ -85,8 +72,9 @@ class LocalQueryEngine:
 
     ``LocalQueryEngine(lake_root).query("select ... ")`` or ``.query("v_claims_by_payer")``
     returns a DataFrame. ``view_statuses`` says which views exist and why others do not.
-    With a table ``catalog`` (jobs/catalog.json), declared tables without files yet are empty
-    tables of their declared schema, as Athena shows them; without one they are missing.
+    Tables are the registry's (or ``tables``, written by ``writers``: zone.table -> jobs),
+    each as its writers' latest commits say (carelake.query.lake); a table without a commit
+    yet is empty with its declared columns, as Athena shows it.
     """
 
     def __init__(
@@ -94,14 +82,21 @@ class LocalQueryEngine:
         lake_root: Path | str = "lake",
         views_dir: Path | str | None = None,
         *,
-        catalog: Path | str | None = None,
+        tables: Sequence[Table] | None = None,
+        writers: Mapping[str, Sequence[str]] | None = None,
         default_schema: str = DEFAULT_SCHEMA,
     ) -> None:
         self.lake_root = Path(lake_root)
         if not self.lake_root.is_dir():
             raise LakeNotFoundError(self.lake_root)
         self.views_dir = Path(views_dir) if views_dir is not None else default_views_dir()
-        self.catalog_path = Path(catalog) if catalog is not None else None
+        if tables is None:
+            from carelake import registry
+            from carelake.manifest import load_manifest
+
+            tables, writers = registry.tables(), load_manifest().writers()
+        self.declared = tuple(tables)
+        self.writers = dict(writers or {})
         self.default_schema = default_schema
         self._con = self._connect()
         self.refresh()
@@ -124,36 +119,24 @@ class LocalQueryEngine:
         for schema in (*ZONES, self.default_schema):
             self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
         self.tables, self.skipped_tables = self._register_tables()
-        self.empty_tables = self._register_declared_tables()
         self.view_statuses = self._create_views()
 
     def _register_tables(self) -> tuple[list[LakeTable], list[SkippedTable]]:
-        found, skipped = discover_tables(self.lake_root)
         registered: list[LakeTable] = []
-        for table in found:
+        skipped: list[SkippedTable] = []
+        for table in current_tables(self.lake_root, self.declared, self.writers):
             try:
-                self._create_view(table.zone, table.name, read_parquet_sql(table))
+                self._create_view(table.zone, table.name, table_sql(table))
             except duckdb.Error as error:
-                skipped.append(
-                    SkippedTable(table.zone, table.name, table.path, f"unreadable Parquet: {error}")
-                )
+                skipped.append(SkippedTable(table.zone, table.name, f"unreadable Parquet: {error}"))
                 continue
             registered.append(table)
         return registered, skipped
 
-    def _register_declared_tables(self) -> list[CatalogTable]:
-        """Catalog tables that have no files yet, as empty views of the declared schema."""
-        if self.catalog_path is None:
-            return []
-        registered = []
-        for qualified, table in load_catalog(self.catalog_path).items():
-            if self._exists(qualified):
-                continue
-            self._create_view(table.zone, table.name, empty_table_sql(table))
-            registered.append(table)
-        declared = {t.qualified_name for t in registered}
-        self.skipped_tables = [t for t in self.skipped_tables if t.qualified_name not in declared]
-        return registered
+    @property
+    def empty_tables(self) -> list[LakeTable]:
+        """Declared tables without a committed version yet."""
+        return [t for t in self.tables if not t.files]
 
     def _create_view(self, schema: str, name: str, select_sql: str) -> None:
         self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
@@ -210,7 +193,7 @@ class LocalQueryEngine:
         for table in self.skipped_tables:
             if table.qualified_name == qualified:
                 return f"which is not queryable ({table.reason})"
-        return "which is neither a table folder in the lake nor a view in " + str(self.views_dir)
+        return "which is neither a declared table nor a view in " + str(self.views_dir)
 
     def object_names(self) -> list[str]:
         """Every queryable table and view as ``schema.name``."""

@@ -1,49 +1,54 @@
-"""Find the Parquet tables of a local lake: ``<root>/<zone>/<table>/[key=value/...]*.parquet``.
+"""The local lake's tables, as their commits say: the same versions the jobs read.
 
-No table list is kept anywhere: whatever folder holds Parquet files is a table, as a Glue
-crawler or partition projection would see it. Like Hive and Athena, files and folders whose
-name starts with ``_`` or ``.`` (Spark's ``_temporary``, ``_SUCCESS``, ``.crc``) are ignored.
-Partition folders (``dt=2024-03-01``) become VARCHAR columns, as Athena declares them.
-
-The table catalog (jobs/catalog.json, exported by ``carelake catalog``) adds what Athena's
-DDL knows: a declared table with no files yet is an empty table of its declared schema.
+A table is what the latest commits of the jobs that write it list (carelake.lake): the
+query engine never walks folders, so it never sees a half-written version, an orphan of a
+killed run, or an expired version kept for rollback. Every declared table exists: one with
+no commit yet is an empty table of its declared columns, as Athena shows a table Terraform
+created before the first run. Partition values (``dt``, ``partner_id``, ``job``) come from
+the ``key=value`` folders, as VARCHAR, as Athena declares them.
 """
 
 from __future__ import annotations
 
 import functools
-import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlglot import exp
 
 from carelake.config import ZONES
-from carelake.query.errors import QueryError
+from carelake.declarations import Table
+from carelake.lake.state import LakeState
+from carelake.lake.storage import storage_for
 
 
 @dataclass(frozen=True)
 class LakeTable:
-    """One table folder with the Parquet files that make it up."""
+    """One declared table and the Parquet files of its current version (none: empty)."""
 
-    zone: str
-    name: str
-    path: Path
-    files: tuple[Path, ...]
-    partition_columns: tuple[str, ...]
+    table: Table
+    files: tuple[str, ...]
+
+    @property
+    def zone(self) -> str:
+        return self.table.zone
+
+    @property
+    def name(self) -> str:
+        return self.table.name
 
     @property
     def qualified_name(self) -> str:
-        return f"{self.zone}.{self.name}"
+        return self.table.qualified_name
 
 
 @dataclass(frozen=True)
 class SkippedTable:
-    """A table folder that cannot be queried, and why."""
+    """A table that cannot be queried, and why."""
 
     zone: str
     name: str
-    path: Path
     reason: str
 
     @property
@@ -51,47 +56,26 @@ class SkippedTable:
         return f"{self.zone}.{self.name}"
 
 
-def _visible(path: Path, base: Path) -> bool:
-    return not any(part.startswith(("_", ".")) for part in path.relative_to(base).parts)
+def lake_state(root: Path, writers: Mapping[str, Sequence[str]]) -> LakeState:
+    return LakeState({zone: str((root / zone).resolve()) for zone in ZONES}, writers)
 
 
-def parquet_files(table_dir: Path) -> list[Path]:
-    """The table's data files, Hive-style hidden files and folders left out."""
-    return sorted(p for p in table_dir.rglob("*.parquet") if p.is_file() and _visible(p, table_dir))
-
-
-def partition_columns(table_dir: Path, files: list[Path]) -> tuple[str, ...]:
-    """Partition keys from ``key=value`` folders, in path order."""
-    keys: list[str] = []
-    for file in files:
-        for part in file.parent.relative_to(table_dir).parts:
-            key, sep, _ = part.partition("=")
-            if sep and key not in keys:
-                keys.append(key)
-    return tuple(keys)
-
-
-def discover_tables(root: Path, zones: tuple[str, ...] = ZONES) -> tuple[list[LakeTable], list[SkippedTable]]:
-    """Every table folder under the zones of a lake root, sorted by zone then name."""
-    tables: list[LakeTable] = []
-    skipped: list[SkippedTable] = []
-    for zone in zones:
-        zone_dir = root / zone
-        if not zone_dir.is_dir():
-            continue
-        for table_dir in sorted(
-            p for p in zone_dir.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
-        ):
-            files = parquet_files(table_dir)
-            if not files:
-                skipped.append(
-                    SkippedTable(zone, table_dir.name, table_dir, f"no Parquet files under {table_dir}")
-                )
-                continue
-            tables.append(
-                LakeTable(zone, table_dir.name, table_dir, tuple(files), partition_columns(table_dir, files))
+def current_tables(
+    root: Path, tables: Sequence[Table], writers: Mapping[str, Sequence[str]]
+) -> list[LakeTable]:
+    """Each declared table with the data files its writers' latest commits list."""
+    state = lake_state(root, writers)
+    found = []
+    for table in tables:
+        files: list[str] = []
+        for uri in state.version(table).uris:
+            files.extend(
+                o.uri
+                for o in storage_for(uri).list(uri)
+                if o.key.endswith(".parquet") and not o.key.startswith(("_", "."))
             )
-    return tables, skipped
+        found.append(LakeTable(table, tuple(sorted(files))))
+    return found
 
 
 def _sql_string(value: str) -> str:
@@ -102,55 +86,27 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_parquet_sql(table: LakeTable) -> str:
-    """DuckDB SELECT over the table's files; partition columns stay VARCHAR."""
-    files = ", ".join(_sql_string(str(f)) for f in table.files)
-    return (
-        f"SELECT * FROM read_parquet([{files}], hive_partitioning = true, "
-        "hive_types_autocast = false, union_by_name = true)"
-    )
-
-
-@dataclass(frozen=True)
-class CatalogTable:
-    """A table the catalog declares: columns (DuckDB types), then partition keys (VARCHAR)."""
-
-    zone: str
-    name: str
-    columns: tuple[tuple[str, str], ...]
-    partition_keys: tuple[str, ...]
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.zone}.{self.name}"
-
-
 @functools.lru_cache(maxsize=4096)
-def _duckdb_type(spark_type: str) -> str:
-    """A catalog (Spark simpleString) type as a DuckDB type."""
+def duckdb_type(spark_type: str) -> str:
+    """A Spark simpleString type as a DuckDB type."""
     return exp.DataType.build(spark_type, dialect="spark").sql(dialect="duckdb")
 
 
-def load_catalog(path: Path) -> dict[str, CatalogTable]:
-    """The catalog's tables by ``zone.name``; raises QueryError when the file is malformed."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        tables = [
-            CatalogTable(
-                zone=entry["zone"],
-                name=entry["name"],
-                columns=tuple((c["name"], _duckdb_type(c["type"])) for c in entry["columns"]),
-                partition_keys=tuple(k["name"] for k in entry.get("partition_keys", [])),
-            )
-            for entry in document["tables"]
-        ]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise QueryError(f"table catalog {path} is not readable: {error}") from error
-    return {t.qualified_name: t for t in tables}
-
-
-def empty_table_sql(table: CatalogTable) -> str:
-    """A DuckDB SELECT with the declared columns and no rows."""
-    columns = [*table.columns, *((key, "VARCHAR") for key in table.partition_keys)]
-    projections = ", ".join(f"CAST(NULL AS {dtype}) AS {quote_identifier(name)}" for name, dtype in columns)
-    return f"SELECT {projections} WHERE false"
+def table_sql(table: LakeTable) -> str:
+    """A DuckDB SELECT of the table's declared columns (data, then partition keys as VARCHAR);
+    an empty table gets the declared types."""
+    declared = [(f.name, duckdb_type(f.dataType.simpleString())) for f in table.table.schema.fields]
+    partitions = [(key, "VARCHAR") for key in table.table.partition_keys]
+    if not table.files:
+        nulls = ", ".join(
+            f"CAST(NULL AS {kind}) AS {quote_identifier(name)}" for name, kind in [*declared, *partitions]
+        )
+        return f"SELECT {nulls} WHERE false"
+    files = ", ".join(_sql_string(f) for f in table.files)
+    # Column types are the files' own (as Athena reads the Parquet the jobs wrote); partition
+    # values are VARCHAR. Only the declared columns: not the job/table/v folder segments.
+    columns = ", ".join(quote_identifier(name) for name, _ in [*declared, *partitions])
+    return (
+        f"SELECT {columns} FROM read_parquet([{files}], hive_partitioning = true, "
+        "hive_types_autocast = false, union_by_name = true)"
+    )

@@ -20,9 +20,12 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from carelake.declarations import sort_order
+from carelake.pipeline.rules import first_failure
 from carelake.pseudonym_key import PseudonymKey
 from carelake.silver import claims as claim_facts
-from carelake.silver import clinical, dimensions, encounters, outreach, patients
+from carelake.silver import clinical, dimensions
+from carelake.silver import tables as silver_tables
 from carelake.silver.codes import CodeMaps, with_condition_codes, with_icd10_category, with_procedure_codes
 from carelake.silver.common import latest_wins
 from carelake.silver.identity import (
@@ -33,26 +36,17 @@ from carelake.silver.identity import (
     MatchSettings,
     resolve_identities,
 )
+from carelake.silver.state import RECORD_ID
 
-# silver table -> its grain (unique, not null)
-SILVER_KEYS: dict[str, tuple[str, ...]] = {
-    "dim_patient": ("patient_key",),
-    "dim_provider": ("provider_key",),
-    "dim_organization": ("organization_id",),
-    "dim_location": ("location_id",),
-    "dim_payer": ("payer_key",),
-    "fct_encounter": ("encounter_id",),
-    "fct_condition": ("patient_key", "snomed_code", "onset_date"),
-    "fct_procedure": ("patient_key", "snomed_code", "performed_at"),
-    "fct_observation": ("patient_key", "loinc_code", "effective_at"),
-    "fct_medication_request": ("patient_key", "rxnorm_code", "authored_at"),
-    "fct_immunization": ("patient_key", "cvx_code", "administered_at"),
-    "fct_claim": ("claim_key",),
-    "fct_claim_line": ("claim_key", "line_number"),
-    "fct_outreach": ("outreach_id",),
-    "mpi_crosswalk": ("source", "source_id"),
-    "mpi_review": ("source", "source_id", "candidate_source_id"),
-    "unresolved_reference": ("source_table", "record_key", "kind", "reference"),
+SILVER_TABLES = {t.name: t for t in silver_tables.TABLES}
+# The calendar date (as written) a clinical fact happens on: the silver plausibility rules
+# compare it with the birth date, which is also a date as written.
+EVENT_TIME = {
+    "fct_condition": "onset_date",
+    "fct_procedure": "performed_date",
+    "fct_observation": "effective_date",
+    "fct_medication_request": "authored_date",
+    "fct_immunization": "administered_date",
 }
 RANK = "_version_rank"
 
@@ -88,40 +82,52 @@ def _all_keys(keys: tuple[str, ...]) -> Column:
     return condition
 
 
-def ranked_versions(candidates: DataFrame, keys: tuple[str, ...], order: list[Column]) -> DataFrame:
-    """Candidates with RANK (1 = the version that wins its key) and ``reason`` for rows without a key.
+def ranked_versions(candidates: DataFrame, table: str, implausible: bool = False) -> DataFrame:
+    """Candidates with RANK (1 = the version that wins its key), ``reason`` and ``rule`` for rows
+    that cannot compete: no key, or (``implausible``) a failed silver plausibility rule.
 
-    Persisted: the winners feed several tables and the counts, and Spark would otherwise
-    recompute (and re-plan) the whole lineage for each use.
+    Key and order are the table's registry declaration (carelake.silver.tables). Persisted:
+    the winners feed several tables and the counts, and Spark would otherwise recompute (and
+    re-plan) the whole lineage for each use.
     """
+    declared = SILVER_TABLES[table]
+    keys = declared.versions_key
     missing = F.coalesce(
         *(
             F.when(F.col(k).isNull(), F.lit(f"missing {k}: cannot place the record in its grain"))
             for k in keys
         )
     )
-    window = Window.partitionBy(*keys).orderBy(*order)
-    ranked = candidates.withColumn("reason", missing).withColumn(
-        RANK, F.when(_all_keys(keys), F.row_number().over(window))
+    rule, rule_reason = first_failure(declared.qualified_name) if implausible else (F.lit(None), F.lit(None))
+    # The declared order, then the row's content: the winner never depends on arrival or splits.
+    content = F.xxhash64(*(F.col(c) for c in candidates.columns))
+    # Versions that cannot compete rank after those that can: an implausible newer version
+    # leaves the older plausible one the winner (and is listed in silver.excluded_record).
+    window = Window.partitionBy(*keys).orderBy(
+        F.col("reason").isNotNull(), *sort_order(declared.dedup_order), content.desc()
+    )
+    ranked = (
+        candidates.withColumn("rule", F.when(missing.isNull(), rule).cast("string"))
+        .withColumn("reason", F.coalesce(missing, rule_reason).cast("string"))
+        .withColumn(RANK, F.when(F.col("reason").isNull(), F.row_number().over(window)))
     )
     return ranked.persist(StorageLevel.MEMORY_AND_DISK)
 
 
 def winners(ranked: DataFrame) -> DataFrame:
-    return ranked.where(F.col(RANK) == 1).drop(RANK, "reason")
+    return ranked.where(F.col(RANK) == 1).drop(RANK, "reason", "rule")
 
 
-def newest_first(*extra: Column) -> list[Column]:
-    """meta.lastUpdated, then landing time, then source file: newest first; ``extra`` breaks ties."""
-    return [
-        F.col("meta_last_updated").desc_nulls_last(),
-        F.col("landed_at").desc_nulls_last(),
-        F.col("source_file").desc_nulls_last(),
-        *extra,
-    ]
+def with_patient_birth(facts: DataFrame, ehr: DataFrame, event_date: Column) -> DataFrame:
+    """Facts with the patient's birth_date and the fact's date, for the silver plausibility rules."""
+    births = ehr.select(
+        F.col("ehr_patient_id").alias("_birth_of"), F.col("birth_date").alias("patient_birth_date")
+    )
+    joined = facts.join(births, facts["ehr_patient_id"] == births["_birth_of"], "left").drop("_birth_of")
+    return joined.withColumn("event_date", event_date)
 
 
-def identity_records(ehr: DataFrame, partner_lines: DataFrame, bronze_outreach: DataFrame) -> DataFrame:
+def identity_records(ehr: DataFrame, partner_lines: DataFrame, outreach_events: DataFrame) -> DataFrame:
     """The records the master patient index links: EHR patients, claims members, outreach MRNs."""
     ehr_records = ehr.select(
         F.lit(EHR).alias("source"),
@@ -145,7 +151,7 @@ def identity_records(ehr: DataFrame, partner_lines: DataFrame, bronze_outreach: 
         F.lit(None).cast("string").alias("address_line"),
     )
     outreach_records = (
-        bronze_outreach.select(F.col("patient_id").alias("source_id"))
+        outreach_events.select(F.col("mrn").alias("source_id"))
         .distinct()
         .select(F.lit(OUTREACH).alias("source"), "source_id", F.col("source_id").alias("mrn"))
     )
@@ -162,31 +168,32 @@ class _PatientKeys:
     def __init__(self, crosswalk: DataFrame) -> None:
         self.crosswalk = crosswalk
 
-    def attach(self, df: DataFrame, column: str, source: str = EHR) -> DataFrame:
-        lookup = self.crosswalk.where(F.col("source") == source).select(
-            F.col("source_id").alias("_source_id"), F.col("patient_key")
-        )
+    def attach(self, df: DataFrame, column: str, source: str = EHR, linked_only: bool = False) -> DataFrame:
+        records = self.crosswalk.where(F.col("source") == source)
+        if linked_only:
+            records = records.where(F.col("linked"))
+        lookup = records.select(F.col("source_id").alias("_source_id"), F.col("patient_key"))
         return df.join(lookup, df[column] == lookup["_source_id"], "left").drop("_source_id")
 
 
+def _records(state: DataFrame) -> DataFrame:
+    """A parsed state's rows as the candidates they were parsed into."""
+    return state.drop(RECORD_ID)
+
+
 def build_silver(
-    bronze: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None, *, key: PseudonymKey
+    states: dict[str, DataFrame], codes: CodeMaps, settings: MatchSettings | None = None, *, key: PseudonymKey
 ) -> SilverOutput:
-    """Every silver table from bronze (SILVER_KEYS gives the grains); ``key`` keys patient_key."""
-    b = bronze
+    """Every silver table from silver's state (carelake.silver.state; grains and dedup orders:
+    carelake.silver.tables). ``states``: state name -> its rows; ``key`` keys patient_key."""
+    b = states
     tables: dict[str, SilverTable] = {}
 
     # --- patients and identity -----------------------------------------------------------
-    patient_ranked = ranked_versions(
-        patients.patient_candidates(
-            patients.fhir_patients(b["fhir_patient"]), patients.csv_patients(b["csv_patients"])
-        ),
-        ("ehr_patient_id",),
-        newest_first(F.col("source")),
-    )
+    patient_ranked = ranked_versions(_records(b["patient"]), "dim_patient")
     ehr = winners(patient_ranked)
     resolution = resolve_identities(
-        identity_records(ehr, b["partner_claim_line"], b["outreach_event"]),
+        identity_records(ehr, b["partner_claim_line"], b["outreach"]),
         settings or MatchSettings(),
         key=key,
     )
@@ -196,19 +203,19 @@ def build_silver(
 
     # --- encounters ------------------------------------------------------------------------
     encounter_ranked = ranked_versions(
-        encounters.encounter_candidates(
-            encounters.fhir_encounters(b["fhir_encounter"]), encounters.csv_encounters(b["csv_encounters"])
-        ),
-        ("encounter_id",),
-        newest_first(F.col("source")),
+        with_patient_birth(_records(b["encounter"]), ehr, F.col("admit_date")),
+        "fct_encounter",
+        implausible=True,
     )
-    encounter = winners(encounter_ranked)
+    encounter = winners(encounter_ranked).drop("patient_birth_date", "event_date")
 
     # --- claims ----------------------------------------------------------------------------
     fhir_claims, fhir_lines, unresolved_contained = claim_facts.fhir_claims(
         b["fhir_claim"],
         b["fhir_explanation_of_benefit"],
-        b["fhir_condition"].select("resource_id", F.col("code").alias("snomed_code")),
+        b["condition"]
+        .where(F.col("source") == "ehr_fhir")
+        .select(F.col("source_id").alias("resource_id"), "snomed_code"),
     )
     csv_payer_names = (
         b["csv_payers"].select(F.col("id").alias("payer_id"), F.col("name").alias("payer_name")).distinct()
@@ -218,15 +225,11 @@ def build_silver(
     )
     partner_claims, partner_lines = claim_facts.partner_claims(b["partner_claim_line"])
     claim_ranked = ranked_versions(
-        claim_facts.claim_candidates(fhir_claims, csv_claims, partner_claims),
-        ("claim_key",),
-        newest_first(F.col("source")),
+        claim_facts.claim_candidates(fhir_claims, csv_claims, partner_claims), "fct_claim"
     )
     claim = winners(claim_ranked)
     line_ranked = ranked_versions(
-        claim_facts.line_candidates(claim, fhir_lines, csv_lines, partner_lines),
-        ("claim_key", "line_number"),
-        [F.col("source")],
+        claim_facts.line_candidates(claim, fhir_lines, csv_lines, partner_lines), "fct_claim_line"
     )
 
     # --- dimensions (with inferred members for what facts reference but no source describes)
@@ -317,19 +320,19 @@ def build_silver(
 
     # --- clinical facts ---------------------------------------------------------------------
     fact_rows = {
-        "fct_condition": clinical.conditions(b["fhir_condition"], b["csv_conditions"]),
-        "fct_procedure": clinical.procedures(b["fhir_procedure"], b["csv_procedures"]),
-        "fct_observation": clinical.observations(b["fhir_observation"], b["csv_observations"]),
+        "fct_condition": _records(b["condition"]),
+        "fct_procedure": _records(b["procedure"]),
+        "fct_observation": _records(b["observation"]),
         "fct_medication_request": clinical.medication_requests(
             b["fhir_medication_request"], b["fhir_medication"], b["csv_medications"]
         ),
-        "fct_immunization": clinical.immunizations(b["fhir_immunization"], b["csv_immunizations"]),
+        "fct_immunization": _records(b["immunization"]),
     }
     for table, rows in fact_rows.items():
         ranked = ranked_versions(
-            rows, clinical.DEDUP_KEYS[table], newest_first(F.col("source"), F.col("source_id"))
+            with_patient_birth(rows, ehr, F.col(EVENT_TIME[table])), table, implausible=True
         )
-        final = keys.attach(winners(ranked), "ehr_patient_id")
+        final = keys.attach(winners(ranked).drop("patient_birth_date", "event_date"), "ehr_patient_id")
         if table == "fct_condition":
             final = with_condition_codes(final, "snomed_code", codes)
         elif table == "fct_procedure":
@@ -337,12 +340,12 @@ def build_silver(
         tables[table] = SilverTable(ranked, final)
 
     # --- outreach ---------------------------------------------------------------------------
-    outreach_ranked = ranked_versions(
-        outreach.outreach_candidates(b["outreach_event"]), ("outreach_id",), [F.col("landed_at").desc_nulls_last(),
-        F.col("source_file").desc(), F.col("source_line")]
-    )  # fmt: skip
+    outreach_ranked = ranked_versions(_records(b["outreach"]), "fct_outreach")
+    # An MRN no EHR patient has stays unresolved (patient_key null) and goes to mpi_review;
+    # it never makes a patient of its own.
     tables["fct_outreach"] = SilverTable(
-        outreach_ranked, keys.attach(winners(outreach_ranked).drop("source_line"), "mrn", OUTREACH)
+        outreach_ranked,
+        keys.attach(winners(outreach_ranked).drop("source_line"), "mrn", OUTREACH, linked_only=True),
     )
 
     # --- dimensions out -----------------------------------------------------------------------
@@ -381,8 +384,9 @@ def _dim_patient(
         ["source_id"],
         [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")],
     ).select("source_id", "member_gender", "member_birth_date", "member_zip")
-    # Non-EHR records that did not link to an EHR patient are persons of their own.
-    standalone = crosswalk.where((F.col("source") != EHR) & ~F.col("linked"))
+    # Claims members that did not link to an EHR patient are persons of their own; an outreach
+    # MRN that matches no patient is for review (mpi_review), never a person.
+    standalone = crosswalk.where((F.col("source") == CLAIMS) & ~F.col("linked"))
     first_record = Window.partitionBy("patient_key").orderBy("source", "source_id")
     others = (
         standalone.join(members, "source_id", "left")

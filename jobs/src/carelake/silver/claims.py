@@ -12,7 +12,7 @@ Partner claims arrive one row per line; claim-level status follows the lines.
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window, WindowSpec
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -156,7 +156,10 @@ def fhir_claims(
         ),
         first_coding(first_diagnosis.getField("diagnosisCodeableConcept"), "code").alias("_diagnosis_code"),
         r.getField("total").getField("value").alias("billed_amount"),
-        F.size(r.getField("item")).alias("line_count"),
+        # size(null) is -1 in Spark (not null): a claim without items has 0 lines
+        F.when(r.getField("item").isNull(), F.lit(0))
+        .otherwise(F.size(r.getField("item")))
+        .alias("line_count"),
         "meta_last_updated",
         "landed_at",
         "source_file",
@@ -334,29 +337,31 @@ def csv_claims(
     return out_claims, lines
 
 
-def _by_claim_charge():  # type: ignore[no-untyped-def]
-    from pyspark.sql import Window
-
+def _by_claim_charge() -> WindowSpec:
     return Window.partitionBy("claimid").orderBy("chargeid", "id")
 
 
-def _by_claim_code():  # type: ignore[no-untyped-def]
-    from pyspark.sql import Window
-
+def _by_claim_code() -> WindowSpec:
     return Window.partitionBy("claimid", "procedurecode")
 
 
 def partner_claims(bronze_lines: DataFrame) -> tuple[DataFrame, DataFrame]:
     """(claims, lines) from bronze.partner_claim_line (one row per claim line).
 
-    A claim resent in a later file replaces the earlier one (latest landing wins per line).
-    Claim status: denied when every line is denied, else pending if any line is pending,
-    else adjusted if any is, else paid.
+    A claim resent in a later file replaces the earlier one whole: its lines are those of the
+    newest file that has the claim (latest landing, then file name), so a line a resend drops
+    is gone; within that file, the last copy of a line wins. Claim status: denied when every
+    line is denied, else pending if any line is pending, else adjusted if any is, else paid.
     """
+    keyed = bronze_lines.withColumn("claim_key", F.concat_ws(":", "partner_id", "claim_id"))
+    newest_file = F.max(F.struct("landed_at", "source_file")).over(Window.partitionBy("claim_key"))
+    in_newest_file = keyed.withColumn("_newest_file", newest_file).where(
+        F.struct("landed_at", "source_file").eqNullSafe(F.col("_newest_file"))
+    )
     lines = latest_wins(
-        bronze_lines.withColumn("claim_key", F.concat_ws(":", "partner_id", "claim_id")),
+        in_newest_file.drop("_newest_file"),
         ["claim_key", "claim_line"],
-        [F.col("landed_at").desc_nulls_last(), F.col("source_file").desc(), F.col("source_line")],
+        [F.col("source_line").desc_nulls_last()],
     )
     statuses = F.collect_set("claim_status")
     claims = lines.groupBy("claim_key").agg(

@@ -1,7 +1,7 @@
 """Clinical facts: conditions, procedures, observations, medication requests, immunizations.
 
 Grain (as the issue states it): patient + code + effective time. FHIR and the Synthea
-CSV describe the same events, so both are conformed to that key (DEDUP_KEYS) and
+CSV describe the same events, so both are conformed to that key (the tables' dedup_key in carelake.silver.tables) and
 deduplicated latest-wins by carelake.silver.build; the CSV export has no resource ids,
 which is why ids are not the key.
 Observations with components (e.g. a blood-pressure panel) become one row per
@@ -17,7 +17,7 @@ from pyspark.sql import types as T
 from carelake.silver import fhir_schemas as S
 from carelake.silver.common import fhir_timestamp, first_coding, local_date, reference_id
 
-_LINEAGE = ("source", "meta_last_updated", "landed_at", "source_file")
+_LINEAGE = ("source", "meta_last_updated", "landed_at", "source_file", "source_line")
 
 
 def _fhir(bronze: DataFrame, schema: str) -> DataFrame:
@@ -36,14 +36,8 @@ def _ref(column: str) -> Column:
     return reference_id(F.col(column).getField("reference"))
 
 
-# Each function returns candidate rows; carelake.silver.build deduplicates them on these keys.
-DEDUP_KEYS: dict[str, tuple[str, ...]] = {
-    "fct_condition": ("ehr_patient_id", "snomed_code", "onset_date"),
-    "fct_procedure": ("ehr_patient_id", "snomed_code", "performed_at"),
-    "fct_observation": ("ehr_patient_id", "loinc_code", "effective_at"),
-    "fct_medication_request": ("ehr_patient_id", "rxnorm_code", "authored_at"),
-    "fct_immunization": ("ehr_patient_id", "cvx_code", "administered_at"),
-}
+# Each function returns candidate rows; carelake.silver.build deduplicates them on the registry's
+# dedup_key of each table (carelake.silver.tables).
 
 
 def conditions(fhir_condition: DataFrame, csv_conditions: DataFrame) -> DataFrame:
@@ -83,6 +77,9 @@ def procedures(fhir_procedure: DataFrame, csv_procedures: DataFrame) -> DataFram
         fhir_timestamp(
             F.coalesce(r.getField("performedPeriod").getField("start"), r.getField("performedDateTime"))
         ).alias("performed_at"),
+        local_date(
+            F.coalesce(r.getField("performedPeriod").getField("start"), r.getField("performedDateTime"))
+        ).alias("performed_date"),
         fhir_timestamp(r.getField("performedPeriod").getField("end")).alias("performed_end_at"),
         first_coding(F.element_at(r.getField("reasonCode"), 1), "code").alias("reason_code"),
         F.lit(None).cast(T.DecimalType(14, 2)).alias("base_cost"),
@@ -95,6 +92,7 @@ def procedures(fhir_procedure: DataFrame, csv_procedures: DataFrame) -> DataFram
         F.col("code").alias("snomed_code"),
         F.col("description").alias("snomed_display"),
         F.col("start").alias("performed_at"),
+        F.to_date("start").alias("performed_date"),  # Synthea's CSV is UTC
         F.col("stop").alias("performed_end_at"),
         F.col("reasoncode").alias("reason_code"),
         F.col("base_cost").cast(T.DecimalType(14, 2)).alias("base_cost"),
@@ -122,10 +120,19 @@ def observations(fhir_observation: DataFrame, csv_observations: DataFrame) -> Da
         _ref("r.encounter").alias("encounter_id"),
         first_coding(F.element_at("r.category", 1), "code").alias("category"),
         fhir_timestamp(F.coalesce("r.effectiveDateTime", "r.effectiveInstant")).alias("effective_at"),
+        local_date(F.coalesce("r.effectiveDateTime", "r.effectiveInstant")).alias("effective_date"),
         "r",
         *_LINEAGE,
     )
-    common = ["source_id", "ehr_patient_id", "encounter_id", "category", "effective_at", *_LINEAGE]
+    common = [
+        "source_id",
+        "ehr_patient_id",
+        "encounter_id",
+        "category",
+        "effective_at",
+        "effective_date",
+        *_LINEAGE,
+    ]
     single = parsed.where(F.coalesce(F.size("r.component"), F.lit(0)) <= 0).select(
         *common,
         first_coding(F.col("r.code"), "code").alias("loinc_code"),
@@ -148,6 +155,7 @@ def observations(fhir_observation: DataFrame, csv_observations: DataFrame) -> Da
         F.col("encounter").alias("encounter_id"),
         "category",
         F.col("date").alias("effective_at"),
+        F.to_date("date").alias("effective_date"),
         *_LINEAGE,
         F.col("code").alias("loinc_code"),
         F.col("description").alias("loinc_display"),
@@ -182,6 +190,7 @@ def medication_requests(
             "rxnorm_display"
         ),
         fhir_timestamp(F.col("r.authoredOn")).alias("authored_at"),
+        local_date(F.col("r.authoredOn")).alias("authored_date"),
         F.col("r.status").alias("status"),
         F.lit(None).cast(T.DecimalType(14, 2)).alias("total_cost"),
         F.lit(None).cast("string").alias("payer_id"),
@@ -194,6 +203,7 @@ def medication_requests(
         F.col("code").alias("rxnorm_code"),
         F.col("description").alias("rxnorm_display"),
         F.col("start").alias("authored_at"),
+        F.to_date("start").alias("authored_date"),
         F.when(F.col("stop").isNull(), "active").otherwise("stopped").alias("status"),
         F.col("totalcost").cast(T.DecimalType(14, 2)).alias("total_cost"),
         F.col("payer").alias("payer_id"),
@@ -210,6 +220,7 @@ def immunizations(fhir_immunization: DataFrame, csv_immunizations: DataFrame) ->
         first_coding(F.col("r.vaccineCode"), "code").alias("cvx_code"),
         first_coding(F.col("r.vaccineCode"), "display").alias("cvx_display"),
         fhir_timestamp(F.col("r.occurrenceDateTime")).alias("administered_at"),
+        local_date(F.col("r.occurrenceDateTime")).alias("administered_date"),
         F.lit(None).cast(T.DecimalType(14, 2)).alias("base_cost"),
         *_LINEAGE,
     )
@@ -220,6 +231,7 @@ def immunizations(fhir_immunization: DataFrame, csv_immunizations: DataFrame) ->
         F.col("code").alias("cvx_code"),
         F.col("description").alias("cvx_display"),
         F.col("date").alias("administered_at"),
+        F.to_date("date").alias("administered_date"),
         F.col("base_cost").cast(T.DecimalType(14, 2)).alias("base_cost"),
         *_LINEAGE,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -15,11 +16,12 @@ from pyspark.sql import types as T
 from carelake.reference import UNMAPPED
 
 
-@F.udf(returnType=T.StringType())
-def _icd10_body_system(code: str | None) -> str | None:
+@F.pandas_udf(T.StringType())  # type: ignore[call-overload]
+def _icd10_body_system(codes: pd.Series) -> pd.Series:
+    """reference.ccsr_body_system per code, the codes arriving in Arrow batches."""
     from carelake import reference
 
-    return reference.ccsr_body_system(code)
+    return pd.Series([reference.ccsr_body_system(code) for code in codes], dtype=object)
 
 
 @dataclass(frozen=True)

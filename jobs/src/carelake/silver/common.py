@@ -1,29 +1,16 @@
-"""Building blocks shared by the silver transforms: reading lake tables, latest-wins
-deduplication, FHIR reference parsing, dates."""
+"""Building blocks shared by the silver transforms: latest-wins deduplication, FHIR reference
+parsing, dates."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from carelake.config import join_uri
-from carelake.lake_io import qualified_uri
-
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 SYNTHEA_SYSTEM = "https://github.com/synthetichealth/synthea"
-
-
-def read_table(spark: SparkSession, zone_uri: str, table: str, schema: T.StructType) -> DataFrame:
-    """Every partition of a lake table, or an empty frame of ``schema`` when it has none yet."""
-    uri = join_uri(zone_uri, table)
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(qualified_uri(spark, uri))
-    if not path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).exists(path):
-        return spark.createDataFrame([], schema)
-    return spark.read.parquet(uri)
 
 
 def latest_wins(df: DataFrame, keys: Sequence[str], order: Sequence[Column]) -> DataFrame:

@@ -14,7 +14,14 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from carelake.silver import fhir_schemas as S
-from carelake.silver.common import NPI_SYSTEM, SYNTHEA_SYSTEM, latest_wins, newest_first
+from carelake.silver.common import (
+    NPI_SYSTEM,
+    SYNTHEA_SYSTEM,
+    conditional_identifier,
+    latest_wins,
+    newest_first,
+    reference_id,
+)
 
 
 def zip5(raw: Column) -> Column:
@@ -99,7 +106,10 @@ def locations(bronze_location: DataFrame) -> DataFrame:
     return latest_wins(_parsed(bronze_location, S.LOCATION), ["resource_id"], newest_first()).select(
         F.coalesce(_identifier(F.col("r.identifier"), SYNTHEA_SYSTEM), "resource_id").alias("location_id"),
         F.col("r.name").alias("location_name"),
-        F.substring_index("r.managingOrganization.reference", "|", -1).alias("organization_id"),
+        F.coalesce(
+            reference_id(F.col("r.managingOrganization.reference")),
+            conditional_identifier(F.col("r.managingOrganization.reference"), "Organization", SYNTHEA_SYSTEM),
+        ).alias("organization_id"),
         F.col("r.address.city").alias("city"),
         F.col("r.address.state").alias("state"),
         zip5(F.col("r.address.postalCode")).alias("zip5"),

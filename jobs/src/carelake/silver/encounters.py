@@ -98,7 +98,10 @@ def fhir_encounters(bronze_encounter: DataFrame) -> DataFrame:
         F.lit(None).cast("string").alias("payer_id"),
         first_coding(reason, "code").alias("reason_code"),
         first_coding(reason, "display").alias("reason_display"),
-        F.transform(r.getField("reasonCode"), lambda c: first_coding(c, "code")).alias("reason_codes"),
+        F.coalesce(
+            F.transform(r.getField("reasonCode"), lambda c: first_coding(c, "code")),
+            F.array().cast("array<string>"),
+        ).alias("reason_codes"),
         F.lit("ehr_fhir").alias("source"),
         "meta_last_updated",
         "landed_at",

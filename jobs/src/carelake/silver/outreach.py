@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from carelake.bronze.outreach import SUCCESSFUL_STATUSES
+from carelake.sources.outreach.contract import SUCCESSFUL_STATUSES
 
 
 def outreach_candidates(bronze_outreach: DataFrame) -> DataFrame:

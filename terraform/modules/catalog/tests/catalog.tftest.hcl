@@ -44,7 +44,7 @@ run "databases_and_encryption" {
   }
 }
 
-run "tables_from_catalog_file_with_projection" {
+run "tables_from_catalog_file_at_their_first_locations" {
   command = plan
 
   assert {
@@ -53,23 +53,25 @@ run "tables_from_catalog_file_with_projection" {
   }
 
   assert {
-    condition     = aws_glue_catalog_table.this["bronze.fhir_patient"].parameters["projection.dt.type"] == "date" && aws_glue_catalog_table.this["bronze.fhir_patient"].parameters["projection.dt.format"] == "yyyy-MM-dd"
-    error_message = "dt must be projected as a yyyy-MM-dd date."
+    condition = alltrue([
+      for t in aws_glue_catalog_table.this : length([for k in keys(t.parameters) : k if startswith(k, "projection.") || k == "storage.location.template"]) == 0
+    ])
+    error_message = "No table is projected: the jobs register partitions with the version folders their commits list."
   }
 
   assert {
-    condition     = aws_glue_catalog_table.this["bronze.claims_line"].parameters["projection.partner_id.type"] == "injected"
-    error_message = "Partition keys other than dt must be injected."
+    condition     = [for p in aws_glue_catalog_table.this["bronze.claims_line"].partition_keys : p.name] == ["partner_id", "dt"]
+    error_message = "Partition keys must follow the catalog file, in order."
   }
 
   assert {
-    condition     = aws_glue_catalog_table.this["bronze.claims_line"].parameters["storage.location.template"] == "s3://carelake-dev-bronze-111122223333/claims_line/partner_id=$${partner_id}/dt=$${dt}/"
-    error_message = "The location template must follow the partition keys in order."
+    condition     = one(aws_glue_catalog_table.this["bronze.claims_line"].storage_descriptor).location == "s3://carelake-dev-bronze-111122223333/job=claims_to_bronze/table=claims_line/"
+    error_message = "A table's first location must be s3://<zone bucket>/<catalog location>."
   }
 
   assert {
-    condition     = one(aws_glue_catalog_table.this["quarantine.quarantined_record"].storage_descriptor).location == "s3://carelake-dev-quarantine-111122223333/quarantined_record/"
-    error_message = "A table's location must be s3://<zone bucket>/<table>/."
+    condition     = one(aws_glue_catalog_table.this["gold.readmission_measure"].storage_descriptor).location == "s3://carelake-dev-gold-111122223333/job=silver_to_gold/table=readmission_measure/v=0000000-empty/"
+    error_message = "An unpartitioned table must first point at an empty version folder, never at the folder of all its versions."
   }
 
   assert {
@@ -83,11 +85,8 @@ run "tables_from_catalog_file_with_projection" {
   }
 
   assert {
-    condition = (
-      !contains(keys(aws_glue_catalog_table.this["gold.readmission_measure"].parameters), "projection.enabled")
-      && length(aws_glue_catalog_table.this["gold.readmission_measure"].partition_keys) == 0
-    )
-    error_message = "An unpartitioned snapshot table gets no partition keys and no projection."
+    condition     = length(aws_glue_catalog_table.this["gold.readmission_measure"].partition_keys) == 0
+    error_message = "An unpartitioned snapshot table gets no partition keys."
   }
 }
 
@@ -101,6 +100,7 @@ run "rejects_unknown_classification" {
       data_classification = "public"
       partition_keys      = [{ name = "dt", type = "string" }]
       columns             = [{ name = "a", type = "string" }]
+      location            = "job=x/table=x/"
     }]
   }
 
@@ -118,6 +118,7 @@ run "rejects_identifier_not_a_column" {
       partition_keys            = [{ name = "dt", type = "string" }]
       columns                   = [{ name = "a", type = "string" }]
       direct_identifier_columns = ["ssn"]
+      location                  = "job=x/table=x/"
     }]
   }
 

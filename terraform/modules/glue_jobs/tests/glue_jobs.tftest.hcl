@@ -57,8 +57,8 @@ run "jobs_from_manifest" {
   }
 
   assert {
-    condition     = alltrue([for j in aws_glue_job.this : j.default_arguments["--job-bookmark-option"] == "job-bookmark-enable" && j.security_configuration == "carelake-dev-glue"])
-    error_message = "Every job must have bookmarks on and the KMS security configuration."
+    condition     = alltrue([for j in aws_glue_job.this : j.default_arguments["--job-bookmark-option"] == "job-bookmark-disable" && j.security_configuration == "carelake-dev-glue"])
+    error_message = "Every job must read by the ledger (bookmarks off) and use the KMS security configuration."
   }
 
   assert {
@@ -66,6 +66,7 @@ run "jobs_from_manifest" {
       aws_glue_job.this["raw_to_bronze"].default_arguments["--raw_uri"] == "s3://carelake-dev-raw-111122223333/"
       && aws_glue_job.this["raw_to_bronze"].default_arguments["--dt"] == "today"
       && aws_glue_job.this["claims_to_bronze"].default_arguments["--partner_id"] == "all"
+      && aws_glue_job.this["raw_to_bronze"].default_arguments["--catalog_database_prefix"] == "carelake_dev"
       && !contains(keys(aws_glue_job.this["raw_to_bronze"].default_arguments), "--silver_uri")
     )
     error_message = "Each job gets exactly its manifest arguments: zone URIs, dt=today and extra values."

@@ -1,1 +1,0 @@
-"""raw -> bronze: FHIR and Synthea CSV parsing."""

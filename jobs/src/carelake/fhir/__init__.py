@@ -1,1 +1,0 @@
-"""FHIR R4 handling shared by the jobs."""
