@@ -461,7 +461,7 @@ def test_an_empty_call_list_of_scored_patients_is_an_answer_not_missing_data(
     risk = [{"patient_key": "pk-1", "lace_score": 12, "risk_band": "high", "l_points": 4, "a_points": 3,
              "c_points": 5, "e_points": 0, "length_of_stay_days": 5, "charlson_index": 4, "ed_visits_6m": 0,
              "as_of": date(2024, 3, 31), "discharge_date": date(2024, 3, 20)}]  # fmt: skip
-    ref.write_table(lake, "gold.patient_risk", risk)
+    ref.write_lake(lake, {"gold.patient_risk": risk})
     with LocalQueryEngine(lake, ref.VIEWS_DIR) as engine:
         written = build_dashboard(engine, tmp_path / "out")
     [chart] = [c for c in written.charts if c.chart_id == "high_risk_outreach"]

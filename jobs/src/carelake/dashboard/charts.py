@@ -176,16 +176,22 @@ OUTREACH_COLUMNS = (
 )
 
 
+def _utc_naive(values: pd.Series) -> pd.Series:
+    """Dates and timestamps as naive UTC datetimes, so that a date column and a timestamp
+    column compare whether the engine typed the timestamp with time zone or without."""
+    return pd.to_datetime(values, utc=True).dt.tz_localize(None)
+
+
 def high_risk_outreach_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
     """Patients on the outreach list, in the coordinators' order (v_high_risk_outreach's): not yet
     reached since discharge first, then LACE score descending, latest discharge, patient key."""
     listed = view[view["is_on_outreach_list"].fillna(False).astype(bool)].copy()
-    discharge = pd.to_datetime(listed["discharge_date"])
-    outreach_day = pd.to_datetime(listed["last_outreach_at"]).dt.normalize()
+    discharge = _utc_naive(listed["discharge_date"])
+    outreach_day = _utc_naive(listed["last_outreach_at"]).dt.normalize()
     listed["is_reached_since_discharge"] = (
         listed["last_outreach_status"].isin(["reached", "completed"]) & (outreach_day > discharge)
     ).fillna(False)
-    listed["days_since_discharge"] = (pd.to_datetime(listed["as_of"]) - discharge).dt.days.astype("Int64")
+    listed["days_since_discharge"] = (_utc_naive(listed["as_of"]) - discharge).dt.days.astype("Int64")
     listed["_discharge"] = discharge
     listed = _sorted(
         listed,
