@@ -11,6 +11,7 @@ TOOLS_VENV := .venv-tools
 LAKE ?= lake
 PATIENTS ?= 1000
 SEED ?= 42
+SCALE_PATIENTS ?= 4000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help: ## List every target (this one is the default)
@@ -61,8 +62,8 @@ test: venv tools ## Run every test: Python, SQL, Lambdas, Terraform, integration
 test-fast: venv tools ## Every test but the integration ones (whole-pipeline runs, the emulator apply)
 	$(call pytest_pair,not integration)
 
-bench: venv ## Measure raw_to_bronze throughput and peak memory (PATIENTS=1000 by default)
-	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --seed $(SEED)
+bench: venv ## Raw-to-bronze vs a bare Spark flatten, the whole pipeline, a 1% incremental day, Glue and Athena cost, scaling (PATIENTS=1000, SCALE_PATIENTS=4000)
+	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --scale-patients $(SCALE_PATIENTS) --seed $(SEED)
 
 version: venv ## Print the version this checkout builds as (setuptools-scm, from git)
 	@$(BIN)/python -m setuptools_scm

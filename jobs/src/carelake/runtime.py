@@ -37,6 +37,10 @@ SPARK_SETTINGS: dict[str, str] = {
     # empty scan, and its metrics arrive.
     "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.PropagateEmptyRelation",
     "spark.sql.adaptive.optimizer.excludedRules": "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation",
+    # Each FHIR record is parsed once (from_json) and ~50 of its fields read. The JSON expression
+    # optimization prunes the parsed schema per field read, which turns one parse into one per
+    # field once projections collapse: bronze inspection ran 2x slower with it (scripts/bench.py).
+    "spark.sql.optimizer.enableJsonExpressionOptimization": "false",
 }
 
 # Extra settings for a laptop-sized local session.

@@ -139,8 +139,10 @@ def _record(
 
 
 def _stripped(text: Column) -> Column:
-    """``text`` without leading and trailing JSON whitespace (F.trim strips spaces only)."""
-    return F.regexp_replace(text, r"^[ \t\r\n]+|[ \t\r\n]+$", "")
+    """``text`` without leading and trailing JSON whitespace (F.trim strips spaces only; a
+    regular expression anchored at the end retries at every whitespace run of a pretty-printed
+    bundle)."""
+    return F.btrim(text, F.lit(" \t\r\n"))
 
 
 def _null(kind: str) -> Column:
