@@ -9,7 +9,7 @@ create or replace view v_claims_by_payer as
 with
 
 claims as (
-    select * from gold.fact_claim
+    select * from gold.deid_claim_month
 ),
 
 payers as (

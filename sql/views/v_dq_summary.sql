@@ -4,7 +4,7 @@
 -- quarantine_rate = quarantined rows / (rows written + rows quarantined);
 -- has_issues: key nulls, duplicate keys left, or quarantined rows.
 -- definition: docs/measures/data-quality.md
--- data_classification: deidentified
+-- data_classification: non-phi
 create or replace view v_dq_summary as
 
 with

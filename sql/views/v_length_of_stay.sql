@@ -2,7 +2,8 @@
 -- grain: one row per diagnosis category and discharge month with at least one discharge, plus one
 --        row per month with diagnosis_category = 'All' (every category of that month).
 -- key:   diagnosis_category, discharge_month ('YYYY-MM')
--- LOS (HCUP) = discharge date - admission date in days; a same-day stay is 0. The unit is the
+-- LOS (HCUP) = discharge date - admission date in days; a same-day stay is 0 (computed on the exact
+-- dates by silver_to_gold: gold.deid_encounter_month.length_of_stay_days). The unit is the
 -- discharge (each acute inpatient encounter; transfers are separate discharges, as in HCUP).
 -- definition: docs/measures/length-of-stay.md
 -- data_classification: deidentified
@@ -11,20 +12,19 @@ create or replace view v_length_of_stay as
 with
 
 encounters as (
-    select * from gold.fact_encounter
+    select * from gold.deid_encounter_month
 ),
 
 discharges as (
     select
         coalesce(diagnosis_category, 'Unknown') as diagnosis_category,
-        date_format(discharge_date, '%Y-%m') as discharge_month,
-        date_diff('day', admit_date, discharge_date) as length_of_stay_days
+        discharge_month,
+        length_of_stay_days
     from encounters
     where
         is_acute_inpatient
-        and admit_date is not null
-        and discharge_date is not null
-        and discharge_date >= admit_date
+        -- null when a date is missing or the discharge precedes the admission
+        and length_of_stay_days is not null
 ),
 
 with_all_categories as (

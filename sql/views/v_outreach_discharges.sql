@@ -8,7 +8,9 @@
 -- Attribution (first that applies): the coordinator of the first successful outreach in the window;
 -- else of the last outreach attempt in the window; else of the patient's latest outreach on or
 -- before the discharge date; else 'unassigned'. definition: docs/measures/outreach-compliance.md
--- data_classification: deidentified
+-- Reads exact dates and source ids (limited data set): analysts need the limited-data-set grant
+-- (docs/runbook.md, "Limited data set access").
+-- data_classification: limited-data-set
 create or replace view v_outreach_discharges as
 
 with

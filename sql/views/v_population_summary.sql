@@ -2,7 +2,7 @@
 -- grain: one row per month (activity_month, 'YYYY-MM') and diagnosis category with an encounter or a claim
 --        (missing month or category: 'Unknown').
 -- key:   activity_month, diagnosis_category
--- encounters and acute inpatient stays are counted in the month of admission (admit_date);
+-- encounters and acute inpatient stays are counted in the month of admission (admit_month);
 -- claims and billed amounts in their service month. definition: docs/measures/population-summary.md
 -- data_classification: deidentified
 create or replace view v_population_summary as
@@ -10,16 +10,16 @@ create or replace view v_population_summary as
 with
 
 encounters as (
-    select * from gold.fact_encounter
+    select * from gold.deid_encounter_month
 ),
 
 claims as (
-    select * from gold.fact_claim
+    select * from gold.deid_claim_month
 ),
 
 encounter_counts as (
     select
-        coalesce(date_format(admit_date, '%Y-%m'), 'Unknown') as activity_month,
+        coalesce(admit_month, 'Unknown') as activity_month,
         coalesce(diagnosis_category, 'Unknown') as diagnosis_category,
         count(*) as encounters,
         count(distinct patient_key) as patients,

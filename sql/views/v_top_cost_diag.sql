@@ -10,7 +10,7 @@ create or replace view v_top_cost_diag as
 with
 
 claims as (
-    select * from gold.fact_claim
+    select * from gold.deid_claim_month
 ),
 
 diagnoses as (

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from carelake.config import Lake
+from carelake.gold import deid
 from carelake.gold.io import write_alert_feed
 from carelake.gold.quality import silver_dq_keys
 from carelake.gold.schemas import ALERT_FEED_KEYS, ALERT_FEED_PATH, GOLD_SCHEMAS
@@ -126,7 +127,8 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
 
     counts = silver_to_gold.main(argv)
 
-    assert set(counts.written) == set(GOLD_SCHEMAS) | {"alert_feed_high_risk"}
+    deid_tables = {t.name: t for t in deid.TABLES}
+    assert set(counts.written) == set(GOLD_SCHEMAS) | set(deid_tables) | {"alert_feed_high_risk"}
     assert counts.written["high_risk_outreach_list"] == counts.written["alert_feed_high_risk"] == 1
     assert counts.written["fact_treatment"] == 2 and counts.metrics["fact_treatment_patient_unresolved"] == 1
     tables = LakeTables(lake.root)
@@ -134,6 +136,22 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
         assert tables.columns(f"gold.{table}") == schema.fieldNames(), table
         [(rows,)] = tables.rows(f"select count(*) from gold.{table}")
         assert rows == counts.written[table], table
+    # the analysts' layer: one row per fact row, the declared columns, no dates and no ids
+    for table, fact in (("deid_encounter_month", "fact_encounter"), ("deid_claim_month", "fact_claim")):
+        assert tables.columns(f"gold.{table}") == list(deid_tables[table].columns), table
+        assert counts.written[table] == counts.written[fact] > 0, table
+
+    def month(day: date | None) -> str | None:
+        return None if day is None else day.strftime("%Y-%m")
+
+    expected = sorted(
+        (month(a), month(d), (d - a).days if a and d and d >= a else None)
+        for a, d in tables.rows("select admit_date, discharge_date from gold.fact_encounter")
+    )
+    deidentified = tables.rows(
+        "select admit_month, discharge_month, length_of_stay_days from gold.deid_encounter_month"
+    )
+    assert sorted(deidentified) == expected
 
     files = feed_files(gold, DT)
     assert [p.name for p in files] == ["feed.jsonl"]
@@ -150,7 +168,13 @@ def test_silver_to_gold_end_to_end(spark, tmp_path):
     dq = {(r[0], r[1]): dict(zip(GOLD_SCHEMAS["dq_summary"].fieldNames(), r, strict=True))
           for r in tables.rows(f"select {columns} from gold.dq_summary")}  # fmt: skip
     assert {name for zone, name in dq if zone == "silver"} == set(silver_dq_keys())
-    assert {name for zone, name in dq if zone == "gold"} == set(GOLD_SCHEMAS)
+    assert {name for zone, name in dq if zone == "gold"} == set(GOLD_SCHEMAS) | set(deid_tables)
+    keyless = dq[("gold", "deid_claim_month")]
+    assert (keyless["row_count"], keyless["key_null_rate"], keyless["duplicate_keys"]) == (
+        counts.written["fact_claim"],
+        None,
+        None,
+    )
     encounters = dq[("silver", "fct_encounter")]
     assert (encounters["row_count"], encounters["duplicates_removed"], encounters["quarantined_rows"],
             encounters["last_run_id"]) == (3, 4, 1, "b2s-1")  # fmt: skip

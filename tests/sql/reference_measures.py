@@ -83,6 +83,44 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("source", pa.string()),
         ]
     ),
+    "gold.deid_encounter_month": pa.schema(
+        [
+            ("patient_key", pa.string()),
+            ("encounter_class", pa.string()),
+            ("admit_month", pa.string()),
+            ("discharge_month", pa.string()),
+            ("length_of_stay_days", pa.int32()),
+            ("age_at_admit", pa.int32()),
+            ("is_acute_inpatient", pa.bool_()),
+            ("is_planned", pa.bool_()),
+            ("is_emergency_admission", pa.bool_()),
+            ("is_transfer_out", pa.bool_()),
+            ("died_in_stay", pa.bool_()),
+            ("discharge_disposition_code", pa.string()),
+            ("provider_key", pa.string()),
+            ("location_key", pa.string()),
+            ("payer_key", pa.string()),
+            ("diagnosis_key", pa.string()),
+            ("diagnosis_category", pa.string()),
+        ]
+    ),
+    "gold.deid_claim_month": pa.schema(
+        [
+            ("patient_key", pa.string()),
+            ("service_month", pa.string()),
+            ("payer_key", pa.string()),
+            ("provider_key", pa.string()),
+            ("diagnosis_key", pa.string()),
+            ("diagnosis_category", pa.string()),
+            ("billed_amount", MONEY),
+            ("allowed_amount", MONEY),
+            ("paid_amount", MONEY),
+            ("claim_status", pa.string()),
+            ("is_denied", pa.bool_()),
+            ("denial_reason", pa.string()),
+            ("source", pa.string()),
+        ]
+    ),
     "gold.fact_outreach": pa.schema(
         [
             ("outreach_id", pa.string()),
@@ -279,11 +317,36 @@ def arrow_table(table: str, rows: Rows) -> pa.Table:
     return pa.table({f.name: [row.get(f.name) for row in rows] for f in schema}, schema=schema)
 
 
+def _month(day: date | None) -> str | None:
+    return None if day is None else f"{day.year:04d}-{day.month:02d}"
+
+
+def deid_rows(tables: Mapping[str, Rows]) -> dict[str, Rows]:
+    """The deid_* rows silver_to_gold derives from fact_encounter and fact_claim
+    (carelake.gold.deid), derived here independently: months of the dates, HCUP length of stay
+    from the dates (null when one is missing or the discharge precedes the admission), no ids."""
+    encounters = []
+    for e in tables.get("gold.fact_encounter", []):
+        admit, discharge = e.get("admit_date"), e.get("discharge_date")
+        row = {c: e.get(c) for c in (f.name for f in SCHEMAS["gold.deid_encounter_month"])}
+        row |= {"admit_month": _month(admit), "discharge_month": _month(discharge)}
+        ordered = admit is not None and discharge is not None and discharge >= admit
+        row["length_of_stay_days"] = (discharge - admit).days if ordered else None
+        encounters.append(row)
+    claims = [
+        {c: claim.get(c) for c in (f.name for f in SCHEMAS["gold.deid_claim_month"])}
+        for claim in tables.get("gold.fact_claim", [])
+    ]
+    return {"gold.deid_encounter_month": encounters, "gold.deid_claim_month": claims}
+
+
 def write_lake(lake: Path, tables: Mapping[str, Rows]) -> Path:
     """Every contract table: the given rows, the others empty (so every view can be created),
-    published as one commit of the job that writes them (as the jobs would)."""
+    published as one commit of the job that writes them (as the jobs would). The deid_* tables
+    are derived from the given fact_encounter and fact_claim rows (:func:`deid_rows`)."""
     unknown = set(tables) - set(SCHEMAS)
     assert not unknown, f"not contract tables: {unknown}"
+    tables = {**deid_rows(tables), **tables}
     writers = load_manifest().writers()
     by_job: dict[str, dict] = {}
     for name in SCHEMAS:

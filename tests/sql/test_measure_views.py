@@ -84,11 +84,11 @@ ARROW_AS_SPARK = {
 
 def test_test_lakes_follow_the_gold_job_schemas() -> None:
     """The hand-built and random lakes use the contract's columns and the types silver_to_gold
-    writes (carelake.gold.schemas), so the views are tested on what Athena will read."""
-    gold = pytest.importorskip("carelake.gold.schemas")
+    writes (the registry: carelake.gold.schemas and carelake.gold.deid), so the views are tested
+    on what Athena will read."""
+    registry = pytest.importorskip("carelake.registry")
     for table, schema in SCHEMAS.items():
-        zone, name = table.split(".")
-        if zone != "gold":
+        if not table.startswith("gold."):
             continue
-        written = [(f.name, f.dataType.simpleString()) for f in gold.GOLD_SCHEMAS[name].fields]
+        written = [(f.name, f.dataType.simpleString()) for f in registry.table(table).schema.fields]
         assert [(f.name, ARROW_AS_SPARK[str(f.type)]) for f in schema] == written, table

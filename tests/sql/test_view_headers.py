@@ -2,7 +2,7 @@
 match what the view reads.
 
 terraform/modules/analytics tags each view from its leading comment block:
-``-- data_classification: <phi|deidentified|non-phi>`` (phi when absent) and
+``-- data_classification: <phi|limited-data-set|deidentified|non-phi>`` (phi when absent) and
 ``-- audience: care_coordination``. Athena views are not definer views: a query on a view
 needs the grant on every table under it, so a view labelled deidentified (granted to analysts)
 must read only de-identified gold tables and views, never silver, bronze or a phi table.
@@ -23,13 +23,15 @@ VIEWS = {p.stem: p for p in VIEW_FILES}
 # The module's regexes (terraform/modules/analytics/main.tf, locals view_statements,
 # view_classification and view_audience).
 LEADING_COMMENTS_THEN_CREATE = re.compile(r"(?is)^(\s*--[^\n]*\n)*\s*create\s")
-CLASSIFICATION = re.compile(r"(?m)^\s*--\s*data_classification:\s*(phi|deidentified|non-phi)\s*$")
+CLASSIFICATION = re.compile(
+    r"(?m)^\s*--\s*data_classification:\s*(phi|limited-data-set|deidentified|non-phi)\s*$"
+)
 AUDIENCE = re.compile(r"(?m)^\s*--\s*audience:\s*(care_coordination)\s*$")
 # Any line that looks like a label, well-formed or not (a typo must not fall back to phi unseen).
 LABEL_LIKE = re.compile(r"(?im)^\s*--\s*(data_classification|audience)\b.*$")
 
 # Least to most restricted: a view is at least as restricted as everything it reads.
-RANK = {"non-phi": 0, "deidentified": 1, "phi": 2}
+RANK = {"non-phi": 0, "deidentified": 1, "limited-data-set": 2, "phi": 3}
 CARE_COORDINATION_VIEWS = {"v_high_risk_outreach", "v_care_team_worklist"}
 
 
@@ -71,7 +73,7 @@ def test_one_classification_header_in_the_leading_comments(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert LEADING_COMMENTS_THEN_CREATE.match(text), "comment lines, then create (the module's regex)"
     assert len(CLASSIFICATION.findall(text)) == 1, (
-        "exactly one -- data_classification: <phi|deidentified|non-phi>"
+        "exactly one -- data_classification: <phi|limited-data-set|deidentified|non-phi>"
     )
     assert len(AUDIENCE.findall(text)) <= 1
     header = _leading_comments(text)
@@ -108,6 +110,12 @@ def test_label_covers_every_table_and_view_read(path: Path) -> None:
     )
 
 
-def test_analysts_can_run_the_outreach_compliance_measure() -> None:
-    assert label("v_outreach_discharges") == label("outreach_compliance") == "deidentified"
-    assert gold_tables()["fact_outreach"] == "deidentified"
+def test_the_runbook_names_exactly_the_views_that_need_the_limited_data_set_grant() -> None:
+    from tests.paths import REPO
+
+    runbook = (REPO / "docs" / "runbook.md").read_text(encoding="utf-8")
+    section = runbook[runbook.index("### Limited data set access") :]
+    section = section[: section.index("\n#", 1)]
+    named = set(re.findall(r"`(\w+)`", section)) & set(VIEWS)
+    assert named == {v for v in VIEWS if label(v) == "limited-data-set"}
+    assert {"v_readmission_rates", "outreach_compliance"} <= named  # day arithmetic across events

@@ -15,6 +15,7 @@ import json
 from functools import cache
 
 from carelake.declarations import Classification, RawSource, Table
+from carelake.gold import deid as gold_deid
 from carelake.gold import schemas as gold
 from carelake.pipeline import accounting
 from carelake.silver import state as silver_state
@@ -34,7 +35,7 @@ def tables() -> tuple[Table, ...]:
     """Every lake table, sorted by zone then name."""
     declared = (
         *fhir.TABLES, *synthea_csv.TABLES, *partner_claims.TABLES, *outreach.TABLES, *treatments.TABLES,
-        *silver.TABLES, *silver_state.tables(), *gold.TABLES, *accounting.TABLES,
+        *silver.TABLES, *silver_state.tables(), *gold.TABLES, *gold_deid.TABLES, *accounting.TABLES,
     )  # fmt: skip
     names = [t.qualified_name for t in declared]
     duplicates = sorted({n for n in names if names.count(n) > 1})

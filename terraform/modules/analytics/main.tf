@@ -4,7 +4,7 @@
 # fileset, so a new file deploys without Terraform edits) is deployed by a Step
 # Functions state machine that runs each statement through Athena in dependency
 # order and tags each view with its LF-tags: the file's
-# "-- data_classification: <phi|deidentified|non-phi>" header (PHI when absent) and
+# "-- data_classification: <phi|limited-data-set|deidentified|non-phi>" header (PHI when absent) and
 # "-- audience: care_coordination" when present. The deploy workflow starts it
 # after terraform apply. Optional QuickSight data source and datasets with
 # row-level security per clinic.
@@ -47,7 +47,7 @@ locals {
   }
 
   view_classification = {
-    for v, sql in local.view_sql : v => try(regex("(?m)^\\s*--\\s*data_classification:\\s*(phi|deidentified|non-phi)\\s*$", sql)[0], "phi")
+    for v, sql in local.view_sql : v => try(regex("(?m)^\\s*--\\s*data_classification:\\s*(phi|limited-data-set|deidentified|non-phi)\\s*$", sql)[0], "phi")
   }
 
   view_audience = {

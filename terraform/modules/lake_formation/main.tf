@@ -4,7 +4,9 @@
 # dedicated role, LF-tags on databases, tables and direct-identifier columns, and
 # tag-based grants per persona:
 #   data engineer     all zones (as the pipeline roles)
-#   analyst           gold tables tagged deidentified; columns tagged phi drop out
+#   analyst           gold tables tagged deidentified or non-phi; columns tagged phi drop out
+#   limited data set  gold tables tagged limited-data-set, only for the principals named in
+#                     limited_data_set_readers (each under a data use agreement); none by default
 #   care coordinator  gold tables tagged audience=care_coordination only
 #   auditor           DESCRIBE (metadata) everywhere, logs read-only through IAM
 locals {
@@ -21,7 +23,7 @@ locals {
 
   lf_tags = {
     zone                = local.zones
-    data_classification = ["phi", "deidentified", "non-phi"]
+    data_classification = ["phi", "limited-data-set", "deidentified", "non-phi"]
     audience            = ["care_coordination"]
   }
 
@@ -42,6 +44,10 @@ locals {
   all_zones = [{ key = "zone", values = local.zones }]
   gold_only = [{ key = "zone", values = ["gold"] }]
 
+  # Safe Harbor de-identified data and data about the pipeline: never dates, source ids or
+  # identifiers of a person (tests/unit/test_analyst_grant.py checks every table it covers).
+  analyst_classifications = ["deidentified", "non-phi"]
+
   tag_grants = merge(
     merge([
       for p, arn in local.engineer_principals : {
@@ -55,7 +61,7 @@ locals {
         principal     = aws_iam_role.persona["analyst"].arn
         resource_type = "TABLE"
         permissions   = ["DESCRIBE", "SELECT"]
-        expression    = concat(local.gold_only, [{ key = "data_classification", values = ["deidentified"] }])
+        expression    = concat(local.gold_only, [{ key = "data_classification", values = local.analyst_classifications }])
       }
       "care_coordinator/databases" = { principal = aws_iam_role.persona["care_coordinator"].arn, resource_type = "DATABASE", permissions = ["DESCRIBE"], expression = local.gold_only }
       "care_coordinator/tables" = {
@@ -67,6 +73,19 @@ locals {
       "auditor/databases" = { principal = aws_iam_role.persona["auditor"].arn, resource_type = "DATABASE", permissions = ["DESCRIBE"], expression = local.all_zones }
       "auditor/tables"    = { principal = aws_iam_role.persona["auditor"].arn, resource_type = "TABLE", permissions = ["DESCRIBE"], expression = local.all_zones }
     },
+    # The limited data set (exact dates, source ids; 164.514(e)): a separate grant per principal
+    # under a data use agreement, in addition to whatever else the principal holds.
+    merge([
+      for k, r in var.limited_data_set_readers : {
+        "limited_data_set/${k}/databases" = { principal = r.principal_arn, resource_type = "DATABASE", permissions = ["DESCRIBE"], expression = local.gold_only }
+        "limited_data_set/${k}/tables" = {
+          principal     = r.principal_arn
+          resource_type = "TABLE"
+          permissions   = ["DESCRIBE", "SELECT"]
+          expression    = concat(local.gold_only, [{ key = "data_classification", values = ["limited-data-set"] }])
+        }
+      }
+    ]...),
   )
 
   location_grants = merge([

@@ -13,6 +13,11 @@ output "lf_tag_values" {
   value       = { for k, t in aws_lakeformation_lf_tag.this : k => t.values }
 }
 
+output "limited_data_set_readers" {
+  description = "Who holds the limited-data-set grant, by key: principal ARN and data use agreement (for reviews)."
+  value       = var.limited_data_set_readers
+}
+
 output "lakeformation_grants" {
   description = "Tag-based grants by principal/resource: permissions and tag expression (for reviews)."
   value = {

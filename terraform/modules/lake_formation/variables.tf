@@ -68,6 +68,26 @@ variable "pipeline_role_arns" {
   nullable    = false
 }
 
+variable "limited_data_set_readers" {
+  description = "Principals granted the limited data set (gold tables tagged limited-data-set: exact dates and source ids, 164.514(e)) besides their other grants, by a static key: the IAM role ARN and the reference of the data use agreement it rests on (docs/runbook.md, Limited data set access). Empty: nobody."
+  type = map(object({
+    principal_arn      = string
+    data_use_agreement = string
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for r in values(var.limited_data_set_readers) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", r.principal_arn))])
+    error_message = "Every limited_data_set_readers principal_arn must be an IAM role ARN: no user, wildcard or account root."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.limited_data_set_readers) : length(trimspace(r.data_use_agreement)) > 0])
+    error_message = "Every limited_data_set_readers entry must name its data use agreement."
+  }
+}
+
 variable "tag_associator_role_arns" {
   description = "Roles that may assign the data_classification and audience LF-tags (the SQL view deployment), by a static key."
   type        = map(string)

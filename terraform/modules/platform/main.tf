@@ -154,6 +154,7 @@ module "lake_formation" {
   pipeline_role_arns             = { glue_jobs = module.glue_jobs.iam_role_arn, sql_deploy = module.analytics.sql_deploy_iam_role_arn }
   tag_associator_role_arns       = { sql_deploy = module.analytics.sql_deploy_iam_role_arn }
   persona_trusted_principal_arns = local.persona_trusted_arns
+  limited_data_set_readers       = { for k, r in var.limited_data_set_readers : k => { principal_arn = "${local.role_arn_prefix}${r.role_name}", data_use_agreement = r.data_use_agreement } }
   athena_workgroups              = module.analytics.athena_workgroups
   audit_log_bucket_arns          = [module.audit.audit_s3_bucket_arn, "arn:${var.partition}:s3:::${module.data_lake.access_logs_s3_bucket_name}"]
 }

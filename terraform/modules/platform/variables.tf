@@ -119,6 +119,16 @@ variable "state_bucket_name" {
   nullable    = true
 }
 
+variable "limited_data_set_readers" {
+  description = "IAM roles (names, with path if any) granted the gold limited data set (exact dates and source ids) under a data use agreement, by a static key: role_name and data_use_agreement (its reference). Empty (the default): analysts get the de-identified layer only. docs/runbook.md, Limited data set access."
+  type = map(object({
+    role_name          = string
+    data_use_agreement = string
+  }))
+  default  = {}
+  nullable = false
+}
+
 variable "persona_trusted_role_names" {
   description = "IAM roles (names, with path if any, e.g. IAM Identity Center's aws-reserved/sso.amazonaws.com/AWSReservedSSO_Analyst_1a2b) whose people may assume each persona: data_engineer, analyst, care_coordinator, auditor. Every persona needs at least one; none trusts the account root. Sessions need MFA and a source identity."
   type        = map(list(string))

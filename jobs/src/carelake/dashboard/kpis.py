@@ -20,13 +20,9 @@ VARIANT_LABELS = {
 # The acute inpatient discharges v_length_of_stay measures (same filter), one LOS value each:
 # the overall median needs the values, not the monthly medians.
 LOS_VALUES_SQL = """
-select date_diff('day', admit_date, discharge_date) as length_of_stay_days
-from gold.fact_encounter
-where
-    is_acute_inpatient
-    and admit_date is not null
-    and discharge_date is not null
-    and discharge_date >= admit_date
+select length_of_stay_days
+from gold.deid_encounter_month
+where is_acute_inpatient and length_of_stay_days is not null
 """
 
 

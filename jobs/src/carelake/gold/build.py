@@ -14,7 +14,7 @@ from datetime import date
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from carelake.gold import claims, dimensions, lace, treatments, worklist
+from carelake.gold import claims, deid, dimensions, lace, treatments, worklist
 from carelake.gold.dates import dim_date
 from carelake.gold.encounters import EncounterFacts, encounter_diagnosis_key, encounter_facts
 from carelake.gold.reference import disposition_flags, encounter_class_flags
@@ -36,7 +36,8 @@ def check_threshold(value: str | int) -> int:
 
 @dataclass
 class GoldOutput:
-    """Every gold table but dq_summary (conformed to GOLD_SCHEMAS), the alert feed rows, and
+    """Every gold table but dq_summary (conformed to GOLD_SCHEMAS; the deid_* tables to
+    carelake.gold.deid), the alert feed rows, and
     the frames several tables are built from (the writer persists them first)."""
 
     tables: dict[str, DataFrame]
@@ -129,6 +130,7 @@ def build_gold(
         ],
         as_of,
     )
+    tables |= deid.deid_tables(tables)
     missing = set(GOLD_SCHEMAS) - set(tables) - {"dq_summary"}
     assert not missing, f"gold tables not built: {sorted(missing)}"
     return GoldOutput(

@@ -4,6 +4,7 @@
 * ``key_null_rate``: share of rows with any key column null (null for an empty table).
 * ``duplicate_keys``: rows with a complete key minus distinct complete keys, i.e. how many
   rows would have to go for the key to be unique (0 when the grain holds).
+  Both are null for a table that declares no key (the carelake.gold.deid tables).
 * ``duplicates_removed``, ``quarantined_rows``, ``last_run_id``, ``last_run_at``: from the
   latest run record (quarantine/job_run, latest ``finished_at``) of a job that wrote the
   table (its name is a key of ``rows_written_by_table``): that run's
@@ -74,7 +75,12 @@ def table_stats(spark: SparkSession, tables: list[CheckedTable]) -> DataFrame:
         rows = table.frame.select(
             F.lit(table.zone).alias("zone"),
             F.lit(table.name).alias("table_name"),
-            F.to_json(F.struct(*(F.col(k) for k in table.keys))).alias("_key"),
+            # a table without a declared key (carelake.gold.deid) has only its rows counted
+            (
+                F.to_json(F.struct(*(F.col(k) for k in table.keys)))
+                if table.keys
+                else F.lit(None).cast("string")
+            ).alias("_key"),
             _any_null(table.keys).alias("_incomplete"),
         )
         keyed = rows if keyed is None else keyed.unionByName(rows)
@@ -85,14 +91,22 @@ def table_stats(spark: SparkSession, tables: list[CheckedTable]) -> DataFrame:
         F.sum(F.when(F.col("_incomplete"), F.col("_n"))).alias("_null_rows"),
         F.sum(F.when(~F.col("_incomplete"), F.col("_n") - 1)).alias("_extra_rows"),
     )
-    names = local_frame(spark, T.StructType(STATS_SCHEMA.fields[:2]), [(t.zone, t.name) for t in tables])
+    names = local_frame(
+        spark,
+        T.StructType([*STATS_SCHEMA.fields[:2], T.StructField("has_key", T.BooleanType(), False)]),
+        [(t.zone, t.name, bool(t.keys)) for t in tables],
+    )
     rows = F.coalesce(F.col("_rows"), F.lit(0)).cast("long")
     return names.join(per_table, ["zone", "table_name"], "left").select(
         "zone",
         "table_name",
         rows.alias("row_count"),
-        F.when(rows > 0, F.coalesce(F.col("_null_rows"), F.lit(0)) / rows).alias("key_null_rate"),
-        F.coalesce(F.col("_extra_rows"), F.lit(0)).cast("long").alias("duplicate_keys"),
+        F.when(F.col("has_key") & (rows > 0), F.coalesce(F.col("_null_rows"), F.lit(0)) / rows).alias(
+            "key_null_rate"
+        ),
+        F.when(F.col("has_key"), F.coalesce(F.col("_extra_rows"), F.lit(0)))
+        .cast("long")
+        .alias("duplicate_keys"),
     )
 
 

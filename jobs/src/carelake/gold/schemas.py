@@ -150,6 +150,27 @@ ALERT_FEED_KEYS = (
 
 # Columns a de-identified consumer must never see: the care coordinators' tables carry the MRN.
 PHI_TABLES = {"high_risk_outreach_list": ("mrn",), "care_team_worklist": ("mrn",)}
+# Safe Harbor tables (no dates but years, no source ids, no direct identifiers; analysts' default
+# grant). dq_summary is about the pipeline. Every other gold table is a limited data set: exact
+# dates or date keys, or source encounter, claim, treatment and outreach ids (analysts read the
+# carelake.gold.deid tables built from them). A new table is a limited data set until listed here.
+DEIDENTIFIED_TABLES = frozenset({
+    "dim_patient", "dim_provider", "dim_location", "dim_payer", "dim_diagnosis", "dim_treatment_type",
+    "provider_treatment_rank", "provider_success_rank", "treatment_success_monthly", "treatment_geography",
+    "treatment_cost_by_type", "treatments_by_city", "provider_success_rate", "care_team_assignment",
+})  # fmt: skip
+NON_PHI_TABLES = frozenset({"dq_summary"})
+
+
+def classification(name: str) -> Classification:
+    if name in PHI_TABLES:
+        return Classification.PHI
+    if name in DEIDENTIFIED_TABLES:
+        return Classification.DEIDENTIFIED
+    if name in NON_PHI_TABLES:
+        return Classification.NON_PHI
+    return Classification.LIMITED_DATA_SET
+
 
 _DESCRIPTIONS = {
     "dim_date": "Calendar dates covering every date a gold fact uses (date_key yyyymmdd).",
@@ -193,7 +214,7 @@ TABLES: tuple[Table, ...] = tuple(
         _DESCRIPTIONS[name],
         schema,
         key=GOLD_KEYS[name],
-        classification=Classification.PHI if name in PHI_TABLES else Classification.DEIDENTIFIED,
+        classification=classification(name),
         direct_identifiers=PHI_TABLES.get(name, ()),
     )
     for name, schema in GOLD_SCHEMAS.items()

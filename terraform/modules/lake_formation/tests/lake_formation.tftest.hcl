@@ -108,9 +108,19 @@ run "persona_grants" {
   assert {
     condition = (
       aws_lakeformation_permissions.tag_policy["analyst/tables"].permissions == toset(["DESCRIBE", "SELECT"])
-      && { for e in one(aws_lakeformation_permissions.tag_policy["analyst/tables"].lf_tag_policy).expression : e.key => e.values } == { zone = toset(["gold"]), data_classification = toset(["deidentified"]) }
+      && { for e in one(aws_lakeformation_permissions.tag_policy["analyst/tables"].lf_tag_policy).expression : e.key => e.values } == { zone = toset(["gold"]), data_classification = toset(["deidentified", "non-phi"]) }
     )
-    error_message = "Analysts may only SELECT gold tables tagged deidentified."
+    error_message = "Analysts may only SELECT gold tables tagged deidentified or non-phi (never limited-data-set)."
+  }
+
+  assert {
+    condition     = contains(aws_lakeformation_lf_tag.this["data_classification"].values, "limited-data-set")
+    error_message = "data_classification must have the value limited-data-set."
+  }
+
+  assert {
+    condition     = length([for k in keys(aws_lakeformation_permissions.tag_policy) : k if startswith(k, "limited_data_set/")]) == 0
+    error_message = "Nobody holds the limited-data-set grant by default."
   }
 
   assert {
@@ -227,4 +237,46 @@ run "rejects_account_root_trust" {
   }
 
   expect_failures = [var.persona_trusted_principal_arns]
+}
+
+run "limited_data_set_grant_is_separate_and_named" {
+  command = plan
+
+  variables {
+    limited_data_set_readers = {
+      outcomes_research = { principal_arn = "arn:aws:iam::111122223333:role/carelake-dev-outcomes-research", data_use_agreement = "DUA-2025-007" }
+    }
+  }
+
+  assert {
+    condition = (
+      aws_lakeformation_permissions.tag_policy["limited_data_set/outcomes_research/tables"].principal == "arn:aws:iam::111122223333:role/carelake-dev-outcomes-research"
+      && aws_lakeformation_permissions.tag_policy["limited_data_set/outcomes_research/tables"].permissions == toset(["DESCRIBE", "SELECT"])
+      && { for e in one(aws_lakeformation_permissions.tag_policy["limited_data_set/outcomes_research/tables"].lf_tag_policy).expression : e.key => e.values } == { zone = toset(["gold"]), data_classification = toset(["limited-data-set"]) }
+      && aws_lakeformation_permissions.tag_policy["limited_data_set/outcomes_research/databases"].permissions == toset(["DESCRIBE"])
+    )
+    error_message = "A named reader gets SELECT on gold tables tagged limited-data-set only."
+  }
+
+  assert {
+    condition     = { for e in one(aws_lakeformation_permissions.tag_policy["analyst/tables"].lf_tag_policy).expression : e.key => e.values }["data_classification"] == toset(["deidentified", "non-phi"])
+    error_message = "A limited-data-set reader must not widen the analyst persona's grant."
+  }
+
+  assert {
+    condition     = output.limited_data_set_readers["outcomes_research"].data_use_agreement == "DUA-2025-007"
+    error_message = "Each limited-data-set grant names its data use agreement."
+  }
+}
+
+run "limited_data_set_readers_need_a_role_and_an_agreement" {
+  command = plan
+
+  variables {
+    limited_data_set_readers = {
+      everyone = { principal_arn = "arn:aws:iam::111122223333:root", data_use_agreement = " " }
+    }
+  }
+
+  expect_failures = [var.limited_data_set_readers]
 }
