@@ -122,6 +122,15 @@ def package_data_patterns() -> list[str]:
     return pyproject["tool"]["setuptools"]["package-data"][PACKAGE]
 
 
+def _enclosing_package(data: Path) -> Path:
+    """The nearest folder above a data file that is a package (a data folder such as rules/
+    has no __init__.py: its files belong to the package around it)."""
+    folder = data.parent
+    while not (folder / "__init__.py").is_file():
+        folder = folder.parent
+    return folder
+
+
 def glue_files(modules: set[str], src: Path = SRC) -> list[Path]:
     """Paths (relative to `src`) of the modules and of the data files of the included packages."""
     files = {module_file(m, src).relative_to(src) for m in modules}  # type: ignore[union-attr]
@@ -133,7 +142,7 @@ def glue_files(modules: set[str], src: Path = SRC) -> list[Path]:
     root = src / PACKAGE
     for pattern in package_data_patterns():
         for data in root.glob(pattern):
-            if data.is_file() and data.suffix != ".py" and data.parent in package_dirs:
+            if data.is_file() and data.suffix != ".py" and _enclosing_package(data) in package_dirs:
                 files.add(data.relative_to(src))
     return sorted(files)
 

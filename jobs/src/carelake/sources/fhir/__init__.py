@@ -1,0 +1,1 @@
+"""FHIR R4 bundles and bulk NDJSON."""

@@ -1,0 +1,1 @@
+"""Care-manager outreach events (Firehose JSON lines)."""

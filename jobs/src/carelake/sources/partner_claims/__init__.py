@@ -1,0 +1,1 @@
+"""Partner claims CSV files over SFTP."""

@@ -1,0 +1,1 @@
+"""The Synthea CSV export."""

@@ -1,0 +1,1 @@
+"""DynamoDB exports of treatment records."""
