@@ -84,7 +84,7 @@ lint-python: venv ## ruff: lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-lint-sql: venv ## sqlfluff over sql/ (Athena dialect; the generated sql/ddl is ignored)
+lint-sql: venv ## sqlfluff over sql/ (Athena dialect)
 	$(BIN)/sqlfluff lint sql
 
 lint-terraform: venv tools ## terraform fmt, module README tables, checkov and cfn-lint (Terraform and the bootstrap template)

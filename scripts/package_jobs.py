@@ -7,7 +7,7 @@ dist/carelake-python-modules.zip           a "zip of wheels" (Glue 5.0): the car
                                            jobs/requirements/glue.lock (hash-checked); Glue
                                            installs it with --no-index (no internet in the VPC)
 dist/glue/<job>.py                         one entry script per job in the manifest
-dist/sql/views/*.sql, dist/sql/ddl/*.sql   what the SQL deployment runs
+dist/sql/views/*.sql                       what the SQL deployment runs
 
 The jobs wheel holds only what Glue runs: the modules the manifest's entry points import,
 directly or through each other (found by reading their import statements, so imports inside
@@ -229,8 +229,7 @@ def main() -> None:
     for job in load_manifest().ordered():
         script = Path(import_module(job.entry_point).__file__)
         shutil.copy2(script, dist / "glue" / f"{job.name}.py")
-    for folder in ("views", "ddl"):
-        shutil.copytree(REPO / "sql" / folder, dist / "sql" / folder)
+    shutil.copytree(REPO / "sql" / "views", dist / "sql" / "views")
     (dist / "VERSION").write_text(release + "\n")
     print(f"wrote {dist} at version {release}: {', '.join(sorted(p.name for p in dist.iterdir()))}")
 

@@ -3,7 +3,8 @@
 Pure ``DataFrame -> DataFrame`` transforms (no I/O) except carelake.gold.io, which the entry
 script (carelake.entrypoints.silver_to_gold) uses to read silver and write gold.
 
-- schemas: every gold table's columns and types, GOLD_KEYS, ``lake_tables()`` for the catalog
+- schemas: every gold table's columns, types and grain (TABLES, declarations for carelake.registry)
+- deid: the analysts' de-identified tables built from the limited-data-set facts
 - inputs: the silver columns gold reads
 - reference: reference data (carelake.reference) as lookup frames and helper UDFs
 - dimensions, encounters, claims, treatments, lace, quality, dates, deidentify: the tables
