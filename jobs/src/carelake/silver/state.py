@@ -68,15 +68,23 @@ class State:
     def parsed(self) -> bool:
         return self.candidates is not None
 
+    @property
+    def record_key(self) -> tuple[str, ...]:
+        """What identifies a record across versions (the rows of one version share it)."""
+        return ("source", RECORD_ID) if self.parsed and "source " in self.columns else (RECORD_ID,)
+
     def table(self) -> Table:
+        # No unique key: the rows of a record's newest version share its record_key (an
+        # observation's components, two resources of one bundle on the same grain), and
+        # silver's own latest-wins picks among them.
         return Table(
             "silver",
             self.table_name,
             f"Silver's state: the latest version of every {self.name.replace('_', ' ')} record ("
             + ("parsed" if self.parsed else "as bronze holds it")
-            + "); silver's tables are built from it.",
+            + f"); silver's tables are built from it. A record is its {', '.join(self.record_key)}; "
+            "the rows of its newest version share them.",
             schema(f"{self.columns}, {RECORD_ID} string" + ("" if self.parsed else f", {INGEST_SEQ} bigint")),
-            key=("source", RECORD_ID) if self.parsed and "source " in self.columns else (RECORD_ID,),
             classification=Classification.PHI,
         )
 
@@ -259,7 +267,7 @@ def merged(state: State, current: DataFrame, arriving: DataFrame) -> DataFrame:
     version (all rows of that version win; an exact tie between versions keeps both, and
     silver's own latest-wins decides between them by content). A rejected record never wins
     and never hides another version."""
-    key = list(declared(state).key)
+    key = list(state.record_key)
     version = F.struct(*(F.col(c) for c in state.version))
     admitted = F.col("_reason").isNull()
     newest = F.max(F.when(admitted, version)).over(Window.partitionBy(*key))
