@@ -3,6 +3,7 @@
 -- key:   payer_key
 -- paid_to_billed_ratio = sum(paid) / sum(billed); denial_rate = denied claims / all claims
 -- (every status, pending included). definition: docs/measures/claims-by-payer.md
+-- order_by: billed_amount desc, payer_key
 -- data_classification: deidentified
 create or replace view v_claims_by_payer as
 

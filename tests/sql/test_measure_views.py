@@ -48,7 +48,7 @@ def test_view_transpiles_without_semantics_warnings(engine: LocalQueryEngine, pa
     body = sqlglot.parse_one(path.read_text(encoding="utf-8"), read="athena").expression
     transpiled = engine.transpile(body.sql(dialect="athena"))
     assert transpiled.warnings == ()
-    result = engine.query(path.stem)  # runs on DuckDB
+    result = engine.query(path.stem)  # runs on DuckDB, ordered by the view's -- order_by: columns
     # an empty lake gives no rows, except the two variants of the overall rate (with null rates)
     assert len(result) == (2 if path.stem == "readmission_rates" else 0)
 
@@ -64,6 +64,8 @@ def test_house_style(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     header = text.split("create or replace view", 1)[0]
     assert re.search(r"^-- grain: ", header, re.M) and re.search(r"^-- key: ", header, re.M)
+    # how `carelake query <view>` and the dashboards list the rows (queried by name above)
+    assert re.search(r"^-- order_by: \w+", header, re.M)
     assert re.search(rf"^create or replace view {path.stem} as$", text, re.M), (
         "one view per file, named as the file"
     )

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+if TYPE_CHECKING:
+    from carelake.manifest import Manifest
+
+# Plain click help (rich_markup_mode=None): typer's rich panels print every option with a
+# type, so a flag such as --show-sql read "--show-sql <bool>" as if it took a value.
 app = typer.Typer(
     help="carelake: a HIPAA-aligned healthcare lakehouse, runnable on one laptop.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 
 LakeOption = Annotated[
@@ -79,18 +86,70 @@ def land(
         typer.echo(f"raw/{prefix}: {count} files landed")
 
 
+RUNBOOK = "docs/runbook.md"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
+
+
 @app.command()
 def run(
     lake: LakeOption = Path("lake"),
     dt: DtOption = "today",
     job: Annotated[list[str] | None, typer.Option("--job", help="Run only this job (repeatable).")] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Print the full traceback when a job fails.")
+    ] = False,
 ) -> None:
-    """Run the manifest's jobs in workflow order over the local lake; print counts and time."""
-    from carelake.config import Lake
-    from carelake.reporting import print_job_result
-    from carelake.runner import run_jobs
+    """Run the manifest's jobs in workflow order over the local lake; print counts and time.
 
-    run_jobs(Lake(lake), dt, only=job, on_done=print_job_result)
+    An unknown job or a failing job is reported in one line with what to do next (exit 1);
+    --debug adds the traceback."""
+    from carelake.config import Lake, resolve_dt
+    from carelake.manifest import load_manifest
+    from carelake.reporting import print_job_result
+    from carelake.runner import JobResult, run_jobs
+
+    try:
+        dt = resolve_dt(dt)
+    except ValueError as error:
+        typer.echo(f"error: --dt: {error}", err=True)
+        raise typer.Exit(2) from None
+    manifest = load_manifest()
+    finished: list[str] = []
+
+    def done(result: JobResult) -> None:
+        finished.append(result.job)
+        print_job_result(result)
+
+    try:
+        run_jobs(Lake(lake), dt, only=job, manifest=manifest, on_done=done)
+    except ValueError as error:
+        if finished or not str(error).startswith("unknown jobs"):
+            _report_failed_job(error, manifest, job, finished, debug)
+        typer.echo(f"error: {error} (pass one of the manifest's jobs to --job)", err=True)
+        raise typer.Exit(2) from None
+    except Exception as error:
+        _report_failed_job(error, manifest, job, finished, debug)
+
+
+def _report_failed_job(
+    error: Exception, manifest: Manifest, only: list[str] | None, finished: list[str], debug: bool
+) -> NoReturn:
+    """One line naming the job that failed, its first error line and where to look; the
+    traceback only with --debug."""
+    if debug:
+        raise error
+    pending = [j.name for j in manifest.ordered() if (not only or j.name in only) and j.name not in finished]
+    failed = pending[0] if pending else "the run"
+    typer.echo(
+        f"error: job {failed} failed: {_first_line(error)} "
+        f"(see {RUNBOOK}#{failed}; rerun with --debug for the traceback)",
+        err=True,
+    )
+    raise typer.Exit(1) from None
 
 
 @app.command()

@@ -121,6 +121,7 @@ class LocalQueryEngine:
         self._con = self._connect()
         self._columns: dict[str, dict[str, Columns]] = {}
         self._failed_views: dict[str, str] = {}
+        self._view_order: dict[str, str] = {}
         for schema in (*ZONES, self.default_schema):
             self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
         self.tables, self.skipped_tables = self._register_tables()
@@ -174,6 +175,8 @@ class LocalQueryEngine:
         for view in ordered:
             if view.qualified_name not in self._failed_views:
                 statuses.append(self._create_sql_view(view))
+            if view.order_by:
+                self._view_order[view.qualified_name] = view.order_by_sql
         return statuses
 
     def _missing_dependency(self, view: ViewDefinition) -> str | None:
@@ -234,7 +237,8 @@ class LocalQueryEngine:
                 raise UnknownObjectError(qualified, self._suggest(qualified))
 
     def athena_sql(self, sql_or_name: str) -> str:
-        """The Athena SQL for a query argument: a view/table name becomes ``select * from name``."""
+        """The Athena SQL for a query argument: a view/table name becomes ``select * from name``,
+        ordered as the view's ``-- order_by:`` header declares."""
         text = sql_or_name.strip().rstrip(";").strip()
         if not _NAME.fullmatch(text):
             return sql_or_name
@@ -245,7 +249,8 @@ class LocalQueryEngine:
         if not self._exists(qualified):
             raise UnknownObjectError(text, self._suggest(text))
         schema, _, name = qualified.partition(".")
-        return f"select * from {schema}.{name}"
+        order = self._view_order.get(qualified)
+        return f"select * from {schema}.{name}" + (f" order by {order}" if order else "")
 
     # --- queries ------------------------------------------------------------------------------
 
