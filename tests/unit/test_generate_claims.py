@@ -22,7 +22,7 @@ import pytest
 from carelake import reference as ref
 from carelake.generate import generate_population
 
-PATIENTS = 300
+PATIENTS = 150
 PAYER_TYPE = {
     "Medicare": "medicare",
     "Dual Eligible": "medicare",
