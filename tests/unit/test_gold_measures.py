@@ -405,6 +405,10 @@ ALLOWED_NAMES = {
     "month_name",
     "clinic_name",
     "diagnosis_category_name",
+    # names of codes, not of people
+    "carc_group_name",
+    "procedure_category_name",
+    "cohort_name",
 }
 
 

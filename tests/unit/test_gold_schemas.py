@@ -17,6 +17,7 @@ NOT_COLUMNS = {
     "dim_location": {"organization_id"},
     "dim_diagnosis": {"UNMAPPED:<snomed>"},
     "high_risk_outreach_list": {"outreach_window_days"},
+    "patient_cohort": {"copd", "heart_failure", "diabetes"},
 }
 
 
