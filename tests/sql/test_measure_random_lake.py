@@ -36,6 +36,69 @@ class References:
     def outreach(self) -> pd.DataFrame:
         return ref.outreach_discharges(self.stays, self.tables["gold.fact_outreach"])
 
+    @cached_property
+    def payers(self) -> pd.DataFrame:
+        return ref.claims_by_payer(self.tables["gold.fact_claim"], self.tables["gold.dim_payer"])
+
+    @cached_property
+    def denials(self) -> pd.DataFrame:
+        t = self.tables
+        return ref.claim_denials(t["gold.fact_claim"], t["gold.dim_payer"], t["gold.dim_denial_reason"])
+
+    @cached_property
+    def cohorts(self) -> pd.DataFrame:
+        t = self.tables
+        return ref.cohort_outcomes(
+            t["gold.patient_cohort"], t["gold.dim_patient"], self.stays, t["gold.fact_encounter"]
+        )
+
+    @cached_property
+    def rates(self) -> pd.DataFrame:
+        t = self.tables
+        return ref.readmission_rates_by_dimension(self.stays, t["gold.dim_payer"], t["gold.dim_location"])
+
+
+def _hedis(rates: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    return rates[(rates["variant"] == "hedis_all_ages") & (rates["dimension"] == dimension)]
+
+
+def _by_month(rows: pd.DataFrame, month_column: str) -> pd.DataFrame:
+    return rows.assign(month_start=[ref.month_start(m) for m in rows[month_column]])
+
+
+def _outreach_months(discharges: pd.DataFrame) -> pd.DataFrame:
+    complete = discharges[discharges["is_window_complete"]]
+    grouped = complete.groupby("discharge_month")["has_successful_outreach_30d"].agg(["count", "sum"])
+    return pd.DataFrame(
+        {
+            "month_start": [ref.month_start(m) for m in grouped.index],
+            "discharges": grouped["count"].astype(int).to_list(),
+            "discharges_with_successful_outreach": grouped["sum"].astype(int).to_list(),
+            "compliance_rate": (grouped["sum"] / grouped["count"]).to_list(),
+        }
+    )
+
+
+def _category_names(rates: pd.DataFrame, diagnoses: pd.DataFrame) -> pd.DataFrame:
+    names = dict(zip(diagnoses["diagnosis_category"], diagnoses["diagnosis_category_name"], strict=True))
+    rows = _hedis(rates, "diagnosis_category").rename(columns={"dimension_value": "diagnosis_category"})
+    return rows.assign(diagnosis_category_name=[names.get(c, c) for c in rows["diagnosis_category"]])
+
+
+def _ranked_providers(t: References) -> pd.DataFrame:
+    rows = ref.provider_ranking(
+        t["gold.provider_treatment_rank"], t["gold.provider_success_rank"], t["gold.dim_provider"]
+    )
+    completed = dict(
+        zip(
+            t["gold.provider_success_rank"]["provider_key"],
+            t["gold.provider_success_rank"]["completed"],
+            strict=True,
+        )
+    )
+    rows = rows[rows["rank_by_treatments"].notna() & (rows["rank_by_treatments"] <= 10)]
+    return rows.assign(completed=[completed.get(k) for k in rows["provider_key"]])
+
 
 # view -> (key columns, reference computed from the lake's tables)
 CASES: dict[str, tuple[list[str], Callable[[References], pd.DataFrame]]] = {
@@ -77,6 +140,165 @@ CASES: dict[str, tuple[list[str], Callable[[References], pd.DataFrame]]] = {
     "v_high_risk_outreach": (
         ["patient_key"],
         lambda t: ref.high_risk_outreach(t["gold.high_risk_outreach_list"], t["gold.patient_risk"]),
+    ),
+    "v_claim_denials": (["payer_key", "service_month", "carc_group"], lambda t: t.denials),
+    "v_cohort_outcomes": (["cohort"], lambda t: t.cohorts),
+    "v_procedure_patterns": (
+        ["procedure_category"],
+        lambda t: ref.procedure_patterns(t["gold.fact_procedure"]),
+    ),
+    # the report views: their base's reference with small cells suppressed
+    "report_claims_by_payer": (
+        ["payer_key"],
+        lambda t: ref.report(
+            t.payers,
+            {
+                "payer_key": [],
+                "claims": ["claims"],
+                "patients": ["patients"],
+                "billed_amount": [],
+                "paid_amount": [],
+                "paid_to_billed_ratio": ["claims"],
+                "decided_claims": ["decided_claims"],
+                "initially_denied_claims": ["initially_denied_claims"],
+                "initial_denial_rate": ["decided_claims", "initially_denied_claims"],
+            },
+            ["claims", "patients", "decided_claims", "initially_denied_claims"],
+        ),
+    ),
+    "report_readmission_by_category": (
+        ["diagnosis_category"],
+        lambda t: ref.report(
+            _category_names(t.rates, t["gold.dim_diagnosis"]),
+            {
+                "diagnosis_category": [],
+                "diagnosis_category_name": [],
+                "index_stays": ["index_stays"],
+                "readmissions": ["readmissions"],
+                "readmission_rate": ["index_stays", "readmissions"],
+            },
+            ["index_stays", "readmissions"],
+        ),
+    ),
+    "report_readmission_trend": (
+        ["month_start"],
+        lambda t: ref.report(
+            _by_month(_hedis(t.rates, "discharge_month"), "dimension_value"),
+            {
+                "month_start": [],
+                "index_stays": ["index_stays"],
+                "readmissions": ["readmissions"],
+                "readmission_rate": ["index_stays", "readmissions"],
+            },
+            ["index_stays", "readmissions"],
+        ),
+    ),
+    "report_length_of_stay_trend": (
+        ["month_start"],
+        lambda t: ref.report(
+            _by_month(
+                ref.length_of_stay(t["gold.fact_encounter"]).query("diagnosis_category == 'All'"),
+                "discharge_month",
+            ),
+            {"month_start": [], "stays": ["stays"], "mean_los_days": ["stays"], "median_los_days": ["stays"]},
+            ["stays"],
+        ),
+    ),
+    "report_outreach_compliance_trend": (
+        ["month_start"],
+        lambda t: ref.report(
+            _outreach_months(t.outreach),
+            {
+                "month_start": [],
+                "discharges": ["discharges"],
+                "discharges_with_successful_outreach": ["discharges_with_successful_outreach"],
+                "compliance_rate": ["discharges", "discharges_with_successful_outreach"],
+            },
+            ["discharges", "discharges_with_successful_outreach"],
+        ),
+    ),
+    "report_top_cost_diag": (
+        ["billed_rank"],
+        lambda t: ref.report(
+            ref.top_cost_diagnoses(t["gold.fact_claim"], t["gold.dim_diagnosis"]),
+            {
+                "billed_rank": [],
+                "diagnosis_key": [],
+                "claims": ["claims"],
+                "patients": ["patients"],
+                "billed_amount": [],
+                "share_of_total_billed": [],
+            },
+            ["claims", "patients"],
+        ),
+    ),
+    "report_claim_denials": (
+        ["payer_key", "service_month", "carc_group"],
+        lambda t: ref.report(
+            t.denials,
+            {
+                "payer_key": [],
+                "service_month": [],
+                "carc_group": [],
+                "decided_claims": ["decided_claims"],
+                "denied_claims": ["denied_claims"],
+                "denial_rate": ["decided_claims", "denied_claims"],
+                "denied_amount": [],
+                "appealed_claims": ["appealed_claims"],
+                "overturned_claims": ["overturned_claims"],
+                "overturn_rate": ["appealed_claims", "overturned_claims"],
+            },
+            ["decided_claims", "denied_claims", "appealed_claims", "overturned_claims"],
+        ),
+    ),
+    "report_cohort_outcomes": (
+        ["cohort"],
+        lambda t: ref.report(
+            t.cohorts,
+            {
+                "cohort": [],
+                "cohort_name": [],
+                "patients": ["patients"],
+                "index_stays": ["index_stays"],
+                "mean_los_days": ["index_stays"],
+                "readmissions_30d": ["readmissions_30d"],
+                "readmission_rate_30d": ["index_stays", "readmissions_30d"],
+                "ed_revisits_30d": ["ed_revisits_30d"],
+                "ed_revisit_rate_30d": ["index_stays", "ed_revisits_30d"],
+            },
+            ["patients", "index_stays", "readmissions_30d", "ed_revisits_30d"],
+        ),
+    ),
+    "report_procedure_patterns": (
+        ["procedure_category"],
+        lambda t: ref.report(
+            ref.procedure_patterns(t["gold.fact_procedure"]),
+            {
+                "procedure_category": [],
+                "procedures": ["procedures"],
+                "patients": ["patients"],
+                "total_cost": [],
+                "mean_cost": ["procedures"],
+                "share_of_procedures": ["procedures"],
+                "share_of_cost": [],
+                "inpatient_share": ["procedures", "inpatient_procedures"],
+            },
+            ["procedures", "patients", "inpatient_procedures"],
+        ),
+    ),
+    "report_provider_ranking": (
+        ["provider_key"],
+        lambda t: ref.report(
+            _ranked_providers(t),
+            {
+                "provider_key": [],
+                "rank_by_treatments": [],
+                "total_treatments": ["total_treatments"],
+                "completed": ["completed"],
+                "success_rate": ["completed"],
+            },
+            ["total_treatments", "completed"],
+        ),
     ),
     "v_provider_ranking": (
         ["provider_key"],
@@ -130,3 +352,19 @@ def test_the_random_lake_hits_every_edge(lake: tuple[LocalQueryEngine, Reference
         "unassigned",
     }
     assert {1, 30} <= set(outreach["days_to_successful_outreach"].dropna().astype(int))
+
+
+def test_the_random_lake_exercises_denials_cohorts_and_small_cells(
+    lake: tuple[LocalQueryEngine, References],
+) -> None:
+    engine, _ = lake
+    denials = engine.query("v_claim_denials")
+    assert {"All", "CO", "PR", "Unknown"} <= set(denials["carc_group"])
+    assert denials["overturned_claims"].sum() > 0 and denials["overturn_rate"].isna().any()
+    cohorts = engine.query("v_cohort_outcomes").set_index("cohort")
+    assert set(cohorts.index) == {"all_patients", "copd", "heart_failure", "diabetes"}
+    assert (cohorts["index_stays"] > 0).all() and (cohorts["ed_revisits_30d"] > 0).all()
+    assert (cohorts["index_stays"] < cohorts.loc["all_patients", "index_stays"]).sum() == 3
+    shown = engine.query("report_claim_denials")  # payer-months are small: their cells mostly hidden
+    assert shown["decided_claims"].notna().any() and shown["decided_claims"].isna().any()
+    assert set(engine.query("report_readmission_trend")["is_suppressed"]) == {True, False}

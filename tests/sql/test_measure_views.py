@@ -28,6 +28,19 @@ EXPECTED = {
     "patient_risk_view",
     "v_high_risk_outreach",
     "v_provider_ranking",
+    "v_claim_denials",
+    "v_cohort_outcomes",
+    "v_procedure_patterns",
+    "report_claims_by_payer",
+    "report_claim_denials",
+    "report_cohort_outcomes",
+    "report_length_of_stay_trend",
+    "report_outreach_compliance_trend",
+    "report_procedure_patterns",
+    "report_provider_ranking",
+    "report_readmission_by_category",
+    "report_readmission_trend",
+    "report_top_cost_diag",
 }
 
 
