@@ -36,7 +36,8 @@ final as (
         case when not is_small_claims then paid_to_billed_ratio end as paid_to_billed_ratio,
         case when not is_small_decided then decided_claims end as decided_claims,
         case when not is_small_denied then initially_denied_claims end as initially_denied_claims,
-        case when not (is_small_decided or is_small_denied) then initial_denial_rate end as initial_denial_rate,
+        case when not (is_small_decided or is_small_denied) then initial_denial_rate end
+            as initial_denial_rate,
         (is_small_claims or is_small_patients or is_small_decided or is_small_denied) as is_suppressed
     from flagged
 )

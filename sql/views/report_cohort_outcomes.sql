@@ -35,7 +35,8 @@ final as (
         case when not (is_small_stays or is_small_readmissions) then readmission_rate_30d end
             as readmission_rate_30d,
         case when not is_small_revisits then ed_revisits_30d end as ed_revisits_30d,
-        case when not (is_small_stays or is_small_revisits) then ed_revisit_rate_30d end as ed_revisit_rate_30d,
+        case when not (is_small_stays or is_small_revisits) then ed_revisit_rate_30d end
+            as ed_revisit_rate_30d,
         (is_small_patients or is_small_stays or is_small_readmissions or is_small_revisits) as is_suppressed
     from flagged
 )

@@ -16,7 +16,7 @@ patterns as (
 flagged as (
     select
         *,
-        procedures between 1 and 10 as is_small_procedures,
+        procedure_count between 1 and 10 as is_small_procedures,
         patients between 1 and 10 as is_small_patients,
         inpatient_procedures between 1 and 10 as is_small_inpatient
     from patterns
@@ -26,7 +26,7 @@ final as (
     select
         procedure_category,
         procedure_category_name,
-        case when not is_small_procedures then procedures end as procedures,
+        case when not is_small_procedures then procedure_count end as procedure_count,
         case when not is_small_patients then patients end as patients,
         total_cost,
         case when not is_small_procedures then mean_cost end as mean_cost,

@@ -26,7 +26,9 @@ denial_reasons as (
 ),
 
 rollups as (
-    select * from (values (false, false), (true, false), (false, true), (true, true)) as r (all_payers, all_months)
+    select * from (
+        values (false, false), (true, false), (false, true), (true, true)
+    ) as r (all_payers, all_months)
 ),
 
 claim_decisions as (

@@ -92,7 +92,7 @@ cohort_stays as (
             members.patient_key = index_stays.patient_key
             and (
                 members.first_diagnosed_date is null
-                or index_stays.discharge_date >= members.first_diagnosed_date
+                or members.first_diagnosed_date <= index_stays.discharge_date
             )
     inner join stay_revisits
         on index_stays.stay_id = stay_revisits.stay_id

@@ -25,7 +25,7 @@ by_category as (
     select
         procedure_category,
         min(procedure_category_name) as procedure_category_name,
-        count(*) as procedures,
+        count(*) as procedure_count,
         count(distinct patient_key) as patients,
         count_if(is_inpatient) as inpatient_procedures,
         sum(cost) as total_cost,
@@ -38,13 +38,13 @@ final as (
     select
         by_category.procedure_category,
         by_category.procedure_category_name,
-        by_category.procedures,
+        by_category.procedure_count,
         by_category.patients,
         by_category.inpatient_procedures,
-        cast(by_category.inpatient_procedures as double) / by_category.procedures as inpatient_share,
+        cast(by_category.inpatient_procedures as double) / by_category.procedure_count as inpatient_share,
         by_category.total_cost,
         by_category.mean_cost,
-        cast(by_category.procedures as double) / totals.all_procedures as share_of_procedures,
+        cast(by_category.procedure_count as double) / totals.all_procedures as share_of_procedures,
         cast(by_category.total_cost as double) / nullif(cast(totals.all_cost as double), 0) as share_of_cost
     from by_category
     cross join totals

@@ -1110,7 +1110,7 @@ def procedure_patterns(procedures: pd.DataFrame) -> pd.DataFrame:
             {
                 "procedure_category": category,
                 "procedure_category_name": members[0]["procedure_category_name"],
-                "procedures": len(members),
+                "procedure_count": len(members),
                 "patients": len({m["patient_key"] for m in members if _text(m["patient_key"])}),
                 "inpatient_procedures": inpatient,
                 "inpatient_share": inpatient / len(members),

@@ -33,7 +33,7 @@ PROCEDURES = [
     procedure(5, "pk1", "radiology", "Radiology", None, False),  # no cost: counted, not in the mean
     procedure(6, "pk3", "unmapped", "No CPT/HCPCS code", "70.00", True),
 ]
-COLUMNS = ("procedures", "patients", "inpatient_procedures", "inpatient_share", "total_cost", "mean_cost",
+COLUMNS = ("procedure_count", "patients", "inpatient_procedures", "inpatient_share", "total_cost", "mean_cost",
            "share_of_procedures", "share_of_cost")  # fmt: skip
 
 
