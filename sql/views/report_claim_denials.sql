@@ -30,10 +30,6 @@ final as (
         payer_name,
         payer_type,
         service_month,
-        case
-            when regexp_like(service_month, '^[0-9]{4}-[0-9]{2}$') then cast(service_month || '-01' as date)
-        end
-            as month_start,
         carc_group,
         carc_group_name,
         case when not is_small_decided then decided_claims end as decided_claims,

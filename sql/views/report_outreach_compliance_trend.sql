@@ -1,10 +1,12 @@
 -- report_outreach_compliance_trend: share of acute inpatient discharges (alive) with a successful
--- outreach on days 1-30 after discharge, per discharge month, all coordinators, small cells suppressed.
--- grain: one row per discharge month whose discharges' 30-day windows have closed.
--- key:   month_start
+-- outreach on days 1-30 after discharge, per discharge year, all coordinators, small cells suppressed.
+-- grain: one row per discharge year with a discharge whose 30-day window has closed.
+-- key:   year_start (1 January of the year)
 -- Small cells: discharges or reached discharges of 1 to 10 are null, the rate is then null, and
 -- is_suppressed is true (docs/measures/README.md). definition: docs/measures/outreach-compliance.md
--- order_by: month_start
+-- try_cast: a filter on year_start may be pushed below the month filter, so the cast must not
+-- fail on the 'Unknown' month it would meet there.
+-- order_by: year_start
 -- data_classification: deidentified
 create or replace view report_outreach_compliance_trend as
 
@@ -14,14 +16,14 @@ discharges as (
     select * from gold.v_outreach_discharges
 ),
 
-months as (
+years as (
     select
-        cast(discharge_month || '-01' as date) as month_start,
+        try_cast(substr(discharge_month, 1, 4) || '-01-01' as date) as year_start,
         count(*) as discharges,
         count_if(has_successful_outreach_30d) as discharges_with_successful_outreach
     from discharges
     where is_window_complete
-    group by discharge_month
+    group by substr(discharge_month, 1, 4)
 ),
 
 flagged as (
@@ -30,12 +32,12 @@ flagged as (
         cast(discharges_with_successful_outreach as double) / discharges as compliance_rate,
         discharges between 1 and 10 as is_small_discharges,
         discharges_with_successful_outreach between 1 and 10 as is_small_reached
-    from months
+    from years
 ),
 
 final as (
     select
-        month_start,
+        year_start,
         case when not is_small_discharges then discharges end as discharges,
         case when not is_small_reached then discharges_with_successful_outreach end
             as discharges_with_successful_outreach,

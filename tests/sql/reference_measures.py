@@ -1149,8 +1149,9 @@ def report(
     return pd.DataFrame(rows)
 
 
-def month_start(month: str) -> date:
-    return date.fromisoformat(month + "-01")
+def year_start(month: str) -> date:
+    """1 January of a 'YYYY-MM' month's year."""
+    return date(int(month[:4]), 1, 1)
 
 
 # --- a seeded random gold lake ---------------------------------------------------------------

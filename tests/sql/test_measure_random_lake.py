@@ -62,20 +62,44 @@ def _hedis(rates: pd.DataFrame, dimension: str) -> pd.DataFrame:
     return rates[(rates["variant"] == "hedis_all_ages") & (rates["dimension"] == dimension)]
 
 
-def _by_month(rows: pd.DataFrame, month_column: str) -> pd.DataFrame:
-    return rows.assign(month_start=[ref.month_start(m) for m in rows[month_column]])
+def _yearly(rows: pd.DataFrame, month_column: str, sums: list[str]) -> pd.DataFrame:
+    """Monthly rows added up per calendar year (a month is 'YYYY-MM'; 'Unknown' and 'All' are left out)."""
+    dated = rows[rows[month_column].astype(str).str.fullmatch(r"[0-9]{4}-[0-9]{2}")]
+    years = dated.assign(year_start=[ref.year_start(m) for m in dated[month_column]])
+    return years.groupby("year_start", as_index=False)[sums].sum()
 
 
-def _outreach_months(discharges: pd.DataFrame) -> pd.DataFrame:
-    complete = discharges[discharges["is_window_complete"]]
-    grouped = complete.groupby("discharge_month")["has_successful_outreach_30d"].agg(["count", "sum"])
-    return pd.DataFrame(
-        {
-            "month_start": [ref.month_start(m) for m in grouped.index],
-            "discharges": grouped["count"].astype(int).to_list(),
-            "discharges_with_successful_outreach": grouped["sum"].astype(int).to_list(),
-            "compliance_rate": (grouped["sum"] / grouped["count"]).to_list(),
-        }
+def _readmission_years(rates: pd.DataFrame) -> pd.DataFrame:
+    years = _yearly(_hedis(rates, "discharge_month"), "dimension_value", ["index_stays", "readmissions"])
+    return years.assign(readmission_rate=years["readmissions"] / years["index_stays"])
+
+
+def _los_years(encounters: pd.DataFrame) -> pd.DataFrame:
+    monthly = ref.length_of_stay(encounters).query("diagnosis_category == 'All'")
+    years = _yearly(monthly, "discharge_month", ["stays", "total_days"])
+    return years.assign(mean_los_days=years["total_days"] / years["stays"])
+
+
+def _outreach_years(discharges: pd.DataFrame) -> pd.DataFrame:
+    complete = discharges[discharges["is_window_complete"]].assign(
+        discharges=1,
+        discharges_with_successful_outreach=lambda d: d["has_successful_outreach_30d"].astype(int),
+    )
+    years = _yearly(complete, "discharge_month", ["discharges", "discharges_with_successful_outreach"])
+    return years.assign(compliance_rate=years["discharges_with_successful_outreach"] / years["discharges"])
+
+
+def _denial_years(denials: pd.DataFrame) -> pd.DataFrame:
+    every = denials[(denials["payer_key"] == "All") & (denials["carc_group"] == "All")]
+    years = _yearly(
+        every, "service_month", ["decided_claims", "denied_claims", "appealed_claims", "overturned_claims"]
+    )
+    return years.assign(
+        denial_rate=years["denied_claims"] / years["decided_claims"],
+        overturn_rate=[
+            o / a if a else None
+            for o, a in zip(years["overturned_claims"], years["appealed_claims"], strict=True)
+        ],
     )
 
 
@@ -181,11 +205,11 @@ CASES: dict[str, tuple[list[str], Callable[[References], pd.DataFrame]]] = {
         ),
     ),
     "report_readmission_trend": (
-        ["month_start"],
+        ["year_start"],
         lambda t: ref.report(
-            _by_month(_hedis(t.rates, "discharge_month"), "dimension_value"),
+            _readmission_years(t.rates),
             {
-                "month_start": [],
+                "year_start": [],
                 "index_stays": ["index_stays"],
                 "readmissions": ["readmissions"],
                 "readmission_rate": ["index_stays", "readmissions"],
@@ -194,27 +218,40 @@ CASES: dict[str, tuple[list[str], Callable[[References], pd.DataFrame]]] = {
         ),
     ),
     "report_length_of_stay_trend": (
-        ["month_start"],
+        ["year_start"],
         lambda t: ref.report(
-            _by_month(
-                ref.length_of_stay(t["gold.fact_encounter"]).query("diagnosis_category == 'All'"),
-                "discharge_month",
-            ),
-            {"month_start": [], "stays": ["stays"], "mean_los_days": ["stays"], "median_los_days": ["stays"]},
+            _los_years(t["gold.fact_encounter"]),
+            {"year_start": [], "stays": ["stays"], "mean_los_days": ["stays"]},
             ["stays"],
         ),
     ),
     "report_outreach_compliance_trend": (
-        ["month_start"],
+        ["year_start"],
         lambda t: ref.report(
-            _outreach_months(t.outreach),
+            _outreach_years(t.outreach),
             {
-                "month_start": [],
+                "year_start": [],
                 "discharges": ["discharges"],
                 "discharges_with_successful_outreach": ["discharges_with_successful_outreach"],
                 "compliance_rate": ["discharges", "discharges_with_successful_outreach"],
             },
             ["discharges", "discharges_with_successful_outreach"],
+        ),
+    ),
+    "report_denial_trend": (
+        ["year_start"],
+        lambda t: ref.report(
+            _denial_years(t.denials),
+            {
+                "year_start": [],
+                "decided_claims": ["decided_claims"],
+                "denied_claims": ["denied_claims"],
+                "denial_rate": ["decided_claims", "denied_claims"],
+                "appealed_claims": ["appealed_claims"],
+                "overturned_claims": ["overturned_claims"],
+                "overturn_rate": ["appealed_claims", "overturned_claims"],
+            },
+            ["decided_claims", "denied_claims", "appealed_claims", "overturned_claims"],
         ),
     ),
     "report_top_cost_diag": (
@@ -367,4 +404,4 @@ def test_the_random_lake_exercises_denials_cohorts_and_small_cells(
     assert (cohorts["index_stays"] < cohorts.loc["all_patients", "index_stays"]).sum() == 3
     shown = engine.query("report_claim_denials")  # payer-months are small: their cells mostly hidden
     assert shown["decided_claims"].notna().any() and shown["decided_claims"].isna().any()
-    assert set(engine.query("report_readmission_trend")["is_suppressed"]) == {True, False}
+    assert set(shown["is_suppressed"]) == {True, False}  # small payer-months hidden, payer totals shown

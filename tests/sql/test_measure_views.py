@@ -41,6 +41,7 @@ EXPECTED = {
     "report_readmission_by_category",
     "report_readmission_trend",
     "report_top_cost_diag",
+    "report_denial_trend",
 }
 
 

@@ -173,7 +173,8 @@ def demo(
         ),
     ] = Path("tests/fixtures/synthea"),  # the repository's copy (run from its root)
 ) -> None:
-    """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the dashboard."""
+    """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the
+    analyst and care-team dashboards (HTML and PDF) and print their paths."""
     from rich.console import Console
     from rich.table import Table
 
@@ -212,13 +213,17 @@ def demo(
 
     with LocalQueryEngine(lake, catalog=default_catalog_path()) as engine:
         written = build_dashboard(engine, dashboard_dir)
-    console.print("[bold]KPIs[/bold]")
-    for line in written.kpis:
-        console.print(f"  {line}")
-    console.print(f"dashboard: {written.index_path.resolve()}")
-    if written.empty_charts:
-        names = ", ".join(chart.chart_id for chart in written.empty_charts)
-        typer.echo(f"error: dashboard charts without data: {names}", err=True)
+    for page in written.pages:
+        console.print(f"[bold]KPIs, {page.page_id} page[/bold]")
+        for line in page.kpis:
+            console.print(f"  {line}", markup=False)
+    for chart in written.empty_charts:  # nothing to show is no error: the page says why
+        console.print(f"note: chart {chart.chart_id}: {chart.note}", markup=False)
+    for path in written.paths:
+        console.print(f"dashboard: {path.resolve()}", markup=False)
+    if written.failed_charts:
+        names = ", ".join(f"{c.chart_id} ({c.note})" for c in written.failed_charts)
+        typer.echo(f"error: dashboard charts whose view failed: {names}", err=True)
         raise typer.Exit(1)
 
 
@@ -258,6 +263,23 @@ def ddl(
     typer.echo(f"wrote {len(written)} DDL files to {out}")
 
 
+@app.command(name="view-columns")
+def view_columns(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the JSON.")] = Path(
+        "sql/view_columns.json"
+    ),
+    views: Annotated[Path, typer.Option("--views", help="Folder of Athena view files.")] = Path("sql/views"),
+    catalog_file: Annotated[Path, typer.Option("--catalog", help="The catalog JSON.")] = Path(
+        "jobs/catalog.json"
+    ),
+) -> None:
+    """Write every view's columns and Athena types (read by Terraform's QuickSight data sets)."""
+    from carelake.query.view_columns import view_columns_json
+
+    out.write_text(view_columns_json(views, catalog_file), encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
 @app.command()
 def query(
     sql: Annotated[
@@ -295,17 +317,17 @@ def query(
 @app.command()
 def dashboard(
     lake: LakeOption = Path("lake"),
-    out: Annotated[Path, typer.Option("--out", help="Folder for index.html and the PNG charts.")] = Path(
-        "build/dashboard"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the pages (HTML and PDF) and the PNG charts.")
+    ] = Path("build/dashboard"),
     views: Annotated[
         Path | None, typer.Option("--views", help="Folder of Athena view files (default: sql/views).")
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when a chart has no data (for CI and make demo).")
+        bool, typer.Option("--strict", help="Exit 1 when a chart's view failed (for CI).")
     ] = False,
 ) -> None:
-    """Write the static dashboard (one self-contained HTML page and a PNG per chart); print its path."""
+    """Write the analyst and care-team pages (self-contained HTML, PDF, a PNG per chart); print their paths."""
     from carelake.dashboard import build_dashboard
     from carelake.query import LocalQueryEngine, QueryError
     from carelake.query.engine import default_catalog_path
@@ -317,9 +339,12 @@ def dashboard(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     for chart in written.empty_charts:
-        typer.echo(f"warning: chart {chart.chart_id} has no data: {chart.note}", err=True)
-    typer.echo(str(written.index_path))
-    if strict and written.empty_charts:
+        typer.echo(f"note: chart {chart.chart_id} has nothing to show: {chart.note}", err=True)
+    for chart in written.failed_charts:
+        typer.echo(f"warning: chart {chart.chart_id} failed: {chart.note}", err=True)
+    for path in written.paths:
+        typer.echo(str(path))
+    if strict and written.failed_charts:
         raise typer.Exit(1)
 
 

@@ -215,6 +215,13 @@ class LocalQueryEngine:
                 return f"which is not queryable ({table.reason})"
         return "which is neither a table folder in the lake nor a view in " + str(self.views_dir)
 
+    def columns_of(self, qualified: str) -> dict[str, str]:
+        """``schema.name`` -> {column: DuckDB type} of a table or view (raises UnknownObjectError)."""
+        schema, _, name = qualified.lower().partition(".")
+        if not self._exists(f"{schema}.{name}"):
+            raise UnknownObjectError(qualified, self._suggest(qualified))
+        return dict(self._columns[schema][name])
+
     def object_names(self) -> list[str]:
         """Every queryable table and view as ``schema.name``."""
         return sorted(f"{schema}.{name}" for schema, names in self._columns.items() for name in names)
