@@ -254,10 +254,10 @@ class _DashboardParser(HTMLParser):
             self._script.append(data)
 
 
-def read_dashboard(index_html: Path | str) -> dict[str, ChartRecord]:
+def read_dashboard(page_html: Path | str) -> dict[str, ChartRecord]:
     """Chart id -> what the written page holds for it (status, row count, the JSON data)."""
     parser = _DashboardParser()
-    parser.feed(Path(index_html).read_text(encoding="utf-8"))
+    parser.feed(Path(page_html).read_text(encoding="utf-8"))
     parser.close()
     return parser.charts
 
