@@ -106,19 +106,6 @@ def _with_values(*columns: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return plotted
 
 
-def _where(**equal: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    def rows(view: pd.DataFrame) -> pd.DataFrame:
-        keep = pd.Series(True, index=view.index)
-        for column, value in equal.items():
-            if value.startswith("!"):
-                keep &= view[column] != value[1:]
-            else:
-                keep &= view[column] == value
-        return view[keep].reset_index(drop=True)
-
-    return rows
-
-
 def _dated(view: pd.DataFrame) -> pd.DataFrame:
     """Trend rows: a real year (the report views give year_start as a date)."""
     return view[view["year_start"].notna()].reset_index(drop=True)
