@@ -106,6 +106,15 @@ def _with_values(*columns: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return plotted
 
 
+def _with_any(*columns: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Rows where at least one of ``columns`` has a value (the others are drawn as gaps)."""
+
+    def plotted(rows: pd.DataFrame) -> pd.DataFrame:
+        return rows.dropna(subset=list(columns), how="all").reset_index(drop=True)
+
+    return plotted
+
+
 def _dated(view: pd.DataFrame) -> pd.DataFrame:
     """Trend rows: a real year (the report views give year_start as a date)."""
     return view[view["year_start"].notna()].reset_index(drop=True)
@@ -341,7 +350,7 @@ ANALYST_CHARTS: tuple[ChartSpec, ...] = (
             Column("readmission_rate_30d", "30-day readmission", PCT),
             Column("ed_revisit_rate_30d", "30-day ED revisit", PCT),
         ),
-        plotted=_with_values("readmission_rate_30d", "ed_revisit_rate_30d"),
+        plotted=_with_any("readmission_rate_30d", "ed_revisit_rate_30d"),
         empty_note="no patients",
     ),
     ChartSpec(
