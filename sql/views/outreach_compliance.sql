@@ -4,6 +4,7 @@
 -- key:   coordinator_id ('unassigned' when no rule attributes one), discharge_month
 -- Only discharges whose 30-day window has closed by the data's end are counted.
 -- Attribution rules: v_outreach_discharges. definition: docs/measures/outreach-compliance.md
+-- order_by: coordinator_id, discharge_month
 -- data_classification: deidentified
 create or replace view outreach_compliance as
 

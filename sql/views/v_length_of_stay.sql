@@ -5,6 +5,7 @@
 -- LOS (HCUP) = discharge date - admission date in days; a same-day stay is 0. The unit is the
 -- discharge (each acute inpatient encounter; transfers are separate discharges, as in HCUP).
 -- definition: docs/measures/length-of-stay.md
+-- order_by: diagnosis_category, discharge_month
 -- data_classification: deidentified
 create or replace view v_length_of_stay as
 

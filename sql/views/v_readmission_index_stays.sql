@@ -6,6 +6,7 @@
 -- definition: docs/measures/readmission.md (HEDIS PCR observed rate; CMS-style 65+ variant)
 -- outcome columns (is_readmitted_30d, is_cms_readmitted_30d, ...) are null for stays that are not
 -- index stays of that variant: rates count only index stays.
+-- order_by: patient_key, admit_date, stay_id
 -- data_classification: deidentified
 create or replace view v_readmission_index_stays as
 

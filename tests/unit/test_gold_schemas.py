@@ -20,6 +20,7 @@ NOT_COLUMNS = {
     "high_risk_outreach_list": {"outreach_window_days"},
     "care_team_assignment": {"dim_organization"},
     "care_team_worklist": {"unassigned"},
+    "patient_cohort": {"copd", "heart_failure", "diabetes"},
 }
 
 

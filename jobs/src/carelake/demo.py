@@ -1,5 +1,5 @@
 """make demo: generate data, land it with the real Synthea fixtures, run every job, print the
-counts and KPIs, write the dashboard. Everything a newcomer needs to see the platform work.
+counts and KPIs, write the two dashboards (HTML and PDF). Everything a newcomer needs to see the platform work.
 """
 
 from __future__ import annotations
