@@ -138,7 +138,8 @@ def _outreach_priority(view: pd.DataFrame) -> pd.DataFrame:
     reached since discharge first, then LACE score descending, latest discharge, patient key."""
     listed = view[view["is_on_outreach_list"].fillna(False).astype(bool)].copy()
     discharge = pd.to_datetime(listed["discharge_date"])
-    outreach_day = pd.to_datetime(listed["last_outreach_at"]).dt.normalize()
+    # the lake's timestamps are UTC (tz-aware from the query engine); the discharge is a date
+    outreach_day = pd.to_datetime(listed["last_outreach_at"], utc=True).dt.tz_convert(None).dt.normalize()
     listed["is_reached_since_discharge"] = (
         listed["last_outreach_status"].isin(["reached", "completed"]) & (outreach_day > discharge)
     ).fillna(False)
