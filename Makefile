@@ -39,7 +39,7 @@ lock: tools ## Re-resolve jobs/requirements/*.in into the hash-pinned *.lock fil
 	scripts/lock.sh tools
 	scripts/lock.sh glue
 
-demo: venv ## Generate data, run the whole local pipeline, print the KPIs, write the dashboard
+demo: venv ## Generate data, run the whole local pipeline, print the KPIs, write both dashboards (HTML and PDF)
 	$(BIN)/carelake demo --lake $(LAKE) --patients $(PATIENTS) --seed $(SEED)
 
 # Two pytest runs side by side: the Spark tests are CPU-bound in one JVM (a second JVM would

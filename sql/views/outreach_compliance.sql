@@ -4,6 +4,7 @@
 -- key:   coordinator_id ('unassigned' when no rule attributes one), discharge_month
 -- Only discharges whose 30-day window has closed by the data's end are counted.
 -- Attribution rules: v_outreach_discharges. definition: docs/measures/outreach-compliance.md
+-- order_by: coordinator_id, discharge_month
 -- Reads exact dates and source ids (limited data set): analysts need the limited-data-set grant
 -- (docs/runbook.md, "Limited data set access").
 -- data_classification: limited-data-set

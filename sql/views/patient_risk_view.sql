@@ -9,6 +9,7 @@
 -- gold.high_risk_outreach_list (phi: it holds the MRN), and Athena checks the grant on every table
 -- a view reads, so a deidentified label would not let analysts query it. No de-identified table
 -- holds the list's membership (it depends on the run's risk_threshold and outreach_window_days).
+-- order_by: lace_score desc, discharge_date desc, patient_key
 -- data_classification: phi
 create or replace view patient_risk_view as
 

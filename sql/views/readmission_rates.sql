@@ -2,6 +2,7 @@
 -- grain: one row per variant (both rows are always present; the rate is null without index stays).
 -- key:   variant ('hedis_all_ages', 'cms_65_plus')
 -- definition: docs/measures/readmission.md (observed rates only: no risk adjustment)
+-- order_by: variant desc
 -- Reads exact dates and source ids (limited data set): analysts need the limited-data-set grant
 -- (docs/runbook.md, "Limited data set access").
 -- data_classification: limited-data-set

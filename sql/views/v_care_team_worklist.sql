@@ -7,6 +7,7 @@
 -- key:   coordinator_id, clinic_id, patient_key (priority_rank 1..n is unique per coordinator and clinic)
 -- Carries the MRN: grant this view only to the care coordination role, like the table it reads.
 -- definition: docs/measures/care-team-worklist.md
+-- order_by: coordinator_id, clinic_id, priority_rank
 -- data_classification: phi
 -- audience: care_coordination
 create or replace view v_care_team_worklist as

@@ -2,7 +2,9 @@
 -- grain: one row per payer with at least one claim (claims without a payer: payer_key 'Unknown').
 -- key:   payer_key
 -- paid_to_billed_ratio = sum(paid) / sum(billed); denial_rate = denied claims / all claims
--- (every status, pending included). definition: docs/measures/claims-by-payer.md
+-- (every status, pending included); initial_denial_rate = claims the payer's first decision denied /
+-- decided claims (pending ones out), see v_claim_denials. definition: docs/measures/claims-by-payer.md
+-- order_by: billed_amount desc, payer_key
 -- data_classification: deidentified
 create or replace view v_claims_by_payer as
 
@@ -22,6 +24,8 @@ by_payer as (
         count(*) as claims,
         count(distinct patient_key) as patients,
         count_if(is_denied) as denied_claims,
+        count(is_initially_denied) as decided_claims,
+        count_if(is_initially_denied) as initially_denied_claims,
         sum(billed_amount) as billed_amount,
         sum(allowed_amount) as allowed_amount,
         sum(paid_amount) as paid_amount
@@ -42,7 +46,11 @@ final as (
         by_payer.paid_amount,
         cast(by_payer.paid_amount as double) / nullif(cast(by_payer.billed_amount as double), 0)
             as paid_to_billed_ratio,
-        cast(by_payer.denied_claims as double) / by_payer.claims as denial_rate
+        cast(by_payer.denied_claims as double) / by_payer.claims as denial_rate,
+        by_payer.decided_claims,
+        by_payer.initially_denied_claims,
+        cast(by_payer.initially_denied_claims as double) / nullif(by_payer.decided_claims, 0)
+            as initial_denial_rate
     from by_payer
     left join payers
         on by_payer.payer_key = payers.payer_key

@@ -3,6 +3,7 @@
 -- key:   dimension ('age_band', 'gender', 'race', 'ethnicity'), dimension_value
 -- active = dim_patient.is_active (alive on as_of with an encounter in the 24 months before it);
 -- share_of_patients = patients / active patients. definition: docs/measures/demographics.md
+-- order_by: dimension, patients desc, dimension_value
 -- data_classification: deidentified
 create or replace view v_demographics as
 

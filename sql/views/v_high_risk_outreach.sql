@@ -4,6 +4,7 @@
 -- key:   patient_key (priority_rank 1..n is also unique)
 -- Carries the MRN (coordinators need it to find the chart): grant this view only to the care
 -- coordination role, like the table it reads. definition: docs/measures/outreach-compliance.md
+-- order_by: priority_rank
 -- data_classification: phi
 -- audience: care_coordination
 create or replace view v_high_risk_outreach as

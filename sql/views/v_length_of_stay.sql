@@ -6,6 +6,7 @@
 -- dates by silver_to_gold: gold.deid_encounter_month.length_of_stay_days). The unit is the
 -- discharge (each acute inpatient encounter; transfers are separate discharges, as in HCUP).
 -- definition: docs/measures/length-of-stay.md
+-- order_by: diagnosis_category, discharge_month
 -- data_classification: deidentified
 create or replace view v_length_of_stay as
 

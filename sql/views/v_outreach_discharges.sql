@@ -8,6 +8,7 @@
 -- Attribution (first that applies): the coordinator of the first successful outreach in the window;
 -- else of the last outreach attempt in the window; else of the patient's latest outreach on or
 -- before the discharge date; else 'unassigned'. definition: docs/measures/outreach-compliance.md
+-- order_by: discharge_date, stay_id
 -- Reads exact dates and source ids (limited data set): analysts need the limited-data-set grant
 -- (docs/runbook.md, "Limited data set access").
 -- data_classification: limited-data-set

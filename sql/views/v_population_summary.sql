@@ -4,6 +4,7 @@
 -- key:   activity_month, diagnosis_category
 -- encounters and acute inpatient stays are counted in the month of admission (admit_month);
 -- claims and billed amounts in their service month. definition: docs/measures/population-summary.md
+-- order_by: activity_month, diagnosis_category
 -- data_classification: deidentified
 create or replace view v_population_summary as
 

@@ -3,6 +3,7 @@
 -- key:   provider_key
 -- success_rate = successes / completed (success + failure); providers need 5 completed treatments
 -- to be ranked on it (gold.provider_success_rank). definition: docs/measures/provider-treatments.md
+-- order_by: rank_by_treatments, provider_key
 -- data_classification: deidentified
 create or replace view v_provider_ranking as
 

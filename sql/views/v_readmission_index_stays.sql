@@ -6,6 +6,7 @@
 -- definition: docs/measures/readmission.md (HEDIS PCR observed rate; CMS-style 65+ variant)
 -- outcome columns (is_readmitted_30d, is_cms_readmitted_30d, ...) are null for stays that are not
 -- index stays of that variant: rates count only index stays.
+-- order_by: patient_key, admit_date, stay_id
 -- Reads exact dates and source ids (limited data set): analysts need the limited-data-set grant
 -- (docs/runbook.md, "Limited data set access").
 -- data_classification: limited-data-set

@@ -5,6 +5,7 @@
 --   dimension: 'diagnosis_category', 'discharge_month' ('YYYY-MM'), 'payer' (payer_key) or
 --              'facility' (the discharging facility's location_key); missing values are 'Unknown'
 -- definition: docs/measures/readmission.md (observed rates only: no risk adjustment)
+-- order_by: variant, dimension, dimension_value
 -- Reads exact dates and source ids (limited data set): analysts need the limited-data-set grant
 -- (docs/runbook.md, "Limited data set access").
 -- data_classification: limited-data-set

@@ -4,6 +4,7 @@
 -- key:   diagnosis_key (billed_rank 1..10: billed amount descending, then diagnosis_key)
 -- share_of_total_billed = the diagnosis's billed amount / billed amount of every claim.
 -- definition: docs/measures/top-cost-diagnoses.md
+-- order_by: billed_rank
 -- data_classification: deidentified
 create or replace view v_top_cost_diag as
 

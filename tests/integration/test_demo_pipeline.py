@@ -1,9 +1,10 @@
-"""The demo's pipeline (every job of the manifest) on a generated population and both real
-fixtures: silver grains, references and payers from contained coverage, FHIR/CSV
-convergence, and every Athena view on that lake against its independent pandas reference.
-Expected values come from reading the source files with the json and csv modules, or from
-tests/sql/reference_measures.py, never from carelake code. Lake tables are read through
-their commits (tests/support/lake.py)."""
+"""`carelake demo` at a small size (10 patients: make demo must work from 10 up): every job of the
+manifest on a generated population and both real fixtures, then both dashboards. Silver grains,
+references and payers from contained coverage, FHIR/CSV convergence, every Athena view on that lake
+against its independent pandas reference, allowed >= paid in every view, and the pages and PDFs
+the demo prints. Expected values come from reading the source files with the json and csv
+modules, or from tests/sql/reference_measures.py, never from carelake code. Lake tables are read
+through their commits (tests/support/lake.py)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
 
 from carelake import registry
+from carelake.cli import app
 from carelake.config import Lake
-from carelake.demo import FIXTURES_BATCH, Fixtures, land_fixtures
-from carelake.generate import generate_population
-from carelake.landing import land_generated
+from carelake.demo import FIXTURES_BATCH
 from carelake.pseudonym_key import load_pseudonym_key
 from carelake.query import LocalQueryEngine
-from carelake.runner import run_jobs
 from carelake.silver.codes import CodeMaps
 from tests.paths import FHIR_FIXTURE, SYNTHEA_FIXTURES
 from tests.sql import reference_measures as ref
@@ -31,7 +32,6 @@ from tests.sql.test_measure_random_lake import CASES, References
 from tests.support.lake import LakeTables, state
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
-DT = "2026-06-30"
 NPI_REF = re.compile(r"^Practitioner\?identifier=http://hl7\.org/fhir/sid/us-npi\|(\d{10})$")
 ORG_REF = re.compile(r"^Organization\?identifier=https://github\.com/synthetichealth/synthea\|(.+)$")
 
@@ -40,22 +40,35 @@ def silver_rows(lake: Lake, table: str, columns: str = "*") -> list[tuple]:
     return LakeTables(lake.root).rows(f"select {columns} from silver.{table}")
 
 
-@pytest.fixture(scope="module")
-def population(tmp_path_factory) -> Path:
-    landing = tmp_path_factory.mktemp("landing")
-    generate_population(landing, patients=12, seed=11)
-    return landing
+PATIENTS = 10
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory, spark, population) -> Lake:
+def demo(tmp_path_factory, spark) -> dict:
+    """What `make demo PATIENTS=10` does, through the CLI (the spark fixture has set up the session
+    the jobs share)."""
+    root = tmp_path_factory.mktemp("demo")
+    args = [
+        "demo", "--patients", str(PATIENTS), "--seed", "11", "--lake", str(root / "lake"),
+        "--landing", str(root / "landing"), "--dashboard", str(root / "dashboard"),
+        "--fixtures", str(SYNTHEA_FIXTURES),
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    return {"root": root, "exit_code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr,
+            "exception": result.exception}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def population(demo) -> Path:
+    return demo["root"] / "landing"
+
+
+@pytest.fixture(scope="module")
+def lake(demo) -> Lake:
     """Generated FHIR bundles + CSV export + partner claims + outreach + treatments, and both
-    real fixtures, through every job: what `make demo` builds, smaller."""
-    lake = Lake(tmp_path_factory.mktemp("lake"))
-    land_generated(population, lake, DT, "generated", ("bundles",))
-    land_fixtures(Fixtures(SYNTHEA_FIXTURES), lake, DT)
-    run_jobs(lake, DT)  # all five jobs, as make demo runs them
-    return lake
+    real fixtures, through every job."""
+    assert demo["exit_code"] == 0, (demo["exception"], demo["stderr"][-2000:])
+    return Lake(demo["root"] / "lake")
 
 
 def test_every_silver_table_has_its_grain(lake):
@@ -234,3 +247,54 @@ def test_the_pipeline_lake_gives_every_headline_measure_data(lake):
         for view in ("v_readmission_index_stays", "v_claims_by_payer", "v_top_cost_diag", "v_length_of_stay",
                      "v_demographics", "v_dq_summary", "v_provider_ranking", "patient_risk_view"):  # fmt: skip
             assert len(engine.query(view)) > 0, view
+
+
+# --- what the demo prints and writes ----------------------------------------------------------
+
+
+def test_the_demo_prints_both_pages_and_both_pdfs(lake, demo):
+    printed = re.findall(r"^dashboard: (\S+)$", demo["stdout"], re.MULTILINE)
+    folder = (demo["root"] / "dashboard").resolve()
+    assert printed == [
+        str(folder / n) for n in ("analyst.html", "care-team.html", "analyst.pdf", "care-team.pdf")
+    ]
+    assert all(Path(p).is_file() and Path(p).stat().st_size > 0 for p in printed)
+    assert "KPIs, analyst page" in demo["stdout"] and "KPIs, care-team page" in demo["stdout"]
+
+
+def _figures(html: str) -> list[dict]:
+    blocks = re.findall(
+        r'<script type="application/json" class="chart-data" data-chart="[^"]+">(.*?)</script>', html
+    )
+    return [json.loads(block) for block in blocks]
+
+
+@pytest.mark.parametrize("page", ["analyst", "care-team"])
+def test_every_chart_of_a_small_demo_shows_data_or_says_why(lake, demo, page):
+    figures = _figures((demo["root"] / "dashboard" / f"{page}.html").read_text(encoding="utf-8"))
+    assert figures
+    for figure in figures:
+        assert figure["status"] in ("ok", "empty"), figure  # never 'error': every view is there
+        if figure["status"] == "ok":
+            assert figure["rows"] == len(figure["data"]) > 0
+        else:
+            assert figure["note"], figure["chart"]  # nothing to show, and why
+    reader = PdfReader(demo["root"] / "dashboard" / f"{page}.pdf")
+    assert len(reader.pages) >= 1 + len(figures)
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert all(figure["title"] in text for figure in figures)
+
+
+def test_every_view_shows_allowed_at_least_paid(lake):
+    with LocalQueryEngine(lake.root, ref.VIEWS_DIR) as engine:
+        checked = []
+        for path in sorted(ref.VIEWS_DIR.glob("*.sql")):
+            frame = engine.query(path.stem)
+            if {"allowed_amount", "paid_amount"} <= set(frame.columns):
+                both = frame.dropna(subset=["allowed_amount", "paid_amount"])
+                assert (both["allowed_amount"] >= both["paid_amount"]).all(), path.stem
+                checked.append(path.stem)
+        claims = engine.query("select * from gold.fact_claim where claim_status <> 'pending'")
+    assert checked == ["report_claims_by_payer", "v_claims_by_payer"]
+    assert (claims["allowed_amount"] >= claims["paid_amount"]).all()
+    assert claims["allowed_amount"].notna().all()  # every decided claim has its allowed amount

@@ -81,6 +81,47 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("is_denied", pa.bool_()),
             ("denial_reason", pa.string()),
             ("source", pa.string()),
+            ("is_initially_denied", pa.bool_()),
+            ("is_appealed", pa.bool_()),
+            ("is_overturned", pa.bool_()),
+        ]
+    ),
+    "gold.dim_denial_reason": pa.schema(
+        [
+            ("denial_reason", pa.string()),
+            ("carc_group", pa.string()),
+            ("carc_group_name", pa.string()),
+            ("carc_reason_code", pa.string()),
+            ("carc_reason_description", pa.string()),
+        ]
+    ),
+    "gold.fact_procedure": pa.schema(
+        [
+            ("patient_key", pa.string()),
+            ("snomed_code", pa.string()),
+            ("performed_at", pa.timestamp("us")),
+            ("encounter_id", pa.string()),
+            ("procedure_display", pa.string()),
+            ("cpt_hcpcs_code", pa.string()),
+            ("procedure_category", pa.string()),
+            ("procedure_category_name", pa.string()),
+            ("performed_date", pa.date32()),
+            ("performed_date_key", pa.int32()),
+            ("performed_month", pa.string()),
+            ("cost", MONEY),
+            ("encounter_class", pa.string()),
+            ("is_inpatient", pa.bool_()),
+            ("payer_key", pa.string()),
+            ("location_key", pa.string()),
+            ("diagnosis_category", pa.string()),
+        ]
+    ),
+    "gold.patient_cohort": pa.schema(
+        [
+            ("patient_key", pa.string()),
+            ("cohort", pa.string()),
+            ("cohort_name", pa.string()),
+            ("first_diagnosed_date", pa.date32()),
         ]
     ),
     "gold.deid_encounter_month": pa.schema(
@@ -119,6 +160,26 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("is_denied", pa.bool_()),
             ("denial_reason", pa.string()),
             ("source", pa.string()),
+            ("is_initially_denied", pa.bool_()),
+            ("is_appealed", pa.bool_()),
+            ("is_overturned", pa.bool_()),
+        ]
+    ),
+    "gold.deid_procedure_month": pa.schema(
+        [
+            ("patient_key", pa.string()),
+            ("snomed_code", pa.string()),
+            ("procedure_display", pa.string()),
+            ("cpt_hcpcs_code", pa.string()),
+            ("procedure_category", pa.string()),
+            ("procedure_category_name", pa.string()),
+            ("performed_month", pa.string()),
+            ("cost", MONEY),
+            ("encounter_class", pa.string()),
+            ("is_inpatient", pa.bool_()),
+            ("payer_key", pa.string()),
+            ("location_key", pa.string()),
+            ("diagnosis_category", pa.string()),
         ]
     ),
     "gold.fact_outreach": pa.schema(
@@ -337,7 +398,15 @@ def deid_rows(tables: Mapping[str, Rows]) -> dict[str, Rows]:
         {c: claim.get(c) for c in (f.name for f in SCHEMAS["gold.deid_claim_month"])}
         for claim in tables.get("gold.fact_claim", [])
     ]
-    return {"gold.deid_encounter_month": encounters, "gold.deid_claim_month": claims}
+    procedures = [
+        {c: procedure.get(c) for c in (f.name for f in SCHEMAS["gold.deid_procedure_month"])}
+        for procedure in tables.get("gold.fact_procedure", [])
+    ]
+    return {
+        "gold.deid_encounter_month": encounters,
+        "gold.deid_claim_month": claims,
+        "gold.deid_procedure_month": procedures,
+    }
 
 
 def write_lake(lake: Path, tables: Mapping[str, Rows]) -> Path:
@@ -446,6 +515,10 @@ def _day(value: Any) -> date | None:
     if isinstance(value, pd.Timestamp | datetime):
         return value.date()
     return value
+
+
+def _known(value: Any) -> bool:
+    return not (value is None or (isinstance(value, float) and math.isnan(value)))
 
 
 def _text(value: Any) -> Any:
@@ -736,8 +809,12 @@ def claims_by_payer(claims: pd.DataFrame, payers: pd.DataFrame) -> pd.DataFrame:
                     float(paid) / float(billed) if paid is not None and billed else None
                 ),
                 "denial_rate": denied / len(members),
+                "decided_claims": sum(_known(c["is_initially_denied"]) for c in members),
+                "initially_denied_claims": sum(_is_true(c["is_initially_denied"]) for c in members),
             }
         )
+        decided = rows[-1]["decided_claims"]
+        rows[-1]["initial_denial_rate"] = rows[-1]["initially_denied_claims"] / decided if decided else None
     return pd.DataFrame(rows)
 
 
@@ -1065,6 +1142,165 @@ def provider_ranking(
     return pd.DataFrame(rows)
 
 
+# --- denials, cohorts, procedures (claim-denials.md, cohort-outcomes.md, procedure-patterns.md) ---
+
+
+def claim_denials(claims: pd.DataFrame, payers: pd.DataFrame, reasons: pd.DataFrame) -> pd.DataFrame:
+    """v_claim_denials, in pandas."""
+    payer_rows = {p["payer_key"]: p for p in payers.to_dict("records")}
+    groups = {r["denial_reason"]: (r["carc_group"], r["carc_group_name"]) for r in reasons.to_dict("records")}
+    decided: dict[tuple[str, str], int] = defaultdict(int)
+    cells: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    names: dict[str, str] = {"All": "All denial reasons"}
+    for claim in claims.to_dict("records"):
+        if not _known(claim["is_initially_denied"]):
+            continue  # pending: no decision yet
+        own_payer = _text(claim["payer_key"]) or "Unknown"
+        own_month = _text(claim["service_month"]) or "Unknown"
+        for payer in (own_payer, "All"):
+            for month in (own_month, "All"):
+                decided[(payer, month)] += 1
+                cells[(payer, month, "All")].append(claim)
+                if _is_true(claim["is_initially_denied"]):
+                    group, name = groups.get(_text(claim["denial_reason"]), ("Unknown", "Unknown"))
+                    names[group] = name
+                    cells[(payer, month, group)].append(claim)
+    rows = []
+    for (payer, month, group), members in cells.items():
+        denied = [c for c in members if _is_true(c["is_initially_denied"])]
+        appealed = sum(_is_true(c["is_appealed"]) for c in members)
+        overturned = [c for c in members if _is_true(c["is_overturned"])]
+        info = (
+            {"payer_name": "All payers", "payer_type": "All"} if payer == "All" else payer_rows.get(payer, {})
+        )
+        rows.append(
+            {
+                "payer_key": payer,
+                "payer_name": _text(info.get("payer_name")) or "Unknown",
+                "payer_type": _text(info.get("payer_type")) or "Unknown",
+                "service_month": month,
+                "carc_group": group,
+                "carc_group_name": names[group],
+                "decided_claims": decided[(payer, month)],
+                "denied_claims": len(denied),
+                "denial_rate": len(denied) / decided[(payer, month)],
+                "denied_amount": _sum(c["billed_amount"] for c in denied) or Decimal(0),
+                "appealed_claims": appealed,
+                "overturned_claims": len(overturned),
+                "overturn_rate": len(overturned) / appealed if appealed else None,
+                "recovered_amount": _sum(c["paid_amount"] for c in overturned) or Decimal(0),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def cohort_outcomes(
+    cohorts: pd.DataFrame, patients: pd.DataFrame, stays: pd.DataFrame, encounters: pd.DataFrame
+) -> pd.DataFrame:
+    """v_cohort_outcomes, in pandas (from the reference's readmission stays)."""
+    members: dict[str, dict[str, tuple[str, date | None]]] = defaultdict(dict)  # cohort -> patient -> ...
+    for row in cohorts.to_dict("records"):
+        members[row["cohort"]][row["patient_key"]] = (row["cohort_name"], _day(row["first_diagnosed_date"]))
+    for row in patients.to_dict("records"):
+        members["all_patients"][row["patient_key"]] = ("All patients", None)
+    emergency: dict[str, list[date]] = defaultdict(list)
+    for row in encounters.to_dict("records"):
+        if row["encounter_class"] == "emergency" and _text(row["patient_key"]) and _day(row["admit_date"]):
+            emergency[row["patient_key"]].append(_day(row["admit_date"]))
+    index_stays = [s for s in stays.to_dict("records") if _is_true(s["is_index_stay"])]
+    rows = []
+    for cohort, people in members.items():
+        chosen = []
+        for stay in index_stays:
+            if stay["patient_key"] not in people:
+                continue
+            first = people[stay["patient_key"]][1]
+            if first is None or _day(stay["discharge_date"]) >= first:
+                chosen.append(stay)
+        los = [int(s["length_of_stay_days"]) for s in chosen]
+        readmitted = sum(_is_true(s["is_readmitted_30d"]) for s in chosen)
+        revisits = sum(
+            any(1 <= (visit - _day(s["discharge_date"])).days <= 30 for visit in emergency[s["patient_key"]])
+            for s in chosen
+        )
+        rows.append(
+            {
+                "cohort": cohort,
+                "cohort_name": next(iter(people.values()))[0],
+                "patients": len(people),
+                "patients_with_index_stays": len({s["patient_key"] for s in chosen}),
+                "index_stays": len(chosen),
+                "total_los_days": sum(los),
+                "mean_los_days": statistics.fmean(los) if los else None,
+                "readmissions_30d": readmitted,
+                "readmission_rate_30d": readmitted / len(chosen) if chosen else None,
+                "ed_revisits_30d": revisits,
+                "ed_revisit_rate_30d": revisits / len(chosen) if chosen else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def procedure_patterns(procedures: pd.DataFrame) -> pd.DataFrame:
+    """v_procedure_patterns, in pandas."""
+    rows_in = procedures.to_dict("records")
+    all_cost = _sum(r["cost"] for r in rows_in)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows_in:
+        groups[row["procedure_category"]].append(row)
+    rows = []
+    for category, members in groups.items():
+        costs = [_money(m["cost"]) for m in members if _money(m["cost"]) is not None]
+        total = _sum(m["cost"] for m in members)
+        inpatient = sum(_is_true(m["is_inpatient"]) for m in members)
+        rows.append(
+            {
+                "procedure_category": category,
+                "procedure_category_name": members[0]["procedure_category_name"],
+                "procedure_count": len(members),
+                "patients": len({m["patient_key"] for m in members if _text(m["patient_key"])}),
+                "inpatient_procedures": inpatient,
+                "inpatient_share": inpatient / len(members),
+                "total_cost": total,
+                "mean_cost": statistics.fmean(float(c) for c in costs) if costs else None,
+                "share_of_procedures": len(members) / len(rows_in),
+                "share_of_cost": float(total) / float(all_cost) if total is not None and all_cost else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- report views: small cells suppressed (docs/measures/README.md) ---------------------------
+
+
+def is_small(count: Any) -> bool:
+    """A cell the CMS cell-size policy hides: a count of 1 to 10."""
+    return _known(count) and 1 <= int(count) <= 10
+
+
+def shown(value: Any, *counts: Any) -> Any:
+    """``value`` unless one of the counts it rests on is small."""
+    return None if any(is_small(c) for c in counts) else value
+
+
+def report(
+    base: pd.DataFrame, columns: Mapping[str, Sequence[str]], suppress_if: Sequence[str]
+) -> pd.DataFrame:
+    """A report view from its base rows: each column in ``columns`` shown unless one of the counts
+    listed for it is small; ``is_suppressed`` when any count of ``suppress_if`` is."""
+    rows = []
+    for row in base.to_dict("records"):
+        out = {column: shown(row[column], *(row[c] for c in counts)) for column, counts in columns.items()}
+        out["is_suppressed"] = any(is_small(row[c]) for c in suppress_if)
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def year_start(month: str) -> date:
+    """1 January of a 'YYYY-MM' month's year."""
+    return date(int(month[:4]), 1, 1)
+
+
 # --- a seeded random gold lake ---------------------------------------------------------------
 
 CATEGORIES = ["CIR", "RSP", "END", "NEO", "INF", None]
@@ -1072,6 +1308,12 @@ FACILITIES = ["fac-a", "fac-b", "fac-c", "fac-d", None]
 PAYERS = ["payer-1", "payer-2", "payer-3", "payer-4", None]
 COORDINATORS = ["cm-001", "cm-002", "cm-003", None]
 STATUSES = ["reached", "completed", "left_message", "no_answer", "declined", "scheduled"]
+DENIAL_REASONS = ["CO-50", "CO-16", "PR-204", "XX-9", None]  # XX-9: a reason dim_denial_reason lacks
+PROCEDURE_CATEGORIES = [
+    ("surgery", "Surgery"), ("radiology", "Radiology"), ("evaluation_and_management", "Evaluation and management"),
+    ("unmapped", "No CPT/HCPCS code"),
+]  # fmt: skip
+COHORTS = [("copd", "COPD"), ("heart_failure", "Heart failure"), ("diabetes", "Diabetes")]
 # days from the previous discharge to the next admission: heavy on the rule's edges
 GAPS = [-3, -1, 0, 0, 1, 1, 2, 2, 3, 5, 9, 15, 20, 28, 29, 30, 30, 31, 31, 32, 45, 90, 200]
 # the extract ends here: stays still open then have no discharge date, and the last 30 days'
@@ -1082,6 +1324,9 @@ EXTRACT_END = date(2024, 3, 31)
 def random_gold_lake(seed: int, patients: int = 300) -> dict[str, Rows]:
     """Every contract table, random but with every edge of the measures hit often."""
     rng = random.Random(seed)
+    # denial flags, procedures and cohorts draw from their own stream, so adding them left the
+    # lake the older measures were tuned on unchanged
+    extra = random.Random(f"{seed}:denials-procedures-cohorts")
     start = date(2023, 1, 1)
     tables: dict[str, Rows] = defaultdict(list)
     for pk in range(patients):
@@ -1135,7 +1380,22 @@ def random_gold_lake(seed: int, patients: int = 300) -> dict[str, Rows]:
             )
             for c in range(rng.choice([0, 1, 1, 2])):
                 tables["gold.fact_claim"].append(
-                    _random_claim(rng, f"clm-{pk:04d}-{n:02d}-{c}", patient_key, day)
+                    _random_claim(rng, extra, f"clm-{pk:04d}-{n:02d}-{c}", patient_key, day)
+                )
+            for p in range(extra.choice([0, 1, 2])):
+                category, name = extra.choice(PROCEDURE_CATEGORIES)
+                tables["gold.fact_procedure"].append(
+                    {
+                        "patient_key": patient_key,
+                        "snomed_code": f"snomed-{p}",
+                        "performed_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=9 + n),
+                        "encounter_id": f"enc-{pk:04d}-{n:02d}",
+                        "procedure_category": category,
+                        "procedure_category_name": name,
+                        "performed_date": day,
+                        "cost": None if extra.random() < 0.05 else Decimal(extra.randint(100, 900000)) / 100,
+                        "is_inpatient": acute and extra.random() < 0.9,
+                    }
                 )
             _random_outreach(
                 rng, tables["gold.fact_outreach"], f"out-{pk:04d}-{n:02d}", patient_key, discharge or day
@@ -1144,11 +1404,21 @@ def random_gold_lake(seed: int, patients: int = 300) -> dict[str, Rows]:
                 break
             day = discharge + timedelta(days=rng.choice(GAPS))
             day = max(day, start)
+    for patient in tables["gold.dim_patient"]:
+        for cohort, name in COHORTS:
+            if extra.random() < 0.3:
+                first = None if extra.random() < 0.1 else start + timedelta(days=extra.randint(-400, 400))
+                tables["gold.patient_cohort"].append(
+                    {"patient_key": patient["patient_key"], "cohort": cohort, "cohort_name": name,
+                     "first_diagnosed_date": first}
+                )  # fmt: skip
     _random_reference_tables(rng, tables)
     return dict(tables)
 
 
-def _random_claim(rng: random.Random, claim_key: str, patient_key: str, day: date) -> dict[str, Any]:
+def _random_claim(
+    rng: random.Random, extra: random.Random, claim_key: str, patient_key: str, day: date
+) -> dict[str, Any]:
     billed = Decimal(rng.randint(1000, 500000)) / 100
     status = rng.choice(["paid", "paid", "denied", "pending", "adjusted", "patient_responsibility"])
     allowed = (billed * Decimal(rng.choice(["0.5", "0.8", "1"]))).quantize(Decimal("0.01"))
@@ -1158,6 +1428,9 @@ def _random_claim(rng: random.Random, claim_key: str, patient_key: str, day: dat
         else (allowed * Decimal("0.9")).quantize(Decimal("0.01"))
     )
     service = day + timedelta(days=rng.randint(0, 3))
+    decided = status != "pending"
+    initially_denied = decided and (status == "denied" or extra.random() < 0.15)
+    appealed = initially_denied and extra.random() < 0.5
     return {
         "claim_key": claim_key,
         "patient_key": patient_key,
@@ -1189,8 +1462,11 @@ def _random_claim(rng: random.Random, claim_key: str, patient_key: str, day: dat
         "paid_amount": paid,
         "claim_status": status,
         "is_denied": status == "denied",
-        "denial_reason": "CO-50" if status == "denied" else None,
+        "denial_reason": extra.choice(DENIAL_REASONS) if initially_denied else None,
         "source": "ehr_fhir",
+        "is_initially_denied": initially_denied if decided else None,
+        "is_appealed": appealed if decided else None,
+        "is_overturned": appealed and status != "denied" if decided else None,
     }
 
 
@@ -1229,6 +1505,14 @@ def _random_reference_tables(rng: random.Random, tables: dict[str, Rows]) -> Non
         }
         for f in FACILITIES[:3]
     ]
+    tables["gold.dim_denial_reason"] = [
+        {"denial_reason": "CO-50", "carc_group": "CO", "carc_group_name": "Contractual obligation",
+         "carc_reason_code": "50", "carc_reason_description": "Not medically necessary"},
+        {"denial_reason": "CO-16", "carc_group": "CO", "carc_group_name": "Contractual obligation",
+         "carc_reason_code": "16", "carc_reason_description": "Missing information"},
+        {"denial_reason": "PR-204", "carc_group": "PR", "carc_group_name": "Patient responsibility",
+         "carc_reason_code": "204", "carc_reason_description": "Not covered"},
+    ]  # fmt: skip
     tables["gold.dim_diagnosis"] = [
         {
             "diagnosis_key": d,

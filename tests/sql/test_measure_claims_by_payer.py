@@ -29,6 +29,8 @@ def claim(
         "is_denied": status == "denied",
         "denial_reason": "CO-50" if status == "denied" else None,
         "source": "ehr_fhir",
+        # the payer's first decision; none yet on a pending claim
+        "is_initially_denied": None if status == "pending" else status == "denied",
     }
 
 
@@ -83,3 +85,12 @@ def test_unknown_payers(payers: dict) -> None:
     assert payers["Unknown"]["payer_name"] == "Unknown" and payers["Unknown"]["claims"] == 1
     assert payers["payer-3"]["payer_name"] == "Unknown"
     assert sum(r["claims"] for r in payers.values()) == len(CLAIMS)
+
+
+def test_initial_denial_rate_counts_decided_claims_only(payers: dict[str, dict]) -> None:
+    # payer-1: c1 paid and c2 denied are decided, c3 is pending: 1 of 2 initially denied
+    assert (payers["payer-1"]["decided_claims"], payers["payer-1"]["initially_denied_claims"]) == (2, 1)
+    assert payers["payer-1"]["initial_denial_rate"] == pytest.approx(0.5)
+    # payer-3: c6 adjusted, c7 denied
+    assert payers["payer-3"]["initial_denial_rate"] == pytest.approx(0.5)
+    assert payers["payer-2"]["initial_denial_rate"] == 0.0

@@ -36,6 +36,93 @@ class References:
     def outreach(self) -> pd.DataFrame:
         return ref.outreach_discharges(self.stays, self.tables["gold.fact_outreach"])
 
+    @cached_property
+    def payers(self) -> pd.DataFrame:
+        return ref.claims_by_payer(self.tables["gold.fact_claim"], self.tables["gold.dim_payer"])
+
+    @cached_property
+    def denials(self) -> pd.DataFrame:
+        t = self.tables
+        return ref.claim_denials(t["gold.fact_claim"], t["gold.dim_payer"], t["gold.dim_denial_reason"])
+
+    @cached_property
+    def cohorts(self) -> pd.DataFrame:
+        t = self.tables
+        return ref.cohort_outcomes(
+            t["gold.patient_cohort"], t["gold.dim_patient"], self.stays, t["gold.fact_encounter"]
+        )
+
+    @cached_property
+    def rates(self) -> pd.DataFrame:
+        t = self.tables
+        return ref.readmission_rates_by_dimension(self.stays, t["gold.dim_payer"], t["gold.dim_location"])
+
+
+def _hedis(rates: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    return rates[(rates["variant"] == "hedis_all_ages") & (rates["dimension"] == dimension)]
+
+
+def _yearly(rows: pd.DataFrame, month_column: str, sums: list[str]) -> pd.DataFrame:
+    """Monthly rows added up per calendar year (a month is 'YYYY-MM'; 'Unknown' and 'All' are left out)."""
+    dated = rows[rows[month_column].astype(str).str.fullmatch(r"[0-9]{4}-[0-9]{2}")]
+    years = dated.assign(year_start=[ref.year_start(m) for m in dated[month_column]])
+    return years.groupby("year_start", as_index=False)[sums].sum()
+
+
+def _readmission_years(rates: pd.DataFrame) -> pd.DataFrame:
+    years = _yearly(_hedis(rates, "discharge_month"), "dimension_value", ["index_stays", "readmissions"])
+    return years.assign(readmission_rate=years["readmissions"] / years["index_stays"])
+
+
+def _los_years(encounters: pd.DataFrame) -> pd.DataFrame:
+    monthly = ref.length_of_stay(encounters).query("diagnosis_category == 'All'")
+    years = _yearly(monthly, "discharge_month", ["stays", "total_days"])
+    return years.assign(mean_los_days=years["total_days"] / years["stays"])
+
+
+def _outreach_years(discharges: pd.DataFrame) -> pd.DataFrame:
+    complete = discharges[discharges["is_window_complete"]].assign(
+        discharges=1,
+        discharges_with_successful_outreach=lambda d: d["has_successful_outreach_30d"].astype(int),
+    )
+    years = _yearly(complete, "discharge_month", ["discharges", "discharges_with_successful_outreach"])
+    return years.assign(compliance_rate=years["discharges_with_successful_outreach"] / years["discharges"])
+
+
+def _denial_years(denials: pd.DataFrame) -> pd.DataFrame:
+    every = denials[(denials["payer_key"] == "All") & (denials["carc_group"] == "All")]
+    years = _yearly(
+        every, "service_month", ["decided_claims", "denied_claims", "appealed_claims", "overturned_claims"]
+    )
+    return years.assign(
+        denial_rate=years["denied_claims"] / years["decided_claims"],
+        overturn_rate=[
+            o / a if a else None
+            for o, a in zip(years["overturned_claims"], years["appealed_claims"], strict=True)
+        ],
+    )
+
+
+def _category_names(rates: pd.DataFrame, diagnoses: pd.DataFrame) -> pd.DataFrame:
+    names = dict(zip(diagnoses["diagnosis_category"], diagnoses["diagnosis_category_name"], strict=True))
+    rows = _hedis(rates, "diagnosis_category").rename(columns={"dimension_value": "diagnosis_category"})
+    return rows.assign(diagnosis_category_name=[names.get(c, c) for c in rows["diagnosis_category"]])
+
+
+def _ranked_providers(t: References) -> pd.DataFrame:
+    rows = ref.provider_ranking(
+        t["gold.provider_treatment_rank"], t["gold.provider_success_rank"], t["gold.dim_provider"]
+    )
+    completed = dict(
+        zip(
+            t["gold.provider_success_rank"]["provider_key"],
+            t["gold.provider_success_rank"]["completed"],
+            strict=True,
+        )
+    )
+    rows = rows[rows["rank_by_treatments"].notna() & (rows["rank_by_treatments"] <= 10)]
+    return rows.assign(completed=[completed.get(k) for k in rows["provider_key"]])
+
 
 # view -> (key columns, reference computed from the lake's tables)
 CASES: dict[str, tuple[list[str], Callable[[References], pd.DataFrame]]] = {
@@ -81,6 +168,178 @@ CASES: dict[str, tuple[list[str], Callable[[References], pd.DataFrame]]] = {
     "v_care_team_worklist": (
         ["coordinator_id", "clinic_id", "patient_key"],
         lambda t: ref.care_team_worklist(t["gold.care_team_worklist"]),
+    ),
+    "v_claim_denials": (["payer_key", "service_month", "carc_group"], lambda t: t.denials),
+    "v_cohort_outcomes": (["cohort"], lambda t: t.cohorts),
+    "v_procedure_patterns": (
+        ["procedure_category"],
+        lambda t: ref.procedure_patterns(t["gold.fact_procedure"]),
+    ),
+    # the report views: their base's reference with small cells suppressed
+    "report_claims_by_payer": (
+        ["payer_key"],
+        lambda t: ref.report(
+            t.payers,
+            {
+                "payer_key": [],
+                "claims": ["claims"],
+                "patients": ["patients"],
+                "billed_amount": [],
+                "paid_amount": [],
+                "paid_to_billed_ratio": ["claims"],
+                "decided_claims": ["decided_claims"],
+                "initially_denied_claims": ["initially_denied_claims"],
+                "initial_denial_rate": ["decided_claims", "initially_denied_claims"],
+            },
+            ["claims", "patients", "decided_claims", "initially_denied_claims"],
+        ),
+    ),
+    "report_readmission_by_category": (
+        ["diagnosis_category"],
+        lambda t: ref.report(
+            _category_names(t.rates, t["gold.dim_diagnosis"]),
+            {
+                "diagnosis_category": [],
+                "diagnosis_category_name": [],
+                "index_stays": ["index_stays"],
+                "readmissions": ["readmissions"],
+                "readmission_rate": ["index_stays", "readmissions"],
+            },
+            ["index_stays", "readmissions"],
+        ),
+    ),
+    "report_readmission_trend": (
+        ["year_start"],
+        lambda t: ref.report(
+            _readmission_years(t.rates),
+            {
+                "year_start": [],
+                "index_stays": ["index_stays"],
+                "readmissions": ["readmissions"],
+                "readmission_rate": ["index_stays", "readmissions"],
+            },
+            ["index_stays", "readmissions"],
+        ),
+    ),
+    "report_length_of_stay_trend": (
+        ["year_start"],
+        lambda t: ref.report(
+            _los_years(t["gold.fact_encounter"]),
+            {"year_start": [], "stays": ["stays"], "mean_los_days": ["stays"]},
+            ["stays"],
+        ),
+    ),
+    "report_outreach_compliance_trend": (
+        ["year_start"],
+        lambda t: ref.report(
+            _outreach_years(t.outreach),
+            {
+                "year_start": [],
+                "discharges": ["discharges"],
+                "discharges_with_successful_outreach": ["discharges_with_successful_outreach"],
+                "compliance_rate": ["discharges", "discharges_with_successful_outreach"],
+            },
+            ["discharges", "discharges_with_successful_outreach"],
+        ),
+    ),
+    "report_denial_trend": (
+        ["year_start"],
+        lambda t: ref.report(
+            _denial_years(t.denials),
+            {
+                "year_start": [],
+                "decided_claims": ["decided_claims"],
+                "denied_claims": ["denied_claims"],
+                "denial_rate": ["decided_claims", "denied_claims"],
+                "appealed_claims": ["appealed_claims"],
+                "overturned_claims": ["overturned_claims"],
+                "overturn_rate": ["appealed_claims", "overturned_claims"],
+            },
+            ["decided_claims", "denied_claims", "appealed_claims", "overturned_claims"],
+        ),
+    ),
+    "report_top_cost_diag": (
+        ["billed_rank"],
+        lambda t: ref.report(
+            ref.top_cost_diagnoses(t["gold.fact_claim"], t["gold.dim_diagnosis"]),
+            {
+                "billed_rank": [],
+                "diagnosis_key": [],
+                "claims": ["claims"],
+                "patients": ["patients"],
+                "billed_amount": [],
+                "share_of_total_billed": [],
+            },
+            ["claims", "patients"],
+        ),
+    ),
+    "report_claim_denials": (
+        ["payer_key", "service_month", "carc_group"],
+        lambda t: ref.report(
+            t.denials,
+            {
+                "payer_key": [],
+                "service_month": [],
+                "carc_group": [],
+                "decided_claims": ["decided_claims"],
+                "denied_claims": ["denied_claims"],
+                "denial_rate": ["decided_claims", "denied_claims"],
+                "denied_amount": [],
+                "appealed_claims": ["appealed_claims"],
+                "overturned_claims": ["overturned_claims"],
+                "overturn_rate": ["appealed_claims", "overturned_claims"],
+            },
+            ["decided_claims", "denied_claims", "appealed_claims", "overturned_claims"],
+        ),
+    ),
+    "report_cohort_outcomes": (
+        ["cohort"],
+        lambda t: ref.report(
+            t.cohorts,
+            {
+                "cohort": [],
+                "cohort_name": [],
+                "patients": ["patients"],
+                "index_stays": ["index_stays"],
+                "mean_los_days": ["index_stays"],
+                "readmissions_30d": ["readmissions_30d"],
+                "readmission_rate_30d": ["index_stays", "readmissions_30d"],
+                "ed_revisits_30d": ["ed_revisits_30d"],
+                "ed_revisit_rate_30d": ["index_stays", "ed_revisits_30d"],
+            },
+            ["patients", "index_stays", "readmissions_30d", "ed_revisits_30d"],
+        ),
+    ),
+    "report_procedure_patterns": (
+        ["procedure_category"],
+        lambda t: ref.report(
+            ref.procedure_patterns(t["gold.fact_procedure"]),
+            {
+                "procedure_category": [],
+                "procedure_count": ["procedure_count"],
+                "patients": ["patients"],
+                "total_cost": [],
+                "mean_cost": ["procedure_count"],
+                "share_of_procedures": ["procedure_count"],
+                "share_of_cost": [],
+                "inpatient_share": ["procedure_count", "inpatient_procedures"],
+            },
+            ["procedure_count", "patients", "inpatient_procedures"],
+        ),
+    ),
+    "report_provider_ranking": (
+        ["provider_key"],
+        lambda t: ref.report(
+            _ranked_providers(t),
+            {
+                "provider_key": [],
+                "rank_by_treatments": [],
+                "total_treatments": ["total_treatments"],
+                "completed": ["completed"],
+                "success_rate": ["completed"],
+            },
+            ["total_treatments", "completed"],
+        ),
     ),
     "v_provider_ranking": (
         ["provider_key"],
@@ -134,3 +393,19 @@ def test_the_random_lake_hits_every_edge(lake: tuple[LocalQueryEngine, Reference
         "unassigned",
     }
     assert {1, 30} <= set(outreach["days_to_successful_outreach"].dropna().astype(int))
+
+
+def test_the_random_lake_exercises_denials_cohorts_and_small_cells(
+    lake: tuple[LocalQueryEngine, References],
+) -> None:
+    engine, _ = lake
+    denials = engine.query("v_claim_denials")
+    assert {"All", "CO", "PR", "Unknown"} <= set(denials["carc_group"])
+    assert denials["overturned_claims"].sum() > 0 and denials["overturn_rate"].isna().any()
+    cohorts = engine.query("v_cohort_outcomes").set_index("cohort")
+    assert set(cohorts.index) == {"all_patients", "copd", "heart_failure", "diabetes"}
+    assert (cohorts["index_stays"] > 0).all() and (cohorts["ed_revisits_30d"] > 0).all()
+    assert (cohorts["index_stays"] < cohorts.loc["all_patients", "index_stays"]).sum() == 3
+    shown = engine.query("report_claim_denials")  # payer-months are small: their cells mostly hidden
+    assert shown["decided_claims"].notna().any() and shown["decided_claims"].isna().any()
+    assert set(shown["is_suppressed"]) == {True, False}  # small payer-months hidden, payer totals shown

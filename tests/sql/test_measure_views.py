@@ -29,6 +29,20 @@ EXPECTED = {
     "v_high_risk_outreach",
     "v_care_team_worklist",
     "v_provider_ranking",
+    "v_claim_denials",
+    "v_cohort_outcomes",
+    "v_procedure_patterns",
+    "report_claims_by_payer",
+    "report_claim_denials",
+    "report_cohort_outcomes",
+    "report_length_of_stay_trend",
+    "report_outreach_compliance_trend",
+    "report_procedure_patterns",
+    "report_provider_ranking",
+    "report_readmission_by_category",
+    "report_readmission_trend",
+    "report_top_cost_diag",
+    "report_denial_trend",
 }
 
 
@@ -49,7 +63,7 @@ def test_view_transpiles_without_semantics_warnings(engine: LocalQueryEngine, pa
     body = sqlglot.parse_one(path.read_text(encoding="utf-8"), read="athena").expression
     transpiled = engine.transpile(body.sql(dialect="athena"))
     assert transpiled.warnings == ()
-    result = engine.query(path.stem)  # runs on DuckDB
+    result = engine.query(path.stem)  # runs on DuckDB, ordered by the view's -- order_by: columns
     # an empty lake gives no rows, except the two variants of the overall rate (with null rates)
     assert len(result) == (2 if path.stem == "readmission_rates" else 0)
 
@@ -65,6 +79,8 @@ def test_house_style(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     header = text.split("create or replace view", 1)[0]
     assert re.search(r"^-- grain: ", header, re.M) and re.search(r"^-- key: ", header, re.M)
+    # how `carelake query <view>` and the dashboards list the rows (queried by name above)
+    assert re.search(r"^-- order_by: \w+", header, re.M)
     assert re.search(rf"^create or replace view {path.stem} as$", text, re.M), (
         "one view per file, named as the file"
     )

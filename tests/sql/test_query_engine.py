@@ -77,6 +77,8 @@ VIEWS = {
         from v_claim_base
     """,
     "z_claim_base.sql": """
+        -- grain: one row per claim
+        -- order_by: paid desc, claim_id
         create or replace view v_claim_base as
         select claim_id, billed, paid, partner_id, dt from carelake_dev_gold.fact_claim
     """,
@@ -364,3 +366,102 @@ def test_cli_missing_lake(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["query", "select 1", "--lake", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert "lake not found" in result.stderr
+
+
+def test_a_view_named_alone_is_sorted_as_its_header_declares(lake_and_views: tuple[Path, Path]) -> None:
+    # -- order_by: paid desc, claim_id  ->  c1 (80.00), c3 (29.00), c2 (0.00)
+    code, out, err = run_cli(lake_and_views, "v_claim_base", "--format", "csv")
+    assert code == 0, err
+    assert [line.split(",")[0] for line in out.splitlines()[1:]] == ["c1", "c3", "c2"]
+    code, out, _ = run_cli(lake_and_views, "v_claim_base")
+    assert code == 0
+    assert [m.group(1) for m in re.finditer(r"\b(c[0-9])\b", out)] == ["c1", "c3", "c2"]
+
+
+def test_a_malformed_order_header_makes_the_view_unavailable(tmp_path: Path) -> None:
+    lake, views = build_lake(tmp_path)
+    (views / "z_claim_base.sql").write_text(
+        "-- order_by: paid descending\ncreate or replace view v_claim_base as select * from gold.fact_claim"
+    )
+    with LocalQueryEngine(lake, views) as engine:
+        assert (
+            "order_by: 'paid descending' is not `<column> [asc|desc]`" in engine.failed_views["z_claim_base"]
+        )
+
+
+def test_the_table_rounds_floats_and_csv_json_keep_every_digit(lake_and_views: tuple[Path, Path]) -> None:
+    sql = "select cast(1 as double) / 3 as rate, cast(2 as double) / 3 * 100 as mean_days, cast(0.5 as double) as half"
+    code, out, err = run_cli(lake_and_views, sql)
+    assert code == 0, err
+    assert "0.3333" in out and "66.6667" in out and " 0.5 " in out
+    assert "0.33333" not in out and "66.66666" not in out
+    code, out, _ = run_cli(lake_and_views, sql, "--format", "csv")
+    assert out.splitlines()[1] == f"{1 / 3!r},{2 / 3 * 100!r},0.5"
+    code, out, _ = run_cli(lake_and_views, sql, "--format", "json")
+    assert json.loads(out) == [{"rate": 1 / 3, "mean_days": 2 / 3 * 100, "half": 0.5}]
+
+
+def test_every_kind_of_missing_value_prints_as_null(lake_and_views: tuple[Path, Path]) -> None:
+    sql = (
+        "select cast(null as varchar) as text, cast(null as double) as ratio, cast(null as integer) as n, "
+        "cast(null as date) as day, cast(null as timestamp) as at, cast(null as decimal(14, 2)) as amount"
+    )
+    code, out, err = run_cli(lake_and_views, sql)
+    assert code == 0, err
+    body = out.splitlines()[3]  # top border, header, separator, the row
+    assert body.split() == ["│", "NULL", "│", "NULL", "│", "NULL", "│", "NULL", "│", "NULL", "│", "NULL", "│"]
+    for other in ("None", "NaN", "<NA>", "NaT", "nan"):
+        assert other not in out
+
+
+def test_flags_show_as_flags_in_help() -> None:
+    result = CliRunner().invoke(app, ["query", "--help"])
+    assert result.exit_code == 0
+    assert re.search(r"^\s+--show-sql\s+Print the DuckDB SQL", result.stdout, re.MULTILINE), result.stdout
+    assert "<bool>" not in result.stdout
+    assert "--lake <path>" in result.stdout  # options that take a value still say what
+
+
+# --- carelake run: one line per problem ------------------------------------------------------
+
+
+def test_run_with_an_unknown_job_says_so_in_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["run", "--job", "nope", "--lake", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: unknown jobs ['nope']; the manifest has [")
+    assert "pass one of the manifest's jobs to --job" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_run_with_a_bad_dt_says_so_in_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["run", "--dt", "2024-02-30", "--lake", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --dt: ") and result.stderr.count("\n") == 1
+
+
+def _fail_after_first_job(lake, dt, only=None, overrides=None, manifest=None, on_done=None):
+    from carelake.pipeline.accounting import RunCounts
+    from carelake.runner import JobResult
+
+    first = manifest.ordered()[0].name
+    on_done(JobResult(first, RunCounts(), 0.1))
+    raise RuntimeError("Py4JJavaError: boom\n  at org.apache.spark ...\n  more lines")
+
+
+def test_a_failing_job_is_one_line_and_the_traceback_needs_debug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import carelake.runner
+    from carelake.manifest import load_manifest
+
+    monkeypatch.setattr(carelake.runner, "run_jobs", _fail_after_first_job)
+    second = load_manifest().ordered()[1].name
+    result = CliRunner().invoke(app, ["run", "--lake", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: job {second} failed: RuntimeError: Py4JJavaError: boom "
+        f"(see docs/runbook.md#{second}; rerun with --debug for the traceback)\n"
+    )
+    debug = CliRunner().invoke(app, ["run", "--lake", str(tmp_path), "--debug"])
+    assert isinstance(debug.exception, RuntimeError)

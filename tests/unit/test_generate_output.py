@@ -293,11 +293,17 @@ def test_fhir_and_csv_have_the_same_patients_encounters_and_claim_totals(
             encounter_id = claim["item"][0]["encounter"][0]["reference"].removeprefix("urn:uuid:")
             assert cents(encounters[encounter_id]["TOTAL_CLAIM_COST"]) == cents(claim["total"]["value"])
             assert claims_csv[claim["id"]]["APPOINTMENTID"] == encounter_id
-    for eob in by_type["ExplanationOfBenefit"]:
-        claim_id = eob["claim"]["reference"].removeprefix("urn:uuid:")
-        encounter_id = fhir_claims[claim_id]["item"][0]["encounter"][0]["reference"].removeprefix("urn:uuid:")
+    latest_eob: dict[str, dict[str, Any]] = {}  # the decision that stands: the latest created
+    for eob in sorted(by_type["ExplanationOfBenefit"], key=lambda e: (e["created"], e["id"])):
+        latest_eob[eob["claim"]["reference"].removeprefix("urn:uuid:")] = eob
+    for claim_id, eob in latest_eob.items():
         paid = cents(eob["payment"]["amount"]["value"])
-        assert paid == cents(encounters[encounter_id]["PAYER_COVERAGE"]) == insurer_payments[claim_id]
+        assert paid == insurer_payments[claim_id]
+        if fhir_claims[claim_id]["type"]["coding"][0]["code"] == "institutional":
+            encounter_id = fhir_claims[claim_id]["item"][0]["encounter"][0]["reference"].removeprefix(
+                "urn:uuid:"
+            )
+            assert paid == cents(encounters[encounter_id]["PAYER_COVERAGE"])
     medications = {r["ENCOUNTER"] + r["CODE"] + r["START"]: r for r in read_csv(landing, "medications")}
     assert len(medications) == len(by_type["MedicationRequest"])
 
@@ -309,11 +315,14 @@ def test_fhir_and_csv_agree_on_encounter_times_and_payers(
 
     encounters = {r["Id"]: r for r in read_csv(landing, "encounters")}
     payers = {r["NAME"]: r["Id"] for r in read_csv(landing, "payers")}
-    eob_payer = {
-        eob["claim"]["reference"]: eob["insurer"]["display"]
-        for eob in patient_resources
-        if eob["resourceType"] == "ExplanationOfBenefit"
+    claim_payer = {  # every claim names its payer; a pending one has no EOB yet
+        f"urn:uuid:{claim['id']}": claim["insurance"][0]["coverage"]["display"]
+        for claim in patient_resources
+        if claim["resourceType"] == "Claim"
     }
+    for eob in patient_resources:
+        if eob["resourceType"] == "ExplanationOfBenefit":
+            assert eob["insurer"]["display"] == claim_payer[eob["claim"]["reference"]]
     claim_of_encounter = {
         claim["item"][0]["encounter"][0]["reference"].removeprefix("urn:uuid:"): f"urn:uuid:{claim['id']}"
         for claim in patient_resources
@@ -325,7 +334,7 @@ def test_fhir_and_csv_agree_on_encounter_times_and_payers(
         row = encounters[resource["id"]]
         start = datetime.fromisoformat(resource["period"]["start"]).astimezone(UTC)
         assert start.strftime("%Y-%m-%dT%H:%M:%SZ") == row["START"]
-        assert payers[eob_payer[claim_of_encounter[resource["id"]]]] == row["PAYER"]
+        assert payers[claim_payer[claim_of_encounter[resource["id"]]]] == row["PAYER"]
 
 
 # --- other sources ------------------------------------------------------------------
@@ -346,15 +355,15 @@ def test_partner_claims_follow_the_contract(landing: Path) -> None:
         r["identifier"][0]["value"]
         for r in map(json.loads, (landing / "fhir/ndjson/Practitioner.ndjson").read_text().splitlines())
     }
-    lines_seen: set[tuple[str, str, str]] = set()
     for path in files:
+        lines_seen: set[tuple[str, str, str]] = set()  # a claim is reported again only in a later file
         partner = path.parent.name.removeprefix("partner=")
         assert re.match(rf"^claims_{partner}_\d{{8}}\.csv$", path.name)
         assert path.read_text().split("\n", 1)[0] == PARTNER_COLUMNS
         with path.open(newline="") as handle:
             for row in csv.DictReader(handle):
                 key = (partner, row["claim_id"], row["claim_line"])
-                assert key not in lines_seen  # claim ids are unique per partner
+                assert key not in lines_seen  # a claim line once per file
                 lines_seen.add(key)
                 assert row["member_id"] and row["member_id"] not in patient_ids
                 assert row["member_gender"] in {"M", "F", "U"}
@@ -370,6 +379,8 @@ def test_partner_claims_follow_the_contract(landing: Path) -> None:
                 assert row["claim_status"] in {"paid", "denied", "pending", "adjusted"}
                 assert bool(row["denial_reason"]) == (row["claim_status"] == "denied")
                 assert date.fromisoformat(row["received_date"]) >= date.fromisoformat(row["service_to"])
+                if row["claim_status"] in ("denied", "pending"):
+                    assert Decimal(row["allowed_amount"]) == Decimal(row["paid_amount"]) == 0
 
 
 def test_partner_diagnoses_are_the_patients_conditions(landing: Path) -> None:

@@ -63,9 +63,23 @@ def test_deid_claim_month(spark) -> None:
         "service_month": "2024-03", "payer_key": "pay-1", "provider_key": "id:prov-3", "diagnosis_key": "E11.9",
         "diagnosis_category": "END", "billed_amount": Decimal("120.50"), "allowed_amount": Decimal("100.00"),
         "paid_amount": Decimal("80.00"), "claim_status": "paid", "is_denied": False, "denial_reason": None,
-        "source": "partner",
+        "source": "partner", "is_initially_denied": True, "is_appealed": True, "is_overturned": True,
     }  # fmt: skip
     out = deid.deid_claim_month(local_frame(spark, GOLD_SCHEMAS["fact_claim"], [claim]))
     assert columns(out.schema) == columns(registry.table("gold.deid_claim_month").schema)
     expected = {k: v for k, v in claim.items() if k not in ("claim_key", "encounter_id", "service_date_key")}
     assert [r.asDict() for r in out.collect()] == [expected]
+
+
+def test_deid_procedure_month(spark) -> None:
+    procedure = {
+        "patient_key": "pk-3", "snomed_code": "80146002", "performed_at": None, "encounter_id": "enc-4",
+        "procedure_display": "Appendectomy", "cpt_hcpcs_code": "44950", "procedure_category": "surgery",
+        "procedure_category_name": "Surgery", "performed_date": date(2024, 2, 29), "performed_date_key": 20240229,
+        "performed_month": "2024-02", "cost": Decimal("9120.00"), "encounter_class": "inpatient",
+        "is_inpatient": True, "payer_key": "pay-2", "location_key": "org-7", "diagnosis_category": "DIG",
+    }  # fmt: skip
+    out = deid.deid_procedure_month(local_frame(spark, GOLD_SCHEMAS["fact_procedure"], [procedure]))
+    assert columns(out.schema) == columns(registry.table("gold.deid_procedure_month").schema)
+    dropped = ("performed_at", "encounter_id", "performed_date", "performed_date_key")
+    assert [r.asDict() for r in out.collect()] == [{k: v for k, v in procedure.items() if k not in dropped}]

@@ -407,6 +407,10 @@ ALLOWED_NAMES = {
     "clinic_name",
     "diagnosis_category_name",
     "user_name",  # care_team_assignment: the coordinator's (staff) sign-in name, not a patient's
+    # names of codes, not of people
+    "carc_group_name",
+    "procedure_category_name",
+    "cohort_name",
 }
 
 

@@ -23,6 +23,8 @@ NOT_COLUMNS = {
     "care_team_worklist": {"unassigned"},
     "deid_encounter_month": {"fact_encounter"},
     "deid_claim_month": {"fact_claim"},
+    "deid_procedure_month": {"fact_procedure"},
+    "patient_cohort": {"copd", "heart_failure", "diabetes"},
 }
 DEID = {t.name: t for t in deid.TABLES}
 
@@ -85,7 +87,8 @@ def test_gold_table_declarations():
         else:
             assert (table.classification, table.direct_identifiers) == (Classification.LIMITED_DATA_SET, ())
     assert {n for n, t in tables.items() if t.classification == Classification.LIMITED_DATA_SET} == {
-        "dim_date", "fact_encounter", "fact_claim", "fact_treatment", "fact_outreach", "patient_risk",
+        "dim_date", "fact_encounter", "fact_claim", "fact_procedure", "fact_treatment", "fact_outreach",
+        "patient_risk", "patient_cohort",
     }  # fmt: skip
     assert all(t.classification == Classification.DEIDENTIFIED for t in DEID.values())
     catalog = {t["name"]: t for t in registry.catalog_document()["tables"] if t["zone"] == "gold"}

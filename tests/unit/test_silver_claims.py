@@ -42,8 +42,9 @@ CLAIM_SCHEMA = (
     "encounter_id string, payer_key string, payer_name string, provider_npi string, provider_id string, "
     "referring_provider_npi string, facility_location_id string, service_from timestamp, service_to timestamp, "
     "diagnosis_code string, diagnosis_system string, billed_amount decimal(14,2), allowed_amount decimal(14,2), "
-    "paid_amount decimal(14,2), claim_status string, denial_reason string, line_count int, "
-    "meta_last_updated timestamp, landed_at timestamp, source_file string"
+    "paid_amount decimal(14,2), claim_status string, denial_reason string, is_initially_denied boolean, "
+    "is_appealed boolean, is_overturned boolean, line_count int, meta_last_updated timestamp, landed_at timestamp, "
+    "source_file string"
 )
 LINE_SCHEMA = (
     "claim_key string, source string, line_number int, procedure_code string, procedure_system string, "
@@ -175,7 +176,8 @@ def test_fhir_claim_with_its_eob_contained_coverage_and_referral(spark, fhir_out
         # items); paid = EOB payment 103.33 > 0 -> 'paid'; two items.
         ("c-1", "c-1", "ehr_fhir", "p-1", None, "enc-1", "humana_gold_plus", "Humana Gold Plus",
          "9999962230", None, "9999962229", "loc-1", datetime(2024, 3, 5, 14, 0), datetime(2024, 3, 5, 14, 30),
-         "15777000", "snomed", D("129.16"), D("129.16"), D("103.33"), "paid", None, 2, UPDATED, L1, FILE),
+         "15777000", "snomed", D("129.16"), D("129.16"), D("103.33"), "paid", None, False, False, False, 2,
+             UPDATED, L1, FILE),
     ]  # fmt: skip
     expected_claims = frame(spark, expected_claims_rows, CLAIM_SCHEMA)
     assert_frame(claims.where("claim_key = 'c-1'"), expected_claims, ["claim_key"])
@@ -297,11 +299,11 @@ def test_csv_claims_from_claims_and_transactions(spark):
         # paid = the ECHECK payment 50.00 only (the COPAY is the patient's) -> 'paid'.
         ("cl-1", "cl-1", "ehr_csv", "p-1", None, "enc-cl-1", "blue_cross_blue_shield", "Blue Cross Blue Shield",
          None, "pr-1", None, None, datetime(2024, 3, 5, 14, 0), datetime(2024, 3, 5, 14, 0), "38341003",
-         "snomed", D("129.16"), D("129.16"), D("50.00"), "paid", None, 2, None, L2, file2),
+         "snomed", D("129.16"), D("129.16"), D("50.00"), "paid", None, False, False, False, 2, None, L2, file2),
         # Paid in cash by the patient: no payer payment -> 0.00, patient_responsibility.
         ("cl-2", "cl-2", "ehr_csv", "p-1", None, "enc-cl-2", "no_insurance", "NO_INSURANCE",
          None, "pr-1", None, None, datetime(2024, 3, 5, 14, 0), datetime(2024, 3, 5, 14, 0), None,
-         None, D("20.00"), D("20.00"), D("0.00"), "patient_responsibility", None, 1, None, L1,
+         None, D("20.00"), D("20.00"), D("0.00"), "patient_responsibility", None, False, False, False, 1, None, L1,
          "synthea/dt=2024-03-01/claims.csv"),
     ]  # fmt: skip
     expected = frame(spark, expected_rows, CLAIM_SCHEMA)
@@ -398,7 +400,7 @@ def test_partner_claims_roll_lines_up_to_claims(spark):
         spark,
         [("p1:A", "A", "partner:p1", None, "p1:m-1", None, "acme_health", "Acme Health", "1234567893", None, None,
           None, datetime(2024, 1, 31), datetime(2024, 2, 2), "E11.9", "icd10cm", D("150.00"), D("80.00"),
-          D("70.00"), "paid", None, 2, None, L1, "claims/partner=p1/dt=2024-03-01/claims_p1.csv")],
+          D("70.00"), "paid", None, False, False, False, 2, None, L1, "claims/partner=p1/dt=2024-03-01/claims_p1.csv")],
         CLAIM_SCHEMA,
     )  # fmt: skip
     assert_frame(claims.where("claim_key = 'p1:A'"), expected_a, ["claim_key"])

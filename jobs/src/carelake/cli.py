@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+if TYPE_CHECKING:
+    from carelake.manifest import Manifest
+
+# Plain click help (rich_markup_mode=None): typer's rich panels print every option with a
+# type, so a flag such as --show-sql read "--show-sql <bool>" as if it took a value.
 app = typer.Typer(
     help="carelake: a HIPAA-aligned healthcare lakehouse, runnable on one laptop.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 
 LakeOption = Annotated[
@@ -79,6 +86,14 @@ def land(
         typer.echo(f"raw/{prefix}: {count} files landed")
 
 
+RUNBOOK = "docs/runbook.md"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
+
+
 @app.command()
 def run(
     lake: LakeOption = Path("lake"),
@@ -90,15 +105,64 @@ def run(
             "--rebuild", help="Jobs that merge batches start from scratch and read all of their input."
         ),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Print the full traceback when a job fails.")
+    ] = False,
 ) -> None:
-    """Run the manifest's jobs in workflow order over the local lake; print counts and time."""
-    from carelake.config import Lake
-    from carelake.reporting import print_job_result
-    from carelake.runner import run_jobs
+    """Run the manifest's jobs in workflow order over the local lake; print counts and time.
 
-    run_jobs(
-        Lake(lake), dt, only=job, overrides={"rebuild": "true"} if rebuild else None, on_done=print_job_result
+    An unknown job or a failing job is reported in one line with what to do next (exit 1);
+    --debug adds the traceback."""
+    from carelake.config import Lake, resolve_dt
+    from carelake.manifest import load_manifest
+    from carelake.reporting import print_job_result
+    from carelake.runner import JobResult, run_jobs
+
+    try:
+        dt = resolve_dt(dt)
+    except ValueError as error:
+        typer.echo(f"error: --dt: {error}", err=True)
+        raise typer.Exit(2) from None
+    manifest = load_manifest()
+    finished: list[str] = []
+
+    def done(result: JobResult) -> None:
+        finished.append(result.job)
+        print_job_result(result)
+
+    try:
+        run_jobs(
+            Lake(lake),
+            dt,
+            only=job,
+            manifest=manifest,
+            overrides={"rebuild": "true"} if rebuild else None,
+            on_done=done,
+        )
+    except ValueError as error:
+        if finished or not str(error).startswith("unknown jobs"):
+            _report_failed_job(error, manifest, job, finished, debug)
+        typer.echo(f"error: {error} (pass one of the manifest's jobs to --job)", err=True)
+        raise typer.Exit(2) from None
+    except Exception as error:
+        _report_failed_job(error, manifest, job, finished, debug)
+
+
+def _report_failed_job(
+    error: Exception, manifest: Manifest, only: list[str] | None, finished: list[str], debug: bool
+) -> NoReturn:
+    """One line naming the job that failed, its first error line and where to look; the
+    traceback only with --debug."""
+    if debug:
+        raise error
+    pending = [j.name for j in manifest.ordered() if (not only or j.name in only) and j.name not in finished]
+    failed = pending[0] if pending else "the run"
+    typer.echo(
+        f"error: job {failed} failed: {_first_line(error)} "
+        f"(see {RUNBOOK}#{failed}; rerun with --debug for the traceback)",
+        err=True,
     )
+    raise typer.Exit(1) from None
 
 
 @app.command()
@@ -122,7 +186,8 @@ def demo(
         ),
     ] = Path("tests/fixtures/synthea"),  # the repository's copy (run from its root)
 ) -> None:
-    """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the dashboard."""
+    """Generate data, land it with the real Synthea fixtures, run every job, print counts and KPIs, write the
+    analyst and care-team dashboards (HTML and PDF) and print their paths."""
     from rich.console import Console
     from rich.table import Table
 
@@ -163,13 +228,17 @@ def demo(
 
     with LocalQueryEngine(lake) as engine:
         written = build_dashboard(engine, dashboard_dir)
-    console.print("[bold]KPIs[/bold]")
-    for line in written.kpis:
-        console.print(f"  {line}")
-    console.print(f"dashboard: {written.index_path.resolve()}")
-    if written.empty_charts:
-        names = ", ".join(chart.chart_id for chart in written.empty_charts)
-        typer.echo(f"error: dashboard charts without data: {names}", err=True)
+    for page in written.pages:
+        console.print(f"[bold]KPIs, {page.page_id} page[/bold]")
+        for line in page.kpis:
+            console.print(f"  {line}", markup=False)
+    for chart in written.empty_charts:  # nothing to show is no error: the page says why
+        console.print(f"note: chart {chart.chart_id}: {chart.note}", markup=False)
+    for path in written.paths:
+        console.print(f"dashboard: {path.resolve()}", markup=False)
+    if written.failed_charts:
+        names = ", ".join(f"{c.chart_id} ({c.note})" for c in written.failed_charts)
+        typer.echo(f"error: dashboard charts whose view failed: {names}", err=True)
         raise typer.Exit(1)
 
 
@@ -266,6 +335,20 @@ def lake_ledger(
     typer.echo(frame.to_csv(index=False), nl=False)
 
 
+@app.command(name="view-columns")
+def view_columns(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the JSON.")] = Path(
+        "sql/view_columns.json"
+    ),
+    views: Annotated[Path, typer.Option("--views", help="Folder of Athena view files.")] = Path("sql/views"),
+) -> None:
+    """Write every view's columns and Athena types (read by Terraform's QuickSight data sets)."""
+    from carelake.query.view_columns import view_columns_json
+
+    out.write_text(view_columns_json(views), encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
 @app.command()
 def query(
     sql: Annotated[
@@ -303,17 +386,17 @@ def query(
 @app.command()
 def dashboard(
     lake: LakeOption = Path("lake"),
-    out: Annotated[Path, typer.Option("--out", help="Folder for index.html and the PNG charts.")] = Path(
-        "build/dashboard"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the pages (HTML and PDF) and the PNG charts.")
+    ] = Path("build/dashboard"),
     views: Annotated[
         Path | None, typer.Option("--views", help="Folder of Athena view files (default: sql/views).")
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when a chart has no data (for CI and make demo).")
+        bool, typer.Option("--strict", help="Exit 1 when a chart's view failed (for CI).")
     ] = False,
 ) -> None:
-    """Write the static dashboard (one self-contained HTML page and a PNG per chart); print its path."""
+    """Write the analyst and care-team pages (self-contained HTML, PDF, a PNG per chart); print their paths."""
     from carelake.dashboard import build_dashboard
     from carelake.query import LocalQueryEngine, QueryError
 
@@ -324,9 +407,12 @@ def dashboard(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     for chart in written.empty_charts:
-        typer.echo(f"warning: chart {chart.chart_id} has no data: {chart.note}", err=True)
-    typer.echo(str(written.index_path))
-    if strict and written.empty_charts:
+        typer.echo(f"note: chart {chart.chart_id} has nothing to show: {chart.note}", err=True)
+    for chart in written.failed_charts:
+        typer.echo(f"warning: chart {chart.chart_id} failed: {chart.note}", err=True)
+    for path in written.paths:
+        typer.echo(str(path))
+    if strict and written.failed_charts:
         raise typer.Exit(1)
 
 

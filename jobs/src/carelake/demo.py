@@ -1,5 +1,5 @@
 """make demo: generate data, land it with the real Synthea fixtures, run every job, print the
-counts and KPIs, write the dashboard. Everything a newcomer needs to see the platform work.
+counts and KPIs, write the two dashboards (HTML and PDF). Everything a newcomer needs to see the platform work.
 """
 
 from __future__ import annotations
@@ -75,22 +75,26 @@ def write_care_team_assignment(lake: Lake, coordinators: int | None = None) -> P
 
 
 def fixture_bundle_counts(lake: Lake, dt: str, fixtures: Fixtures) -> list[tuple[str, int, int]]:
-    """(resource type, entries in the real bundle(s), rows in bronze from them): the two must match."""
+    """(resource type, entries in the real bundle(s), rows in bronze from them): the two must match.
+    Bronze is read through its commits (the query engine), as every reader of the lake does."""
     import json
     from collections import Counter
 
-    import duckdb
+    from carelake import registry
+    from carelake.query import LocalQueryEngine
 
     expected: Counter[str] = Counter()
     for path in fixtures.fhir_files:
         bundle = json.loads(path.read_text(encoding="utf-8"))
         expected.update(entry["resource"]["resourceType"] for entry in bundle.get("entry", []))
-    pattern = lake.zone("bronze") / "fhir_*" / f"dt={dt}" / "*.parquet"
     prefix = f"ehr/fhir/dt={dt}/{FIXTURES_BATCH}/"
-    rows = duckdb.execute(
-        f"select resource_type, count(*) from read_parquet('{pattern}', union_by_name = true) "
-        "where starts_with(source_file, ?) group by 1",
-        [prefix],
-    ).fetchall()
+    fhir_tables = sorted(name for name in registry.zone_tables("bronze") if name.startswith("fhir_"))
+    counts = " union all ".join(
+        f"select resource_type from bronze.{name} where starts_with(source_file, '{prefix}')"
+        for name in fhir_tables
+    )
+    with LocalQueryEngine(lake.root) as engine:
+        frame = engine.query(f"select resource_type, count(*) as n from ({counts}) as fhir group by 1")
+    rows = zip(frame["resource_type"], frame["n"].astype(int), strict=True)
     landed = dict(rows)
     return [(kind, expected[kind], landed.get(kind, 0)) for kind in sorted(set(expected) | set(landed))]

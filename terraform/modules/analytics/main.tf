@@ -6,8 +6,9 @@
 # order and tags each view with its LF-tags: the file's
 # "-- data_classification: <phi|limited-data-set|deidentified|non-phi>" header (PHI when absent) and
 # "-- audience: care_coordination" when present. The deploy workflow starts it
-# after terraform apply. Optional QuickSight data source and datasets with
-# row-level security per clinic.
+# after terraform apply. Optional QuickSight (quicksight.tf): the analyst and
+# care-team dashboards over the views, SPICE data sets refreshed daily, row-level
+# security per clinic.
 locals {
   workgroups = { for p in concat(var.personas, ["pipeline"]) : p => "${var.context.name_prefix}-${replace(p, "_", "-")}" }
 
@@ -170,23 +171,6 @@ locals {
   })
 
   definition = length(local.stage_names) == 0 ? local.definition_empty : local.definition_full
-
-  qs_types = { string = "STRING", varchar = "STRING", char = "STRING", int = "INTEGER", bigint = "INTEGER", smallint = "INTEGER", tinyint = "INTEGER", double = "DECIMAL", float = "DECIMAL", decimal = "DECIMAL", date = "DATETIME", timestamp = "DATETIME", boolean = "BOOLEAN" }
-
-  # QuickSight column types for the gold tables in the catalog (nested types are left out).
-  qs_columns = {
-    for t in var.catalog_tables : t.name => [
-      for c in t.columns : { name = c.name, type = local.qs_types[split("(", c.type)[0]] } if contains(keys(local.qs_types), split("(", c.type)[0])
-    ] if t.zone == "gold"
-  }
-
-  qs_dataset_actions = [
-    "quicksight:DescribeDataSet",
-    "quicksight:DescribeDataSetPermissions",
-    "quicksight:DescribeIngestion",
-    "quicksight:ListIngestions",
-    "quicksight:PassDataSet",
-  ]
 }
 
 # ---------------------------------------------------------------------------------
@@ -351,120 +335,3 @@ resource "aws_sfn_state_machine" "this" {
   depends_on = [aws_iam_role_policy.this]
 }
 
-# ---------------------------------------------------------------------------------
-# Optional QuickSight: an Athena data source on the analyst workgroup and datasets
-# whose rows are filtered per clinic by a row-level-security dataset.
-# ---------------------------------------------------------------------------------
-resource "aws_quicksight_data_source" "this" {
-  count = var.quicksight == null ? 0 : 1
-
-  data_source_id = "${var.context.name_prefix}-athena"
-  name           = "${var.context.name_prefix} Athena"
-  type           = "ATHENA"
-
-  parameters {
-    athena {
-      work_group = aws_athena_workgroup.this["analyst"].name
-    }
-  }
-
-  ssl_properties {
-    disable_ssl = false
-  }
-
-  permission {
-    principal = var.quicksight.owner_arn
-    actions = [
-      "quicksight:DescribeDataSource",
-      "quicksight:DescribeDataSourcePermissions",
-      "quicksight:PassDataSource",
-      "quicksight:UpdateDataSource",
-      "quicksight:UpdateDataSourcePermissions",
-    ]
-  }
-
-  tags = {
-    DataClassification = "phi"
-  }
-}
-
-resource "aws_quicksight_data_set" "rls" {
-  count = var.quicksight == null ? 0 : 1
-
-  data_set_id = "${var.context.name_prefix}-${var.quicksight.rls_table_name}"
-  name        = "${var.context.name_prefix} ${var.quicksight.rls_table_name} (row-level security)"
-  import_mode = "DIRECT_QUERY"
-
-  physical_table_map {
-    physical_table_map_id = "rls"
-
-    relational_table {
-      data_source_arn = aws_quicksight_data_source.this[0].arn
-      catalog         = "AwsDataCatalog"
-      schema          = var.views_database_name
-      name            = var.quicksight.rls_table_name
-
-      dynamic "input_columns" {
-        for_each = local.qs_columns[var.quicksight.rls_table_name]
-
-        content {
-          name = input_columns.value.name
-          type = input_columns.value.type
-        }
-      }
-    }
-  }
-
-  permissions {
-    principal = var.quicksight.owner_arn
-    actions   = local.qs_dataset_actions
-  }
-
-  tags = {
-    DataClassification = "phi"
-  }
-}
-
-resource "aws_quicksight_data_set" "this" {
-  for_each = toset(var.quicksight == null ? [] : var.quicksight.dataset_table_names)
-
-  data_set_id = "${var.context.name_prefix}-${each.key}"
-  name        = "${var.context.name_prefix} ${each.key}"
-  import_mode = "DIRECT_QUERY"
-
-  physical_table_map {
-    physical_table_map_id = replace(each.key, "_", "")
-
-    relational_table {
-      data_source_arn = aws_quicksight_data_source.this[0].arn
-      catalog         = "AwsDataCatalog"
-      schema          = var.views_database_name
-      name            = each.key
-
-      dynamic "input_columns" {
-        for_each = local.qs_columns[each.key]
-
-        content {
-          name = input_columns.value.name
-          type = input_columns.value.type
-        }
-      }
-    }
-  }
-
-  row_level_permission_data_set {
-    arn               = aws_quicksight_data_set.rls[0].arn
-    permission_policy = "GRANT_ACCESS"
-    format_version    = "VERSION_2"
-    status            = "ENABLED"
-  }
-
-  permissions {
-    principal = var.quicksight.owner_arn
-    actions   = local.qs_dataset_actions
-  }
-
-  tags = {
-    DataClassification = "phi"
-  }
-}

@@ -28,3 +28,21 @@ output "sql_view_classifications" {
   description = "data_classification LF-tag each view gets (phi unless its header says otherwise)."
   value       = local.view_classification
 }
+
+output "quicksight_dashboard_arns" {
+  description = "QuickSight dashboards by page (analyst, care_team); empty without QuickSight or before the views a dashboard reads are deployed."
+  value       = { for d, r in aws_quicksight_dashboard.this : d => r.arn }
+}
+
+output "quicksight_data_set_ids" {
+  description = "QuickSight SPICE data sets by the view they read (and clinic_access, the row-level security rules)."
+  value = merge(
+    { for v, d in aws_quicksight_data_set.this : v => d.data_set_id },
+    { for d in aws_quicksight_data_set.rls : "clinic_access" => d.data_set_id },
+  )
+}
+
+output "quicksight_glue_table_names" {
+  description = "Gold views and tables the QuickSight owner reads through Athena (its data sets' views, the views under them, their gold tables, the RLS table): what Lake Formation grants it, and nothing more."
+  value       = sort(local.qs_tables)
+}

@@ -63,33 +63,35 @@ variable "database_names" {
   nullable    = false
 }
 
-variable "catalog_tables" {
-  description = "Catalog tables (zone, name, columns) for QuickSight dataset columns."
-  type = list(object({
-    zone = string
-    name = string
-    columns = list(object({
-      name = string
-      type = string
-    }))
-  }))
-  default  = []
-  nullable = false
-}
-
 variable "quicksight" {
-  description = "QuickSight data source and datasets: owner_arn (user or group ARN), dataset_table_names (gold tables), rls_table_name (gold table with UserName/GroupName and clinic_id columns). Null for none; needs a QuickSight subscription."
+  description = "QuickSight (needs an Enterprise subscription): the analyst and care-team dashboards over the views, SPICE data sets refreshed daily, row-level security per clinic. owner_arn: the QuickSight group or user that owns them and whose identity refreshes SPICE (Lake Formation grants go to it); analyst_reader_arns and care_team_reader_arns: who may view each dashboard; rls_table_name: the gold table of coordinators (their QuickSight user name is their coordinator_id) and the clinics they serve; refresh_time_of_day (HH:MM in refresh_timezone): the daily refresh, after the gold job. Null for no QuickSight."
   type = object({
-    owner_arn           = string
-    dataset_table_names = list(string)
-    rls_table_name      = string
+    owner_arn             = string
+    analyst_reader_arns   = optional(list(string), [])
+    care_team_reader_arns = optional(list(string), [])
+    rls_table_name        = optional(string, "care_team_assignment")
+    refresh_time_of_day   = optional(string, "07:00")
+    refresh_timezone      = optional(string, "UTC")
   })
   default  = null
   nullable = true
 
   validation {
-    condition     = var.quicksight == null || try(length(var.quicksight.dataset_table_names) > 0, false)
-    error_message = "quicksight.dataset_table_names must name at least one table."
+    condition = var.quicksight == null || alltrue([
+      for a in try(concat([var.quicksight.owner_arn], var.quicksight.analyst_reader_arns, var.quicksight.care_team_reader_arns), ["x"]) :
+      can(regex("^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:[0-9]{12}:(group|user)/[^*]+$", a))
+    ])
+    error_message = "quicksight owner and reader ARNs must be QuickSight group or user ARNs (no wildcard)."
+  }
+
+  validation {
+    condition     = var.quicksight == null || can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", try(var.quicksight.refresh_time_of_day, "")))
+    error_message = "quicksight.refresh_time_of_day must be HH:MM (24-hour)."
+  }
+
+  validation {
+    condition     = var.quicksight == null || can(regex("^[a-z][a-z0-9_]*$", try(var.quicksight.rls_table_name, "")))
+    error_message = "quicksight.rls_table_name must be a gold table name."
   }
 }
 

@@ -35,6 +35,10 @@ locals {
 
   identifier_tables = { for k, t in local.tables : k => t if length(t.direct_identifier_columns) > 0 }
 
+  # QuickSight reads gold objects by name; a table with direct identifiers only without them.
+  gold_identifier_columns = { for t in var.tables : t.name => t.direct_identifier_columns if t.zone == "gold" }
+  quicksight_objects      = var.quicksight == null ? {} : { for n in var.quicksight.glue_table_names : n => lookup(local.gold_identifier_columns, n, []) }
+
   # Who gets which tag-based grant. Keys are static so for_each is known at plan.
   engineer_principals = merge(
     { data_engineer = aws_iam_role.persona["data_engineer"].arn },
@@ -304,6 +308,50 @@ resource "aws_lakeformation_permissions" "audience_association" {
     key    = aws_lakeformation_lf_tag.this["audience"].key
     values = aws_lakeformation_lf_tag.this["audience"].values
   }
+}
+
+# QuickSight: the owner of the dashboards' data sets reads exactly the gold views and tables
+# they rest on (named grants, not tags: nothing else of gold, even if tagged deidentified).
+resource "aws_lakeformation_permissions" "quicksight_database" {
+  count = var.quicksight == null ? 0 : 1
+
+  principal                     = var.quicksight.principal_arn
+  permissions                   = ["DESCRIBE"]
+  permissions_with_grant_option = []
+
+  database {
+    name = var.database_names["gold"]
+  }
+}
+
+resource "aws_lakeformation_permissions" "quicksight" {
+  for_each = local.quicksight_objects
+
+  principal                     = var.quicksight.principal_arn
+  permissions                   = length(each.value) > 0 ? ["SELECT"] : ["DESCRIBE", "SELECT"]
+  permissions_with_grant_option = []
+
+  dynamic "table" {
+    for_each = length(each.value) > 0 ? [] : [each.key]
+
+    content {
+      database_name = var.database_names["gold"]
+      name          = table.value
+    }
+  }
+
+  dynamic "table_with_columns" {
+    for_each = length(each.value) > 0 ? [each.value] : []
+
+    content {
+      database_name         = var.database_names["gold"]
+      name                  = each.key
+      wildcard              = true
+      excluded_column_names = table_with_columns.value
+    }
+  }
+
+  depends_on = [aws_lakeformation_resource_lf_tags.direct_identifiers]
 }
 
 # ---------------------------------------------------------------------------------

@@ -28,3 +28,13 @@ output "lakeformation_grants" {
     }
   }
 }
+
+output "quicksight_lakeformation_grants" {
+  description = "What the QuickSight owner may read in gold: object -> permissions (and the columns excluded, for tables with direct identifiers)."
+  value = {
+    for n, excluded in local.quicksight_objects : n => {
+      permissions      = length(excluded) > 0 ? ["SELECT"] : ["DESCRIBE", "SELECT"]
+      excluded_columns = excluded
+    }
+  }
+}

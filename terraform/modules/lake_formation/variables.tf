@@ -141,3 +141,18 @@ variable "audit_log_bucket_arns" {
   default     = []
   nullable    = false
 }
+
+variable "quicksight" {
+  description = "QuickSight's reads through Athena (from the analytics module): principal_arn, the QuickSight group or user that owns the data sets and refreshes SPICE, and glue_table_names, the gold views and tables it reads (quicksight_glue_table_names). It gets DESCRIBE on the gold database and SELECT on exactly those objects, direct-identifier columns excluded. Null for no QuickSight."
+  type = object({
+    principal_arn    = string
+    glue_table_names = list(string)
+  })
+  default  = null
+  nullable = true
+
+  validation {
+    condition     = var.quicksight == null || can(regex("^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:[0-9]{12}:(group|user)/[^*]+$", try(var.quicksight.principal_arn, "")))
+    error_message = "quicksight.principal_arn must be a QuickSight group or user ARN (no wildcard)."
+  }
+}

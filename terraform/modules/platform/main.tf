@@ -157,6 +157,7 @@ module "lake_formation" {
   limited_data_set_readers       = { for k, r in var.limited_data_set_readers : k => { principal_arn = "${local.role_arn_prefix}${r.role_name}", data_use_agreement = r.data_use_agreement } }
   athena_workgroups              = module.analytics.athena_workgroups
   audit_log_bucket_arns          = [module.audit.audit_s3_bucket_arn, "arn:${var.partition}:s3:::${module.data_lake.access_logs_s3_bucket_name}"]
+  quicksight                     = var.quicksight == null ? null : { principal_arn = var.quicksight.owner_arn, glue_table_names = module.analytics.quicksight_glue_table_names }
 }
 
 module "alerting" {
@@ -259,7 +260,6 @@ module "analytics" {
   views_database_name            = module.catalog.glue_catalog_database_names["gold"]
   database_names                 = values(module.catalog.glue_catalog_database_names)
   managed_table_names            = [for t in local.catalog_tables : "${t.zone}.${t.name}"]
-  catalog_tables                 = local.catalog_tables
   quicksight                     = var.quicksight
   phi_kms_key_arn                = module.kms.phi_kms_key_arn
   logs_kms_key_arn               = module.kms.logs_kms_key_arn

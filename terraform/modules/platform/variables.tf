@@ -409,11 +409,14 @@ variable "athena_bytes_scanned_cutoff_per_query" {
 }
 
 variable "quicksight" {
-  description = "QuickSight data source and datasets with row-level security (owner_arn, dataset_table_names, rls_table_name); null for none."
+  description = "QuickSight (Enterprise subscription needed): the analyst and care-team dashboards (analytics module) and their Lake Formation grants: owner_arn, analyst_reader_arns, care_team_reader_arns, rls_table_name (default care_team_assignment), refresh_time_of_day, refresh_timezone. Null for none."
   type = object({
-    owner_arn           = string
-    dataset_table_names = list(string)
-    rls_table_name      = string
+    owner_arn             = string
+    analyst_reader_arns   = optional(list(string), [])
+    care_team_reader_arns = optional(list(string), [])
+    rls_table_name        = optional(string, "care_team_assignment")
+    refresh_time_of_day   = optional(string, "07:00")
+    refresh_timezone      = optional(string, "UTC")
   })
   default  = null
   nullable = true

@@ -1,13 +1,15 @@
-"""The dashboard's charts: which view feeds each one and which rows of it are plotted.
+"""The dashboards' charts: which view feeds each one, which of its rows the chart's table shows
+and which of those it plots.
 
-Every chart reads exactly one view (``ChartSpec.source``) and turns its result into the rows it
-plots (``ChartSpec.rows``): a filter, a sort, a few derived shares, never a re-computation of
-the measure. The plotted rows are what the HTML page shows in the chart's data table and
-machine-readable JSON block, so a test can compare them with the view.
+Every chart reads exactly one view (``ChartSpec.source``), queried by name, so its rows come in
+the order the view declares (``-- order_by:``). ``ChartSpec.rows`` picks the rows and columns the
+chart's table shows (a filter, never a re-computation of the measure); ``ChartSpec.plotted`` the
+ones it can draw: rows whose value is hidden under the cell-size rule stay in the table (as
+``<11``) but are not drawn. A chart with nothing to draw says why (``empty_note``).
 
-De-identification: the outreach list reads ``patient_risk_view`` (no MRN) and keeps only the
-de-identified columns listed in ``OUTREACH_COLUMNS``; dates tied to a patient are shown as a
-number of days (days since discharge), not as dates.
+The analyst page reads only the de-identified report views (``report_*``: small cells
+suppressed) and the data-quality summary; the care-team page reads the coordinators' worklist
+and the LACE list, both PHI.
 """
 
 from __future__ import annotations
@@ -20,10 +22,20 @@ import pandas as pd
 
 from carelake.config import ZONES
 
-# How a column is shown in the HTML table (the JSON block always keeps the raw value).
-TEXT, INT, MONEY, PCT, DAYS, BOOL, DATETIME = "text", "int", "money", "pct", "days", "bool", "datetime"
+# How a column is shown in the tables (the JSON block always keeps the raw value).
+TEXT, INT, MONEY, PCT, DAYS, BOOL, DATETIME, DATE = (
+    "text",
+    "int",
+    "money",
+    "pct",
+    "days",
+    "bool",
+    "datetime",
+    "date",
+)
 
-TABLE_ROW_LIMIT = 50  # outreach list rows on the page (the full list stays in the view)
+TABLE_ROW_LIMIT = 50  # rows of a table chart on the page (the full list stays in the view)
+WORKLIST_VIEW = "v_care_team_worklist"
 
 
 @dataclass(frozen=True)
@@ -33,21 +45,27 @@ class Column:
     fmt: str = TEXT
 
 
+def _all_rows(view: pd.DataFrame) -> pd.DataFrame:
+    return view
+
+
+def _plot_all(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows
+
+
 @dataclass(frozen=True)
 class ChartSpec:
-    """One chart (``kind='chart'``, a plot) or table (``kind='table'``) of the dashboard."""
+    """One chart (``kind='chart'``, a plot with its table) or table (``kind='table'``)."""
 
     chart_id: str
     title: str
     source: str
     description: str
     columns: tuple[Column, ...]
-    rows: Callable[[pd.DataFrame, int], pd.DataFrame]
     empty_note: str
+    rows: Callable[[pd.DataFrame], pd.DataFrame] = _all_rows
+    plotted: Callable[[pd.DataFrame], pd.DataFrame] = _plot_all
     kind: str = "chart"
-    # No rows to plot from a view that has rows can be the right answer (nobody to call today),
-    # not a sign of a broken pipeline.
-    may_be_empty: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -56,17 +74,17 @@ class ChartSpec:
 
 @dataclass(frozen=True)
 class ChartResult:
-    """A chart as written: ``status`` 'ok' (rows to plot), 'empty' (the view returned no rows, or
-    none the chart plots) or 'error' (the view is unavailable; ``note`` says why)."""
+    """A chart as written: ``status`` 'ok' (something drawn or listed), 'empty' (nothing to show;
+    ``note`` says why) or 'error' (the view is unavailable; ``note`` says why)."""
 
     spec: ChartSpec
     status: str
-    rows: pd.DataFrame
+    rows: pd.DataFrame  # the table's rows (suppressed ones included)
+    plotted: pd.DataFrame  # the rows drawn
     total_rows: int
     note: str | None
     png: bytes
     png_path: Path
-    view_rows: int = 0  # rows the source view returned (the chart may plot fewer)
 
     @property
     def chart_id(self) -> str:
@@ -77,274 +95,296 @@ class ChartResult:
         return self.status == "ok" and len(self.rows) > 0
 
 
-def _sorted(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
-    return frame.sort_values(by, ascending=ascending, na_position="last", kind="mergesort").reset_index(
-        drop=True
+def _with_values(*columns: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Rows where every one of ``columns`` has a value (suppressed cells are null)."""
+
+    def plotted(rows: pd.DataFrame) -> pd.DataFrame:
+        return rows.dropna(subset=list(columns)).reset_index(drop=True)
+
+    return plotted
+
+
+def _with_any(*columns: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Rows where at least one of ``columns`` has a value (the others are drawn as gaps)."""
+
+    def plotted(rows: pd.DataFrame) -> pd.DataFrame:
+        return rows.dropna(subset=list(columns), how="all").reset_index(drop=True)
+
+    return plotted
+
+
+def _dated(view: pd.DataFrame) -> pd.DataFrame:
+    """Trend rows: a real year (the report views give year_start as a date)."""
+    return view[view["year_start"].notna()].reset_index(drop=True)
+
+
+def _payer_shares(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each payer's share of the billed and of the paid amount (money is never suppressed)."""
+    billed = rows["billed_amount"].astype("float64").fillna(0.0)
+    paid = rows["paid_amount"].astype("float64").fillna(0.0)
+    return rows.assign(
+        billed_share=billed / billed.sum() if billed.sum() else None,
+        paid_share=paid / paid.sum() if paid.sum() else None,
     )
 
 
-def _share(values: pd.Series) -> pd.Series:
-    """Each value's share of the column total (missing values count 0; null when the total is 0)."""
-    filled = values.astype("float64").fillna(0.0)
-    total = filled.sum()
-    if total == 0:
-        return pd.Series([None] * len(values), index=values.index, dtype="float64")
-    return filled / total
+def _denials_by_payer(view: pd.DataFrame) -> pd.DataFrame:
+    keep = (view["service_month"] == "All") & (view["payer_key"] != "All") & (view["carc_group"] != "All")
+    return view[keep].reset_index(drop=True)
 
 
-# --- the plotted rows, per chart ------------------------------------------------------------
-
-
-def readmission_by_category_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
-    rows = view[(view["variant"] == "hedis_all_ages") & (view["dimension"] == "diagnosis_category")]
-    rows = rows.rename(columns={"dimension_value": "diagnosis_category"})
-    rows = _sorted(rows, ["readmission_rate", "index_stays", "diagnosis_category"], [False, False, True])
-    return rows[["diagnosis_category", "index_stays", "readmissions", "readmission_rate"]]
-
-
-def billed_vs_paid_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
-    rows = _sorted(view, ["billed_amount", "payer_key"], [False, True])
-    return rows[
-        [
-            "payer_key",
-            "payer_name",
-            "claims",
-            "billed_amount",
-            "allowed_amount",
-            "paid_amount",
-            "paid_to_billed_ratio",
-            "denial_rate",
-        ]
-    ]
-
-
-def payer_mix_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
-    rows = _sorted(view, ["claims", "payer_key"], [False, True])
-    rows = rows.assign(claims_share=_share(rows["claims"]), billed_share=_share(rows["billed_amount"]))
-    return rows[["payer_key", "payer_name", "claims", "claims_share", "billed_amount", "billed_share"]]
-
-
-def top_cost_diagnoses_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
-    rows = _sorted(view, ["billed_rank"], [True])
-    return rows[
-        [
-            "billed_rank",
-            "diagnosis_key",
-            "icd10cm_display",
-            "diagnosis_category",
-            "claims",
-            "billed_amount",
-            "share_of_total_billed",
-        ]
-    ]
-
-
-def los_trend_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
-    rows = _sorted(view[view["diagnosis_category"] == "All"], ["discharge_month"], [True])
-    return rows[["discharge_month", "stays", "mean_los_days", "median_los_days"]]
-
-
-def provider_ranking_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
-    ranked = view[view["rank_by_treatments"].notna()]
-    rows = _sorted(ranked, ["rank_by_treatments", "provider_key"], [True, True]).head(10)
-    return rows[
-        [
-            "rank_by_treatments",
-            "provider_key",
-            "provider_name",
-            "specialty",
-            "total_treatments",
-            "success_rate",
-            "rank_by_success_rate",
-        ]
-    ]
-
-
-OUTREACH_COLUMNS = (
-    Column("priority", "#", INT),
-    Column("patient_key", "patient key"),
-    Column("age_band", "age band"),
-    Column("gender", "gender"),
-    Column("clinic_name", "clinic"),
-    Column("lace_score", "LACE", INT),
-    Column("risk_band", "risk band"),
-    Column("lace_explanation", "LACE points"),
-    Column("days_since_discharge", "days since discharge", INT),
-    Column("last_outreach_status", "last outreach"),
-    Column("last_coordinator_id", "coordinator"),
-    Column("is_reached_since_discharge", "reached since discharge", BOOL),
-)
-
-
-def _utc_naive(values: pd.Series) -> pd.Series:
-    """Dates and timestamps as naive UTC datetimes, so that a date column and a timestamp
-    column compare whether the engine typed the timestamp with time zone or without."""
-    return pd.to_datetime(values, utc=True).dt.tz_localize(None)
-
-
-def high_risk_outreach_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
+def _outreach_priority(view: pd.DataFrame) -> pd.DataFrame:
     """Patients on the outreach list, in the coordinators' order (v_high_risk_outreach's): not yet
     reached since discharge first, then LACE score descending, latest discharge, patient key."""
     listed = view[view["is_on_outreach_list"].fillna(False).astype(bool)].copy()
-    discharge = _utc_naive(listed["discharge_date"])
-    outreach_day = _utc_naive(listed["last_outreach_at"]).dt.normalize()
+    discharge = pd.to_datetime(listed["discharge_date"])
+    # the lake's timestamps are UTC (tz-aware from the query engine); the discharge is a date
+    outreach_day = pd.to_datetime(listed["last_outreach_at"], utc=True).dt.tz_convert(None).dt.normalize()
     listed["is_reached_since_discharge"] = (
         listed["last_outreach_status"].isin(["reached", "completed"]) & (outreach_day > discharge)
     ).fillna(False)
-    listed["days_since_discharge"] = (_utc_naive(listed["as_of"]) - discharge).dt.days.astype("Int64")
+    listed["days_since_discharge"] = (pd.to_datetime(listed["as_of"]) - discharge).dt.days.astype("Int64")
     listed["_discharge"] = discharge
-    listed = _sorted(
-        listed,
+    listed = listed.sort_values(
         ["is_reached_since_discharge", "lace_score", "_discharge", "patient_key"],
-        [True, False, False, True],
-    ).head(limit)
+        ascending=[True, False, False, True],
+        na_position="last",
+        kind="mergesort",
+    ).reset_index(drop=True)
     listed["priority"] = range(1, len(listed) + 1)
-    return listed[[c.name for c in OUTREACH_COLUMNS]]
+    return listed
 
 
-def dq_summary_rows(view: pd.DataFrame, limit: int) -> pd.DataFrame:
+def _dq_rows(view: pd.DataFrame) -> pd.DataFrame:
     order = {zone: i for i, zone in enumerate(ZONES)}
     rows = view.assign(_zone_order=view["zone"].map(order).fillna(len(order)))
-    rows = _sorted(rows, ["_zone_order", "zone", "table_name"], [True, True, True])
-    return rows[
-        [
-            "zone",
-            "table_name",
-            "row_count",
-            "key_null_rate",
-            "duplicate_keys",
-            "duplicates_removed",
-            "quarantined_rows",
-            "quarantine_rate",
-            "has_issues",
-            "last_run_at",
-        ]
-    ]
+    return rows.sort_values(["_zone_order", "zone", "table_name"], kind="mergesort").reset_index(drop=True)
 
 
-# --- the dashboard, in page order -----------------------------------------------------------
+SUPPRESSED_NOTE = "every group here has fewer than 11 (shown as <11 under the cell-size rule)"
 
-CHARTS: tuple[ChartSpec, ...] = (
+# --- the analyst page: de-identified, small cells suppressed ------------------------------------
+
+ANALYST_CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec(
         chart_id="readmission_by_category",
         title="30-day readmission rate by diagnosis category",
-        source="v_readmission_rates",
+        source="report_readmission_by_category",
         description=(
-            "Observed 30-day all-cause readmission rate (HEDIS Plan All-Cause Readmissions rules, "
-            "all ages) per diagnosis category of the index stay, with the number of index stays; "
-            "the dashed line is the overall rate."
+            "Observed 30-day all-cause readmission rate (HEDIS Plan All-Cause Readmissions rules, all ages) "
+            "per diagnosis category of the index stay (CCSR body system), with the index stays behind each rate."
         ),
         columns=(
-            Column("diagnosis_category", "diagnosis category"),
+            Column("diagnosis_category_name", "diagnosis category"),
             Column("index_stays", "index stays", INT),
             Column("readmissions", "readmissions", INT),
             Column("readmission_rate", "readmission rate", PCT),
         ),
-        rows=readmission_by_category_rows,
-        empty_note="no HEDIS index stays by diagnosis category",
+        plotted=_with_values("readmission_rate"),
+        empty_note="no HEDIS index stay (an acute stay discharged alive with 30 days of follow-up)",
+    ),
+    ChartSpec(
+        chart_id="readmission_trend",
+        title="30-day readmission rate by discharge year",
+        source="report_readmission_trend",
+        description="Index stays per discharge year (bars) and their observed 30-day readmission rate (line).",
+        columns=(
+            Column("year_start", "year", DATE),
+            Column("index_stays", "index stays", INT),
+            Column("readmissions", "readmissions", INT),
+            Column("readmission_rate", "readmission rate", PCT),
+        ),
+        rows=_dated,
+        plotted=_with_values("index_stays"),
+        empty_note="no HEDIS index stay in any year",
+    ),
+    ChartSpec(
+        chart_id="outreach_compliance_trend",
+        title="Post-discharge outreach compliance by discharge year",
+        source="report_outreach_compliance_trend",
+        description=(
+            "Discharges (alive) whose 30-day window has closed (bars) and the share reached by a care "
+            "coordinator on days 1-30 after discharge (line)."
+        ),
+        columns=(
+            Column("year_start", "year", DATE),
+            Column("discharges", "discharges", INT),
+            Column("discharges_with_successful_outreach", "reached in 30 days", INT),
+            Column("compliance_rate", "compliance", PCT),
+        ),
+        rows=_dated,
+        plotted=_with_values("discharges"),
+        empty_note="no discharge whose 30-day outreach window has closed",
+    ),
+    ChartSpec(
+        chart_id="los_trend",
+        title="Length of stay by discharge year",
+        source="report_length_of_stay_trend",
+        description=(
+            "HCUP length of stay (discharge date minus admission date) of acute inpatient discharges: "
+            "discharges per year (bars) and their mean length of stay (line)."
+        ),
+        columns=(
+            Column("year_start", "year", DATE),
+            Column("stays", "discharges", INT),
+            Column("mean_los_days", "mean LOS", DAYS),
+        ),
+        rows=_dated,
+        plotted=_with_values("stays"),
+        empty_note="no acute inpatient discharge",
     ),
     ChartSpec(
         chart_id="billed_vs_paid_by_payer",
-        title="Billed vs paid by payer",
-        source="v_claims_by_payer",
-        description="Billed and paid amounts of every claim per payer, with the paid/billed ratio and the denial rate.",
+        title="Billed, allowed and paid by payer",
+        source="report_claims_by_payer",
+        description=(
+            "What was billed, what each payer's decisions allowed and what it paid, with paid/billed above "
+            "the paid bar and the initial denial rate in the table."
+        ),
         columns=(
             Column("payer_key", "payer key"),
             Column("payer_name", "payer"),
+            Column("payer_type", "type"),
             Column("claims", "claims", INT),
             Column("billed_amount", "billed", MONEY),
             Column("allowed_amount", "allowed", MONEY),
             Column("paid_amount", "paid", MONEY),
             Column("paid_to_billed_ratio", "paid / billed", PCT),
-            Column("denial_rate", "denial rate", PCT),
+            Column("initial_denial_rate", "initial denials", PCT),
         ),
-        rows=billed_vs_paid_rows,
         empty_note="no claims",
+    ),
+    ChartSpec(
+        chart_id="payer_mix",
+        title="Payer mix",
+        source="report_claims_by_payer",
+        description="Each payer's share of the billed amount and of the paid amount (one colour per payer).",
+        columns=(
+            Column("payer_key", "payer key"),
+            Column("payer_name", "payer"),
+            Column("billed_amount", "billed", MONEY),
+            Column("billed_share", "share of billed", PCT),
+            Column("paid_amount", "paid", MONEY),
+            Column("paid_share", "share of paid", PCT),
+        ),
+        rows=_payer_shares,
+        plotted=_with_values("billed_share"),
+        empty_note="no claims",
+    ),
+    ChartSpec(
+        chart_id="denials_by_payer",
+        title="Initial denials by payer and CARC group",
+        source="report_claim_denials",
+        description=(
+            "Share of each payer's decided claims its first decision denied, stacked by the CARC group of "
+            "the denial, over every month; appeals and overturns in the table."
+        ),
+        columns=(
+            Column("payer_key", "payer key"),
+            Column("payer_name", "payer"),
+            Column("carc_group", "CARC group"),
+            Column("carc_group_name", "group name"),
+            Column("decided_claims", "decided claims", INT),
+            Column("denied_claims", "denied", INT),
+            Column("denial_rate", "denial rate", PCT),
+            Column("denied_amount", "denied amount", MONEY),
+            Column("appealed_claims", "appealed", INT),
+            Column("overturned_claims", "overturned", INT),
+            Column("overturn_rate", "overturn rate", PCT),
+        ),
+        rows=_denials_by_payer,
+        plotted=_with_values("denial_rate"),
+        empty_note="no claim was denied at its first decision",
+    ),
+    ChartSpec(
+        chart_id="denial_trend",
+        title="Initial denial and overturn rates by service year",
+        source="report_denial_trend",
+        description=(
+            "Decided claims of every payer per service year (bars), the share denied at the first "
+            "decision and the share of appeals overturned (lines)."
+        ),
+        columns=(
+            Column("year_start", "year", DATE),
+            Column("decided_claims", "decided claims", INT),
+            Column("denied_claims", "denied", INT),
+            Column("denial_rate", "denial rate", PCT),
+            Column("appealed_claims", "appealed", INT),
+            Column("overturn_rate", "overturn rate", PCT),
+        ),
+        rows=_dated,
+        plotted=_with_values("decided_claims"),
+        empty_note="no decided claim in any year",
     ),
     ChartSpec(
         chart_id="top_cost_diagnoses",
         title="Top 10 diagnoses by billed amount",
-        source="v_top_cost_diag",
+        source="report_top_cost_diag",
         description="The ten diagnoses with the highest billed amount and their share of all billing.",
         columns=(
             Column("billed_rank", "rank", INT),
             Column("diagnosis_key", "diagnosis"),
             Column("icd10cm_display", "description"),
-            Column("diagnosis_category", "category"),
+            Column("diagnosis_category_name", "category"),
             Column("claims", "claims", INT),
             Column("billed_amount", "billed", MONEY),
             Column("share_of_total_billed", "share of billed", PCT),
         ),
-        rows=top_cost_diagnoses_rows,
         empty_note="no claims with a diagnosis",
     ),
     ChartSpec(
-        chart_id="payer_mix",
-        title="Payer mix",
-        source="v_claims_by_payer",
-        description="Each payer's share of all claims and of the billed amount.",
-        columns=(
-            Column("payer_key", "payer key"),
-            Column("payer_name", "payer"),
-            Column("claims", "claims", INT),
-            Column("claims_share", "share of claims", PCT),
-            Column("billed_amount", "billed", MONEY),
-            Column("billed_share", "share of billed", PCT),
+        chart_id="cohort_outcomes",
+        title="Chronic-disease cohorts: readmissions and ED revisits",
+        source="report_cohort_outcomes",
+        description=(
+            "COPD, heart failure and diabetes patients beside all patients: share of their index stays "
+            "readmitted within 30 days and followed by an emergency visit within 30 days; mean length of stay "
+            "in the table."
         ),
-        rows=payer_mix_rows,
-        empty_note="no claims",
+        columns=(
+            Column("cohort_name", "cohort"),
+            Column("patients", "patients", INT),
+            Column("index_stays", "index stays", INT),
+            Column("mean_los_days", "mean LOS", DAYS),
+            Column("readmission_rate_30d", "30-day readmission", PCT),
+            Column("ed_revisit_rate_30d", "30-day ED revisit", PCT),
+        ),
+        plotted=_with_any("readmission_rate_30d", "ed_revisit_rate_30d"),
+        empty_note="no patients",
     ),
     ChartSpec(
-        chart_id="los_trend",
-        title="Length of stay by discharge month",
-        source="v_length_of_stay",
-        description=(
-            "HCUP length of stay (discharge date minus admission date; same-day stays are 0) of acute "
-            "inpatient discharges, mean and median per discharge month, all diagnosis categories."
-        ),
+        chart_id="procedure_patterns",
+        title="Procedure volume and cost by category",
+        source="report_procedure_patterns",
+        description="Cost of the procedures of each CPT/HCPCS category, with their number and share of all cost.",
         columns=(
-            Column("discharge_month", "discharge month"),
-            Column("stays", "discharges", INT),
-            Column("mean_los_days", "mean LOS", DAYS),
-            Column("median_los_days", "median LOS", DAYS),
+            Column("procedure_category_name", "category"),
+            Column("procedure_count", "procedures", INT),
+            Column("patients", "patients", INT),
+            Column("total_cost", "cost", MONEY),
+            Column("mean_cost", "mean cost", MONEY),
+            Column("share_of_cost", "share of cost", PCT),
         ),
-        rows=los_trend_rows,
-        empty_note="no acute inpatient discharges (category 'All')",
+        plotted=_with_values("total_cost"),
+        empty_note="no procedures",
     ),
     ChartSpec(
         chart_id="provider_ranking",
         title="Provider ranking by treatments",
-        source="v_provider_ranking",
+        source="report_provider_ranking",
         description=(
-            "The ten providers with the most treatments, with their treatment success rate and its "
-            "rank (ranked from 5 completed treatments)."
+            "The ten providers with the most treatments, with their treatment success rate "
+            "(ranked from 5 completed treatments)."
         ),
         columns=(
             Column("rank_by_treatments", "rank", INT),
-            Column("provider_key", "provider key"),
             Column("provider_name", "provider"),
             Column("specialty", "specialty"),
             Column("total_treatments", "treatments", INT),
             Column("success_rate", "success rate", PCT),
-            Column("rank_by_success_rate", "success rank", INT),
         ),
-        rows=provider_ranking_rows,
+        plotted=_with_values("total_treatments"),
         empty_note="no provider ranked by treatments",
-    ),
-    ChartSpec(
-        chart_id="high_risk_outreach",
-        title="High-risk outreach list",
-        source="patient_risk_view",
-        description=(
-            "Patients at or over the LACE threshold, those not yet reached since their discharge first, "
-            "then by LACE score. De-identified: no MRN, no names, no dates (the care coordinators' "
-            "list with MRNs is the view v_high_risk_outreach)."
-        ),
-        columns=OUTREACH_COLUMNS,
-        rows=high_risk_outreach_rows,
-        empty_note="no patient on the high-risk outreach list",
-        kind="table",
-        may_be_empty=True,  # every high-risk patient reached since their discharge
     ),
     ChartSpec(
         chart_id="dq_summary",
@@ -366,10 +406,70 @@ CHARTS: tuple[ChartSpec, ...] = (
             Column("has_issues", "issues", BOOL),
             Column("last_run_at", "last run (UTC)", DATETIME),
         ),
-        rows=dq_summary_rows,
+        rows=_dq_rows,
         empty_note="no table in gold.dq_summary",
         kind="table",
     ),
 )
 
+# --- the care-team page: PHI, for coordinators ---------------------------------------------------
+
+OUTREACH_COLUMNS = (
+    Column("priority", "#", INT),
+    Column("patient_key", "patient key"),
+    Column("age_band", "age band"),
+    Column("gender", "gender"),
+    Column("clinic_name", "clinic"),
+    Column("lace_score", "LACE", INT),
+    Column("risk_band", "risk band"),
+    Column("lace_explanation", "LACE points"),
+    Column("days_since_discharge", "days since discharge", INT),
+    Column("last_outreach_status", "last outreach"),
+    Column("last_coordinator_id", "coordinator"),
+    Column("is_reached_since_discharge", "reached since discharge", BOOL),
+)
+
+CARE_TEAM_CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec(
+        chart_id="care_team_worklist",
+        title="Care team's worklist",
+        source=WORKLIST_VIEW,
+        description=(
+            "Who each coordinator should call today, clinic by clinic, most urgent first: an emergency visit "
+            "since the patient was last reached, then patients nobody has tried yet, then by LACE score; "
+            "why to call (the LACE points in words), the days since the discharge and since the last "
+            "outreach. No MRN on the page (direct identifiers never reach a dashboard): the coordinator "
+            "finds it in v_care_team_worklist."
+        ),
+        columns=(
+            Column("coordinator_id", "coordinator"),
+            Column("clinic_name", "clinic"),
+            Column("priority_rank", "#", INT),
+            Column("patient_key", "patient key"),
+            Column("call_reason", "reason"),
+            Column("lace_score", "LACE", INT),
+            Column("lace_reasons", "LACE points"),
+            Column("days_since_discharge", "days since discharge", INT),
+            Column("last_outreach_status", "last outreach"),
+            Column("days_since_last_outreach", "days since last outreach", INT),
+        ),
+        empty_note="nobody is on the worklist: no patient at or over the LACE threshold is waiting for a call",
+        kind="table",
+    ),
+    ChartSpec(
+        chart_id="high_risk_outreach",
+        title="High-risk outreach list",
+        source="patient_risk_view",
+        description=(
+            "Patients at or over the LACE threshold discharged within the outreach window, those not yet "
+            "reached since their discharge first, then by LACE score."
+        ),
+        columns=OUTREACH_COLUMNS,
+        rows=_outreach_priority,
+        empty_note="no patient at or over the LACE threshold was discharged within the outreach window",
+        kind="table",
+    ),
+)
+
+CHARTS: tuple[ChartSpec, ...] = ANALYST_CHARTS + CARE_TEAM_CHARTS
 CHART_IDS: tuple[str, ...] = tuple(spec.chart_id for spec in CHARTS)

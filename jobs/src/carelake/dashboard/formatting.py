@@ -1,5 +1,8 @@
-"""Values as the page shows them (``format_value``) and as its JSON blocks carry them
-(``json_value``: plain JSON types, full precision, missing values as null)."""
+"""Values as the pages show them (``format_value``) and as their JSON blocks carry them
+(``json_value``: plain JSON types, full precision, missing values as null).
+
+A count the report views suppressed (null in a row flagged ``is_suppressed``) reads
+``<11``; a rate hidden with it reads as missing."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 MISSING = "–"
+SUPPRESSED = "<11"  # a count of 1 to 10, hidden under the cell-size rule (docs/measures/README.md)
+COUNT_FORMATS = {"int"}
 
 
 def is_missing(value: Any) -> bool:
@@ -41,11 +46,12 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def format_value(value: Any, fmt: str) -> str:
-    """``value`` for a human: money with two decimals, rates as percentages, counts with commas."""
+def format_value(value: Any, fmt: str, suppressed: bool = False) -> str:
+    """``value`` for a human: money with two decimals, rates as percentages, counts with commas;
+    a missing count in a suppressed row is ``<11``."""
     value = json_value(value)
     if value is None:
-        return MISSING
+        return SUPPRESSED if suppressed and fmt in COUNT_FORMATS else MISSING
     if fmt == "int":
         return f"{int(value):,}"
     if fmt == "money":

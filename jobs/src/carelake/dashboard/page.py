@@ -1,5 +1,8 @@
-"""The dashboard page: one self-contained HTML file (inline CSS, charts as base64 PNG, no
+"""A dashboard page: one self-contained HTML file (inline CSS, charts as base64 PNG, no
 scripts, no network), and ``read_dashboard`` to read back what each chart holds.
+
+The page is marked with its classification (a banner, ``<body data-classification>``) and
+prints one chart per sheet with its title and table (``@media print``).
 
 Every chart is a ``<figure data-chart="<id>" data-source="<view>" data-status="ok|empty|error"
 data-rows="<n>">`` holding an HTML ``<table>`` of the plotted numbers (formatted) and a
@@ -19,6 +22,7 @@ from typing import Any
 
 from carelake.dashboard.charts import ChartResult
 from carelake.dashboard.formatting import format_value, json_value
+from carelake.dashboard.pages import PHI, PageSpec
 
 CSS = """
 :root { --ink: #1d2733; --muted: #5b6875; --line: #d5dbe1; --accent: #1f5f8b; --warn: #b5473f; }
@@ -47,6 +51,18 @@ table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.data tr.issue td { background: #fbeeee; }
 details summary { cursor: pointer; color: var(--accent); font-size: 13px; margin-top: 6px; }
 footer { padding: 0 28px 30px; color: var(--muted); font-size: 12px; }
+.banner { padding: 10px 28px; font-weight: 600; background: #e8f1f8; color: var(--accent); }
+.banner.phi { background: var(--warn); color: white; }
+@media print {
+  body { background: white; }
+  main { display: block; padding: 0; }
+  section.kpis, figure { break-inside: avoid; page-break-inside: avoid; border: none; margin: 0 0 12px; }
+  figure { break-before: page; page-break-before: always; }
+  figure h2 { break-after: avoid; page-break-after: avoid; }
+  details > *:not(summary) { display: block; }
+  details summary, nav { display: none; }
+  .scroll { overflow: visible; }
+}
 """
 
 NUMERIC_FORMATS = {"int", "money", "pct", "days"}
@@ -68,9 +84,10 @@ def _row_values(result: ChartResult) -> list[tuple[Any, ...]]:
     return list(zip(*columns, strict=True)) if columns else []
 
 
-def chart_payload(result: ChartResult) -> dict[str, Any]:
+def chart_payload(result: ChartResult, page: str = "") -> dict[str, Any]:
     spec = result.spec
     return {
+        "page": page,
         "chart": spec.chart_id,
         "title": spec.title,
         "source": spec.source,
@@ -88,12 +105,18 @@ def _table(result: ChartResult) -> str:
     head = "".join(f'<th data-column="{escape(c.name)}">{escape(c.label)}</th>' for c in spec.columns)
     body = []
     names = spec.column_names
-    for values in _row_values(result):
+    flags = (
+        result.rows["is_suppressed"].tolist()
+        if "is_suppressed" in result.rows
+        else [False] * len(result.rows)
+    )
+    for values, flag in zip(_row_values(result), flags, strict=True):
         row = dict(zip(names, values, strict=True))
         issue = ' class="issue"' if json_value(row.get("has_issues")) else ""
+        suppressed = bool(json_value(flag))
         cells = "".join(
             ('<td class="num">' if c.fmt in NUMERIC_FORMATS else "<td>")
-            + f"{escape(format_value(row[c.name], c.fmt))}</td>"
+            + f"{escape(format_value(row[c.name], c.fmt, suppressed))}</td>"
             for c in spec.columns
         )
         body.append(f"<tr{issue}>{cells}</tr>")
@@ -103,7 +126,7 @@ def _table(result: ChartResult) -> str:
     )
 
 
-def _figure(result: ChartResult) -> str:
+def _figure(result: ChartResult, page: str) -> str:
     spec = result.spec
     rows = len(result.rows)
     shown = f"{rows:,} rows" if rows == result.total_rows else f"first {rows:,} of {result.total_rows:,} rows"
@@ -118,7 +141,7 @@ def _figure(result: ChartResult) -> str:
         if spec.kind == "chart":
             encoded = base64.b64encode(result.png).decode("ascii")
             parts.append(f'<img src="data:image/png;base64,{encoded}" alt="{escape(spec.title)}">')
-            parts.append(f"<details><summary>Data ({rows:,} rows)</summary>{_table(result)}</details>")
+            parts.append(f"<details open><summary>Data ({rows:,} rows)</summary>{_table(result)}</details>")
         else:
             parts.append(_table(result))
     else:
@@ -126,12 +149,16 @@ def _figure(result: ChartResult) -> str:
         parts.append(
             f'<p class="no-data" role="status"><strong>{label}</strong>: {escape(result.note or "")}</p>'
         )
-    parts.append(_json_script(chart_payload(result), "chart-data", spec.chart_id))
+        if rows:  # rows whose every value is hidden under the cell-size rule: listed as <11
+            parts.append(_table(result))
+    parts.append(_json_script(chart_payload(result, page), "chart-data", spec.chart_id))
     parts.append("</figure>")
     return "\n".join(parts)
 
 
-def render_page(results: list[ChartResult], kpis: list[str], *, lake: str, generated_at: str) -> str:
+def render_page(
+    spec: PageSpec, results: list[ChartResult], kpis: list[str], *, lake: str, generated_at: str
+) -> str:
     """The whole page as HTML text."""
     nav = " ".join(
         f'<a href="#{escape(r.chart_id)}">{escape(r.spec.title)}</a>'
@@ -139,20 +166,22 @@ def render_page(results: list[ChartResult], kpis: list[str], *, lake: str, gener
         for r in results
     )
     kpi_items = "".join(f"<li>{escape(line)}</li>" for line in kpis)
-    figures = "\n".join(_figure(r) for r in results)
+    figures = "\n".join(_figure(r, spec.page_id) for r in results)
+    banner_class = "banner phi" if spec.classification == PHI else "banner"
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>carelake dashboard</title>
+<title>{escape(spec.title)}</title>
 <style>{CSS}</style>
 </head>
-<body>
+<body data-page="{escape(spec.page_id)}" data-classification="{escape(spec.classification)}">
 <header>
-<h1>carelake: readmissions, cost and outreach</h1>
-<p>Lake <code>{escape(lake)}</code> · generated {escape(generated_at)} · observed rates, no risk adjustment · de-identified (no MRNs, names or patient dates)</p>
+<h1>{escape(spec.title)}</h1>
+<p>Lake <code>{escape(lake)}</code> · generated {escape(generated_at)}</p>
 </header>
+<p class="{banner_class}" role="note">{escape(spec.banner)}</p>
 <main>
 <section class="kpis">
 <h2>Key figures</h2>
@@ -161,7 +190,7 @@ def render_page(results: list[ChartResult], kpis: list[str], *, lake: str, gener
 </section>
 {figures}
 </main>
-<footer>Definitions: docs/measures/ · chart sources: docs/dashboard.md · the same charts as PNG files beside this page.</footer>
+<footer>Definitions: docs/measures/ · chart sources: docs/dashboard.md · the same charts as PNG files and a PDF beside this page.</footer>
 </body>
 </html>
 """
@@ -225,10 +254,10 @@ class _DashboardParser(HTMLParser):
             self._script.append(data)
 
 
-def read_dashboard(index_html: Path | str) -> dict[str, ChartRecord]:
+def read_dashboard(page_html: Path | str) -> dict[str, ChartRecord]:
     """Chart id -> what the written page holds for it (status, row count, the JSON data)."""
     parser = _DashboardParser()
-    parser.feed(Path(index_html).read_text(encoding="utf-8"))
+    parser.feed(Path(page_html).read_text(encoding="utf-8"))
     parser.close()
     return parser.charts
 

@@ -515,7 +515,7 @@ class PayerDef:
     state: str
     zip: str
     phone: str
-    coverage_share: float  # share of each charge the payer pays (rest: the patient)
+    terms: str  # key of adjudication.TERMS: medicare, dual, medicaid, private or self_pay
 
 
 PAYERS: dict[str, PayerDef] = {
@@ -527,7 +527,7 @@ PAYERS: dict[str, PayerDef] = {
         "MD",
         "21244",
         "1-877-267-2323",
-        1.0,
+        "dual",
     ),
     "medicare": PayerDef(
         "7caa7254-5050-3b5e-9eae-bd5ea30e809c",
@@ -537,7 +537,7 @@ PAYERS: dict[str, PayerDef] = {
         "MD",
         "21244",
         "1-800-633-4227",
-        0.8,
+        "medicare",
     ),
     "medicaid": PayerDef(
         "7c4411ce-02f1-39b5-b9ec-dfbea9ad3c1a",
@@ -547,7 +547,7 @@ PAYERS: dict[str, PayerDef] = {
         "MD",
         "21244",
         "1-877-267-2323",
-        1.0,
+        "medicaid",
     ),
     "humana": PayerDef(
         "d47b3510-2895-3b70-9897-342d681c769d",
@@ -557,7 +557,7 @@ PAYERS: dict[str, PayerDef] = {
         "KY",
         "40018",
         "1-844-330-7799",
-        0.8,
+        "private",
     ),
     "bcbs": PayerDef(
         "6e2f1a2d-27bd-3701-8d08-dae202c58632",
@@ -567,7 +567,7 @@ PAYERS: dict[str, PayerDef] = {
         "IL",
         "60007",
         "1-800-262-2583",
-        0.8,
+        "private",
     ),
     "unitedhealthcare": PayerDef(
         "5059a55e-5d6e-34d1-b6cb-d83d16e57bcf",
@@ -577,7 +577,7 @@ PAYERS: dict[str, PayerDef] = {
         "MN",
         "55436",
         "1-888-545-5205",
-        0.8,
+        "private",
     ),
     "aetna": PayerDef(
         "4d71f845-a6a9-3c39-b242-14d25ef86a8d",
@@ -587,7 +587,7 @@ PAYERS: dict[str, PayerDef] = {
         "CT",
         "6156",
         "1-800-872-3862",
-        0.8,
+        "private",
     ),
     "cigna": PayerDef(
         "047f6ec3-6215-35eb-9608-f9dda363a44c",
@@ -597,7 +597,7 @@ PAYERS: dict[str, PayerDef] = {
         "CT",
         "6002",
         "1-800-997-1654",
-        0.8,
+        "private",
     ),
     "anthem": PayerDef(
         "42c4fca7-f8a9-3cd1-982a-dd9751bf3e2a",
@@ -607,9 +607,9 @@ PAYERS: dict[str, PayerDef] = {
         "IN",
         "46204",
         "1-800-331-1476",
-        0.8,
+        "private",
     ),
-    "none": PayerDef("b1c428d6-4f07-31e0-90f0-68ffa6ff8c76", "NO_INSURANCE", "", "", "", "", "", 0.0),
+    "none": PayerDef("b1c428d6-4f07-31e0-90f0-68ffa6ff8c76", "NO_INSURANCE", "", "", "", "", "", "self_pay"),
 }
 
 PRIVATE_PAYER_WEIGHTS = (

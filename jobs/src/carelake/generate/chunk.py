@@ -26,6 +26,7 @@ from carelake.generate.directory import build_directory
 from carelake.generate.fhir import (
     LAST_UPDATED_LAG,
     Resource,
+    claim_decisions,
     condition_resource,
     encounter_claim_resource,
     encounter_resource,
@@ -45,7 +46,7 @@ from carelake.generate.outreach import outreach_events
 from carelake.generate.partner_claims import Member, claim_rows
 from carelake.generate.settings import Settings
 from carelake.generate.simulate import simulate_patient
-from carelake.generate.timeutil import SECONDS_PER_DAY, SECONDS_PER_HOUR, day_epoch
+from carelake.generate.timeutil import SECONDS_PER_HOUR, day_epoch
 from carelake.generate.treatments import Treatment, patient_treatments
 
 BUNDLE_DIR = "fhir/bundles"
@@ -139,7 +140,6 @@ def patient_resources(record: PatientRecord, settings: Settings) -> list[Resourc
     for encounter in record.encounters:
         saved = min(cap, encounter.end + LAST_UPDATED_LAG)
         claimed = min(cap, encounter.end + SECONDS_PER_HOUR)
-        adjudicated = min(cap, encounter.end + 3 * SECONDS_PER_DAY)
         entries.append(("Encounter", encounter.id, encounter_resource(encounter, person, saved), saved))
         for condition in encounter.conditions:
             updated = min(cap, max(encounter.end, condition.abatement_ts or 0) + LAST_UPDATED_LAG)
@@ -163,8 +163,9 @@ def patient_resources(record: PatientRecord, settings: Settings) -> list[Resourc
         entries.append(
             ("Claim", encounter.claim_id, encounter_claim_resource(encounter, person, claimed), claimed)
         )
-        eob = eob_resource(encounter, person, adjudicated)
-        entries.append(("ExplanationOfBenefit", encounter.eob_id, eob, adjudicated))
+        for decision in claim_decisions(encounter):  # decided by the as-of date, so never past the cap
+            eob = eob_resource(decision, encounter, person)
+            entries.append(("ExplanationOfBenefit", decision.eob_id, eob, decision.decided_ts))
     return entries
 
 

@@ -18,7 +18,6 @@ from carelake.generate.catalog import (
     INPATIENT_DAILY_COST_CENTS,
     LAB_PANELS,
     MEDICATIONS,
-    PAYERS,
     PROCEDURES,
     SMOKING_STATUS,
     WELLNESS_CPT_BY_MIN_AGE,
@@ -545,8 +544,8 @@ def _inpatient_procedures(state: ClinicalState, encounter: EncounterRecord, reas
 
 
 def price_encounter(state: ClinicalState, encounter: EncounterRecord) -> None:
-    """Turn an encounter into claim lines, priced and adjudicated for its payer."""
-    share = PAYERS[encounter.payer_key].coverage_share
+    """Turn an encounter into priced claim lines (billed charges); the payer's decision on
+    them comes later (carelake.generate.adjudication)."""
     encounter_type = ENCOUNTER_TYPES[encounter.type_key]
     if encounter.encounter_class == "inpatient":
         days = max(1, round((encounter.end - encounter.start) / SECONDS_PER_DAY))
@@ -557,7 +556,7 @@ def price_encounter(state: ClinicalState, encounter: EncounterRecord) -> None:
     if encounter.encounter_class == "wellness":
         age = state.age(encounter.start)
         cpt = next(code for min_age, code in WELLNESS_CPT_BY_MIN_AGE if age >= min_age)
-    lines = [ClaimLine("encounter", encounter_type.code, base, _paid(base, share), encounter.id, cpt)]
+    lines = [ClaimLine("encounter", encounter_type.code, base, 0, encounter.id, cpt)]
     diagnoses = list(encounter.conditions)
     if encounter.reason is not None and encounter.reason not in diagnoses:
         diagnoses.append(encounter.reason)
@@ -565,26 +564,16 @@ def price_encounter(state: ClinicalState, encounter: EncounterRecord) -> None:
         lines.append(ClaimLine("diagnosis", CONDITIONS[condition.key].code, 0, 0, condition.id, ""))
     for procedure in encounter.procedures:
         definition = PROCEDURES[procedure.key]
-        amount = procedure.cost_cents
         lines.append(
-            ClaimLine(
-                "procedure", definition.code, amount, _paid(amount, share), procedure.id, definition.hcpcs
-            )
+            ClaimLine("procedure", definition.code, procedure.cost_cents, 0, procedure.id, definition.hcpcs)
         )
     for immunization in encounter.immunizations:
         definition = IMMUNIZATIONS[immunization.key]
-        amount = immunization.cost_cents
         lines.append(
             ClaimLine(
-                "immunization", definition.code, amount, _paid(amount, share), immunization.id, definition.cpt
+                "immunization", definition.code, immunization.cost_cents, 0, immunization.id, definition.cpt
             )
         )
     encounter.claim_lines = lines
     encounter.claim_id = state.new_id()
     encounter.eob_id = state.new_id()
-    for medication in encounter.medications:
-        medication.paid_cents = _paid(medication.total_cents, share)
-
-
-def _paid(amount_cents: int, share: float) -> int:
-    return int(amount_cents * share + 0.5)

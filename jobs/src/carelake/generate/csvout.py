@@ -7,8 +7,12 @@ dates ``YYYY-MM-DD``, money with two decimals.
 
 Totals reconcile with the FHIR output: for every encounter, ``TOTAL_CLAIM_COST`` equals
 the FHIR ``Claim.total`` and the sum of the claim's CHARGE transactions, and
-``PAYER_COVERAGE`` equals ``ExplanationOfBenefit.payment`` and the sum of the claim's
-insurer PAYMENT transactions (``METHOD`` = ``ECHECK``).
+``PAYER_COVERAGE`` equals the latest ``ExplanationOfBenefit.payment`` and the sum of the
+claim's insurer PAYMENT transactions (``METHOD`` = ``ECHECK``). The payer's decision
+(carelake.generate.adjudication) shows as ADJUSTMENT transactions: the contractual
+adjustment down to the allowed amount (charge minus adjustments = allowed), or, for a
+denied claim, the whole charge with the CARC (``CO-50``) in ``LINENOTE``. Claims the payer
+has not decided are ``BILLED`` in ``claims.csv`` and have only their CHARGE transactions.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from carelake.generate.catalog import (
     Code,
 )
 from carelake.generate.directory import Directory
-from carelake.generate.model import ClaimLine, EncounterRecord, MedicationRecord, PatientRecord
+from carelake.generate.model import Adjudication, ClaimLine, EncounterRecord, MedicationRecord, PatientRecord
 from carelake.generate.timeutil import SECONDS_PER_HOUR, local_date, local_timestamp, utc_z
 
 HEADERS: dict[str, str] = {
@@ -54,6 +58,7 @@ DEPARTMENT = {"ambulatory": "1", "emergency": "2", "inpatient": "3", "urgentcare
 PHARMACY_DEPARTMENT = "20"
 MONTHLY_PREMIUM_CENTS = 25_000
 INSURER_PAYMENT = "ECHECK"  # how an insurer pays; patients pay by CASH, CHECK, CC or COPAY
+SELF_PAY_COLLECTED = 0.15  # share of uninsured patients' bill lines they pay; the rest stays outstanding
 
 
 def clean(value: str) -> str:
@@ -249,11 +254,14 @@ class PatientCsv:
             )
         )  # fmt: skip
         line = ClaimLine(
-            "medication", definition.code, medication.total_cents, medication.paid_cents, medication.id, ""
-        )
+            "medication", definition.code, medication.total_cents, medication.paid_cents, medication.id, "",
+            medication.allowed_cents,
+        )  # fmt: skip
         diagnosis = why.code if why else ENCOUNTER_TYPES[e.type_key].code.code
-        self._claim(e, medication.claim_id, [line], [diagnosis], PHARMACY_DEPARTMENT, "1")
-        self.patient_paid += medication.total_cents - medication.paid_cents
+        self._claim(
+            e, medication.claim_id, medication.adjudication, [line], [diagnosis], PHARMACY_DEPARTMENT, "1"
+        )
+        self.patient_paid += medication.allowed_cents - medication.paid_cents
         self.payer_paid += medication.paid_cents
 
     def _encounter_claim(self, e: EncounterRecord) -> None:
@@ -262,14 +270,17 @@ class PatientCsv:
             diagnoses = [ENCOUNTER_TYPES[e.type_key].code.code]
         priced = [line for line in e.claim_lines if line.kind != "diagnosis"]
         claim_type = "2" if e.encounter_class in ("inpatient", "emergency") else "1"
-        self._claim(e, e.claim_id, priced, diagnoses, DEPARTMENT[e.encounter_class], claim_type)
-        self.patient_paid += e.total_cents - e.paid_cents
+        self._claim(
+            e, e.claim_id, e.adjudication, priced, diagnoses, DEPARTMENT[e.encounter_class], claim_type
+        )
+        self.patient_paid += e.allowed_cents - e.paid_cents
         self.payer_paid += e.paid_cents
 
     def _claim(
         self,
         e: EncounterRecord,
         claim_id: str,
+        adjudication: Adjudication | None,
         lines: list[ClaimLine],
         diagnoses: list[str],
         department: str,
@@ -279,53 +290,64 @@ class PatientCsv:
         insurance = "0" if e.payer_key == "none" else payer.id
         start, end = utc_z(e.start), utc_z(e.end)
         padded = (diagnoses + [""] * 8)[:8]
+        status = "BILLED" if adjudication is None or adjudication.is_pending else "CLOSED"
         self.rows["claims"].append(
             row(
                 claim_id, p.id, e.practitioner.id, insurance, "0", department, department, *padded, "", e.id, start,
-                start, e.practitioner.id, "CLOSED", "", "CLOSED", "0", "", "0", end, "", end, claim_type, "0",
+                start, e.practitioner.id, status, "", status, "0", "", "0", end, "", end, claim_type, "0",
             )
         )  # fmt: skip
         for line in lines:
-            self._transactions(e, claim_id, line, department, start, end)
+            self._transactions(e, claim_id, line, adjudication, department, start, end)
 
     def _transactions(
-        self, e: EncounterRecord, claim_id: str, line: ClaimLine, department: str, start: str, end: str
+        self,
+        e: EncounterRecord,
+        claim_id: str,
+        line: ClaimLine,
+        adjudication: Adjudication | None,
+        department: str,
+        start: str,
+        end: str,
     ) -> None:
-        """CHARGE, then the insurer's PAYMENT, then the patient's share moved to them and paid."""
+        """The line's CHARGE, then the payer's decision as it stands: a denial is an ADJUSTMENT of the
+        whole charge with the CARC as its line note; otherwise the contractual ADJUSTMENT down to the
+        allowed amount, the insurer's PAYMENT, and the patient's share moved to them. A pending
+        claim has only its charges. (The CSV holds each claim's current state, not its history.)"""
         p = self.person
-        amount, paid = line.amount_cents, line.paid_cents
-        owed = amount - paid
+        amount, allowed, paid = line.amount_cents, line.allowed_cents, line.paid_cents
         # The columns every transaction of this line shares, around the ones that differ.
         middle = f"{start},{end},{e.organization.id},{line.code.code},,,1,,,,1,{department},{clean(line.code.display)}"
-        tail = f"{e.id},,{p.id},1,{e.practitioner.id},{e.practitioner.id}"
         out = self.rows["claims_transactions"]
 
-        def tx(kind: str, amount_: str, method: str, unit: str, out_id: str, transfer_type: str, payments: str, transfers: str, outstanding: str) -> None:  # fmt: skip
+        def tx(kind: str, amount_: str, method: str, unit: str, out_id: str, transfer_type: str, payments: str, adjustments: str, transfers: str, outstanding: str, note: str = "") -> None:  # fmt: skip
             self.charge_id += 1
             out.append(
                 f"{_uuid(self.rng)},{claim_id},{self.charge_id},{p.id},{kind},{amount_},{method},{middle},{unit},"
-                f"{out_id},{transfer_type},{payments},,{transfers},{outstanding},{tail}"
+                f"{out_id},{transfer_type},{payments},{adjustments},{transfers},{outstanding},"
+                f"{e.id},{note},{p.id},1,{e.practitioner.id},{e.practitioner.id}"
             )
 
         charge = money(amount)
-        tx("CHARGE", charge, "", charge, "", "1", "", "", "")
+        tx("CHARGE", charge, "", charge, "", "1", "", "", "", "")
+        if adjudication is None or adjudication.is_pending:
+            return
+        if adjudication.is_denied:
+            tx("ADJUSTMENT", "", "", "", "", "", "", charge, "", "0.00", adjudication.denial_reason)
+            return
+        if amount > allowed:
+            tx("ADJUSTMENT", "", "", "", "", "", "", money(amount - allowed), "", money(allowed))
+        owed = allowed - paid
         if paid > 0:
-            tx("PAYMENT", "", INSURER_PAYMENT, "", "", "", money(paid), "", money(owed))
+            tx("PAYMENT", "", INSURER_PAYMENT, "", "", "", money(paid), "", "", money(owed))
         if owed > 0:
             share = money(owed)
-            tx("TRANSFEROUT", "", "", "", "", "", "", share, share)
-            tx("TRANSFERIN", share, "", "", str(self.charge_id), "p", "", share, share)
-            tx(
-                "PAYMENT",
-                "",
-                self.rng.choice(("CASH", "CHECK", "CC", "COPAY")),
-                "",
-                "",
-                "",
-                share,
-                "",
-                "0.00",
-            )
+            tx("TRANSFEROUT", "", "", "", "", "", "", "", share, share)
+            tx("TRANSFERIN", share, "", "", str(self.charge_id), "p", "", "", share, share)
+            # the insured pay their share; most uninsured patients pay nothing of the bill
+            if e.payer_key != "none" or self.rng.random() < SELF_PAY_COLLECTED:
+                method = self.rng.choice(("CASH", "CHECK", "CC", "COPAY"))
+                tx("PAYMENT", "", method, "", "", "", share, "", "", "0.00")
 
     def _usage(self, e: EncounterRecord) -> None:
         s = self.stats

@@ -11,8 +11,13 @@ Deliberate differences from Synthea, so that every total reconciles:
   encounter's base cost as ``net``; Synthea leaves that item unpriced), and equals
   ``TOTAL_CLAIM_COST`` in ``encounters.csv``;
 * ``ExplanationOfBenefit.payment.amount`` is what the payer paid (the sum of the items'
-  ``line_prvdr_pmt_amt``), and equals ``PAYER_COVERAGE`` in ``encounters.csv``;
-* a pharmacy Claim's single item is the drug (RxNorm) with its cost as ``net``.
+  ``line_prvdr_pmt_amt``), and the latest EOB's equals ``PAYER_COVERAGE`` in ``encounters.csv``;
+* a pharmacy Claim's single item is the drug (RxNorm) with its cost as ``net``;
+* every claim the payer has decided by the as-of date has an ExplanationOfBenefit, pharmacy
+  claims included (carelake.generate.adjudication): one per decision, ``created`` on the
+  decision day. An initial denial is an EOB with nothing allowed or paid and a CARIN
+  ``denialreason`` adjudication per item (the CARC); a decided appeal is a second EOB whose
+  ``related`` entry (relationship ``prior``) names the first. Undecided claims have none.
 
 ``meta.lastUpdated`` (which Synthea leaves out) is set on every resource: the time the
 record was last written in the source system (shortly after the encounter ends; for a
@@ -22,6 +27,7 @@ updates injected as defects carry a newer ``meta.lastUpdated`` than the original
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -61,6 +67,9 @@ NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 ADJUDICATION = "https://bluebutton.cms.gov/resources/codesystem/adjudication"
+DENIAL_CATEGORY_SYSTEM = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudicationDiscriminator"
+CARC_SYSTEM = "https://x12.org/codes/claim-adjustment-reason-codes"
+RELATED_CLAIM_SYSTEM = "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship"
 USD = "USD"
 LAST_UPDATED_LAG = 10 * 60  # seconds between the end of an encounter and its records being saved
 
@@ -605,9 +614,28 @@ def _adjudication(code: str, display: str, cents: int) -> dict[str, Any]:
     return {"category": {"coding": [category]}, "amount": money(cents)}
 
 
+def denial_adjudication(carc: str, cents: int) -> dict[str, Any]:
+    """The CARIN Blue Button denial-reason slice: the CARC (``CO-50``: group CO, reason 50) and
+    the amount it denies. The code is the reason; the text keeps group and reason together."""
+    reason = carc.split("-", 1)[1]
+    return {
+        "category": {
+            "coding": [{"system": DENIAL_CATEGORY_SYSTEM, "code": "denialreason", "display": "Denial Reason"}]
+        },
+        "reason": {"coding": [{"system": CARC_SYSTEM, "code": reason}], "text": carc},
+        "amount": money(cents),
+    }
+
+
 def _eob_item(
-    line: ClaimLine, sequence: int, encounter: EncounterRecord, diagnosis_sequence: int | None
+    line: ClaimLine,
+    sequence: int,
+    encounter: EncounterRecord,
+    diagnosis_sequence: int | None,
+    denial: str,
 ) -> dict[str, Any]:
+    """One EOB item: what was billed, allowed and paid for the line in this decision (all zero
+    with the denial reason when the decision is a denial)."""
     place_code, place_display = SERVICE_PLACE[encounter.encounter_class]
     item: dict[str, Any] = {"sequence": sequence}
     if diagnosis_sequence is not None:
@@ -635,26 +663,78 @@ def _eob_item(
     if line.kind == "encounter":
         item["encounter"] = [urn(encounter.id)]
     if line.kind != "diagnosis":
+        allowed, paid = (0, 0) if denial else (line.allowed_cents, line.paid_cents)
         item["net"] = money(line.amount_cents)
         item["adjudication"] = [
-            _adjudication(
-                "line_coinsrnc_amt",
-                "Line Beneficiary Coinsurance Amount",
-                line.amount_cents - line.paid_cents,
-            ),
-            _adjudication("line_prvdr_pmt_amt", "Line Provider Payment Amount", line.paid_cents),
+            _adjudication("line_coinsrnc_amt", "Line Beneficiary Coinsurance Amount", allowed - paid),
+            _adjudication("line_prvdr_pmt_amt", "Line Provider Payment Amount", paid),
             _adjudication("line_sbmtd_chrg_amt", "Line Submitted Charge Amount", line.amount_cents),
-            _adjudication("line_alowd_chrg_amt", "Line Allowed Charge Amount", line.amount_cents),
+            _adjudication("line_alowd_chrg_amt", "Line Allowed Charge Amount", allowed),
         ]
+        if denial:
+            item["adjudication"].append(denial_adjudication(denial, line.amount_cents))
     return item
 
 
-def eob_resource(encounter: EncounterRecord, person: Person, last_updated: int) -> Resource:
+@dataclass(frozen=True, slots=True)
+class ClaimDecision:
+    """One ExplanationOfBenefit: a payer decision on a claim (the first one, or an appeal's)."""
+
+    eob_id: str
+    claim_id: str
+    claim_type: str  # institutional | pharmacy
+    lines: tuple[ClaimLine, ...]
+    decided_ts: int
+    denial: str  # CARC when this decision denies the claim, else ""
+    prior_eob_id: str  # the decision an appeal revisited ("" for a first decision)
+    disposition: str
+
+
+def claim_decisions(encounter: EncounterRecord) -> list[ClaimDecision]:
+    """Every decision (EOB) on the encounter's claim and on its pharmacy claims, claim by claim."""
+    decisions: list[ClaimDecision] = []
+    claims = [("institutional", encounter.claim_id, encounter.adjudication, tuple(encounter.claim_lines))]
+    for medication in encounter.medications:
+        line = ClaimLine(
+            "medication", MEDICATIONS[medication.key].code, medication.total_cents, medication.paid_cents,
+            medication.id, "", medication.allowed_cents,
+        )  # fmt: skip
+        claims.append(("pharmacy", medication.claim_id, medication.adjudication, (line,)))
+    for claim_type, claim_id, adjudication, lines in claims:
+        if adjudication is None or adjudication.adjudicated_ts is None:
+            continue  # pending: the payer has not decided yet
+        reason = adjudication.denial_reason
+        first = "Processed" if not reason else f"Denied ({reason})"
+        decisions.append(
+            ClaimDecision(
+                adjudication.eob_id,
+                claim_id,
+                claim_type,
+                lines,
+                adjudication.adjudicated_ts,
+                reason,
+                "",
+                first,
+            )
+        )
+        if adjudication.appeal and adjudication.appeal_ts is not None:
+            upheld = adjudication.appeal == "upheld"
+            decisions.append(
+                ClaimDecision(
+                    adjudication.appeal_eob_id, claim_id, claim_type, lines, adjudication.appeal_ts,
+                    reason if upheld else "", adjudication.eob_id,
+                    f"Appeal upheld: denied ({reason})" if upheld else "Appeal overturned: reprocessed and paid",
+                )
+            )  # fmt: skip
+    return decisions
+
+
+def eob_resource(decision: ClaimDecision, encounter: EncounterRecord, person: Person) -> Resource:
     payer = PAYERS[encounter.payer_key].name
     practitioner = practitioner_ref(encounter.practitioner, display=False)
     patient = urn(person.id)
     items, diagnoses = [], []
-    for sequence, line in enumerate(encounter.claim_lines, start=1):
+    for sequence, line in enumerate(decision.lines, start=1):
         diagnosis_sequence = None
         if line.kind == "diagnosis":
             diagnoses.append(
@@ -674,12 +754,12 @@ def eob_resource(encounter: EncounterRecord, person: Person, last_updated: int) 
                 }
             )
             diagnosis_sequence = len(diagnoses)
-        items.append(_eob_item(line, sequence, encounter, diagnosis_sequence))
+        items.append(_eob_item(line, sequence, encounter, diagnosis_sequence, decision.denial))
     one_year_later = encounter.end + 365 * 86_400
     resource: Resource = {
         "resourceType": "ExplanationOfBenefit",
-        "id": encounter.eob_id,
-        "meta": {"lastUpdated": utc_z(last_updated)},
+        "id": decision.eob_id,
+        "meta": {"lastUpdated": utc_z(decision.decided_ts)},
         "contained": [
             {
                 "resourceType": "ServiceRequest",
@@ -700,41 +780,52 @@ def eob_resource(encounter: EncounterRecord, person: Person, last_updated: int) 
             },
         ],
         "identifier": [
-            {"system": "https://bluebutton.cms.gov/resources/variables/clm_id", "value": encounter.claim_id},
+            {"system": "https://bluebutton.cms.gov/resources/variables/clm_id", "value": decision.claim_id},
             {"system": "https://bluebutton.cms.gov/resources/identifier/claim-group", "value": "99999999999"},
         ],
         "status": "active",
-        "type": _claim_type("institutional"),
+        "type": _claim_type(decision.claim_type),
         "use": "claim",
         "patient": patient,
         "billablePeriod": {"start": fhir_datetime(encounter.end), "end": fhir_datetime(one_year_later)},
-        "created": fhir_datetime(encounter.end),
+        "created": fhir_datetime(decision.decided_ts),
         "insurer": {"display": payer},
         "provider": practitioner,
         "referral": {"reference": "#referral"},
         "facility": location_ref(encounter.organization),
-        "claim": urn(encounter.claim_id),
-        "outcome": "complete",
-        "careTeam": [
-            {
-                "sequence": 1,
-                "provider": practitioner,
-                "role": {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/claimcareteamrole",
-                            "code": "primary",
-                            "display": "Primary Care Practitioner",
-                        }
-                    ]
-                },
-            }
-        ],
+        "claim": urn(decision.claim_id),
     }
+    if decision.prior_eob_id:
+        # an appeal's decision revisits the first one (FHIR ex-relatedclaimrelationship "prior")
+        resource["related"] = [
+            {
+                "relationship": {"coding": [{"system": RELATED_CLAIM_SYSTEM, "code": "prior"}]},
+                "reference": {"value": decision.prior_eob_id},
+            }
+        ]
+    resource["outcome"] = "complete"
+    resource["disposition"] = decision.disposition
+    resource["careTeam"] = [
+        {
+            "sequence": 1,
+            "provider": practitioner,
+            "role": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/claimcareteamrole",
+                        "code": "primary",
+                        "display": "Primary Care Practitioner",
+                    }
+                ]
+            },
+        }
+    ]
     if diagnoses:
         resource["diagnosis"] = diagnoses
     resource["insurance"] = [{"focal": True, "coverage": {"reference": "#coverage", "display": payer}}]
     resource["item"] = items
+    billed = sum(line.amount_cents for line in decision.lines)
+    paid = 0 if decision.denial else sum(line.paid_cents for line in decision.lines)
     resource["total"] = [
         {
             "category": {
@@ -747,10 +838,10 @@ def eob_resource(encounter: EncounterRecord, person: Person, last_updated: int) 
                 ],
                 "text": "Submitted Amount",
             },
-            "amount": money(encounter.total_cents),
+            "amount": money(billed),
         }
     ]
-    resource["payment"] = {"amount": money(encounter.paid_cents)}
+    resource["payment"] = {"amount": money(paid)}
     return resource
 
 

@@ -101,6 +101,33 @@ class ProcedureRecord:
 
 
 @dataclass(slots=True)
+class Adjudication:
+    """What the payer decided about one claim (carelake.generate.adjudication).
+
+    Amounts live on the claim's lines (``allowed_cents``, ``paid_cents``: the final decision).
+    A claim the payer has not decided by the as-of date is pending (``adjudicated_ts`` None,
+    no ExplanationOfBenefit). An initial denial carries its CARC (``denial_reason``, e.g.
+    ``CO-50``); an appeal decided by the as-of date is ``upheld`` (still denied, nothing
+    allowed or paid) or ``overturned`` (reprocessed and paid as any other claim)."""
+
+    adjudicated_ts: int | None
+    eob_id: str  # the ExplanationOfBenefit of the first decision
+    denial_reason: str = ""
+    appeal: str = ""  # "" (none decided), "upheld" or "overturned"
+    appeal_ts: int | None = None
+    appeal_eob_id: str = ""  # the ExplanationOfBenefit of the appeal decision
+
+    @property
+    def is_pending(self) -> bool:
+        return self.adjudicated_ts is None
+
+    @property
+    def is_denied(self) -> bool:
+        """Denied as things stand: denied and not overturned on appeal."""
+        return bool(self.denial_reason) and self.appeal != "overturned"
+
+
+@dataclass(slots=True)
 class MedicationRecord:
     id: str
     key: str  # catalog.MEDICATIONS
@@ -110,7 +137,9 @@ class MedicationRecord:
     reason: ConditionRecord | None
     claim_id: str
     total_cents: int = 0
+    allowed_cents: int = 0
     paid_cents: int = 0
+    adjudication: Adjudication | None = None
 
 
 @dataclass(slots=True)
@@ -125,10 +154,11 @@ class ImmunizationRecord:
 class ClaimLine:
     kind: str  # encounter | diagnosis | procedure | immunization
     code: Code
-    amount_cents: int  # 0 for diagnosis lines
-    paid_cents: int
+    amount_cents: int  # billed; 0 for diagnosis lines
+    paid_cents: int  # what the payer paid (final decision)
     ref_id: str  # id of the Encounter, Condition, Procedure or Immunization
     hcpcs: str  # CPT/HCPCS on partner claims ("" for diagnosis lines)
+    allowed_cents: int = 0  # what the payer allowed (final decision); allowed >= paid
 
 
 @dataclass(slots=True)
@@ -154,12 +184,17 @@ class EncounterRecord:
     claim_id: str = ""
     eob_id: str = ""
     claim_lines: list[ClaimLine] = field(default_factory=list)
+    adjudication: Adjudication | None = None
     procedure_keys: tuple[str, ...] = ()  # what the stay plan asked for
     medication_keys: tuple[str, ...] = ()
 
     @property
     def total_cents(self) -> int:
         return sum(line.amount_cents for line in self.claim_lines)
+
+    @property
+    def allowed_cents(self) -> int:
+        return sum(line.allowed_cents for line in self.claim_lines)
 
     @property
     def paid_cents(self) -> int:

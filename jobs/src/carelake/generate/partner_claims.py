@@ -1,11 +1,18 @@
 """Partner claims: the payer's own CSV of claim lines for its members (docs/data-contracts.md).
 
 A partner sees the same services as the EHR (same dates, same rendering NPI, billed =
-the EHR charge), but knows the patient only as a member: its own member id and the
-demographics from enrollment, which carry realistic noise for identity resolution:
-one-edit typos, first and last name swapped, missing SSNs, and no Synthea digits in
-names. Each member's noise is fixed (the same on every claim) and recorded in the
-identity truth file so a test can score precision and recall.
+the EHR charge, and the same decision: carelake.generate.adjudication), but knows the
+patient only as a member: its own member id and the demographics from enrollment, which
+carry realistic noise for identity resolution: one-edit typos, first and last name
+swapped, missing SSNs, and no Synthea digits in names. Each member's noise is fixed (the
+same on every claim) and recorded in the identity truth file so a test can score
+precision and recall.
+
+A claim is reported in the monthly file of its decision (``paid``, or ``denied`` with the
+CARC; ``pending`` in the file of its receipt when the payer has not decided by the as-of
+date). A decided appeal reports the claim again, in the file of the appeal's month:
+``adjusted`` with the amounts paid when the denial was overturned, ``denied`` with the same
+CARC when it was upheld. The later report replaces the earlier one downstream.
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ from datetime import date, timedelta
 
 from carelake.generate.catalog import (
     CONDITIONS,
-    DENIAL_REASONS,
     ENCOUNTER_TYPES,
     ICD10_ADULT_EXAM,
     ICD10_CHEMOTHERAPY_ENCOUNTER,
@@ -26,8 +32,8 @@ from carelake.generate.catalog import (
     PAYERS,
 )
 from carelake.generate.csvout import money
-from carelake.generate.ids import stream, weighted_choice
-from carelake.generate.model import EncounterRecord, PatientRecord, Person
+from carelake.generate.ids import stream
+from carelake.generate.model import Adjudication, EncounterRecord, PatientRecord, Person
 from carelake.generate.names import strip_digits
 from carelake.generate.timeutil import age_on, local_date
 
@@ -38,16 +44,14 @@ COLUMNS = (
     "billed_amount", "allowed_amount", "paid_amount", "claim_status", "denial_reason", "received_date",
 )  # fmt: skip
 
-# Per partner: member id prefix and digits, whether ICD-10 codes keep their dot, and the
-# share of billed charges the payer allows.
-PARTNER_STYLE: dict[str, tuple[str, int, bool, float]] = {
-    "bcbs": ("XBC", 9, True, 0.62),
-    "aetna": ("W", 9, False, 0.58),
-    "humana": ("H", 8, True, 0.70),
+# Per partner: member id prefix and digits, and whether ICD-10 codes keep their dot.
+PARTNER_STYLE: dict[str, tuple[str, int, bool]] = {
+    "bcbs": ("XBC", 9, True),
+    "aetna": ("W", 9, False),
+    "humana": ("H", 8, True),
 }
-DEFAULT_STYLE = ("M", 9, True, 0.6)
-STATUS_WEIGHTS = (("paid", 0.82), ("denied", 0.07), ("pending", 0.04), ("adjusted", 0.07))
-MEMBER_COINSURANCE = 0.2
+DEFAULT_STYLE = ("M", 9, True)
+RECEIPT_LAG_DAYS = (3, 20)  # service end to the payer receiving the claim
 
 # Identity noise shares (per member).
 FIRST_NAME_TYPO = 0.08
@@ -91,7 +95,7 @@ def one_edit(name: str, rng: random.Random) -> str:
 
 def make_member(seed: int, person: Person, partner: str) -> Member:
     rng = stream(seed, f"member:{partner}", person.index)
-    prefix, digits, _, _ = PARTNER_STYLE.get(partner, DEFAULT_STYLE)
+    prefix, digits, _ = PARTNER_STYLE.get(partner, DEFAULT_STYLE)
     member_id = f"{prefix}{rng.randrange(10 ** (digits - 1), 10**digits)}"
     first, last = strip_digits(person.first), strip_digits(person.last)
     noise: list[str] = []
@@ -146,7 +150,7 @@ def primary_icd10(encounter: EncounterRecord, person: Person) -> str:
 def claim_rows(
     seed: int, record: PatientRecord, partners: tuple[str, ...], first_service_day: date, as_of: date
 ) -> tuple[list[tuple[str, date, tuple[str, ...]]], list[Member]]:
-    """``(partner, received_date, row)`` for every partner claim line of this patient."""
+    """``(partner, reported on, row)`` for every report of every partner claim line of this patient."""
     person = record.person
     members: dict[str, Member] = {}
     rows: list[tuple[str, date, tuple[str, ...]]] = []
@@ -158,40 +162,53 @@ def claim_rows(
                 known.append(CONDITIONS[condition.key].icd10)
         partner = encounter.payer_key
         service_from = local_date(encounter.start)
-        if partner not in partners or service_from < first_service_day:
+        if partner not in partners or service_from < first_service_day or encounter.adjudication is None:
             continue
         member = members.get(partner) or members.setdefault(partner, make_member(seed, person, partner))
-        received = local_date(encounter.end) + timedelta(days=rng.randint(3, 45))
+        received = local_date(encounter.end) + timedelta(days=rng.randint(*RECEIPT_LAG_DAYS))
         if received > as_of:
             continue
-        for line in _claim_lines(rng, encounter, person, member, known, received):
-            rows.append((partner, received, line))
+        for reported, status, denial in _reports(encounter.adjudication, received):
+            for line in _claim_lines(encounter, person, member, known, received, status, denial):
+                rows.append((partner, reported, line))
     return rows, list(members.values())
 
 
+def _reports(adjudication: Adjudication, received: date) -> list[tuple[date, str, str]]:
+    """``(reported on, claim_status, denial_reason)`` of each report of one claim."""
+    if adjudication.adjudicated_ts is None:
+        return [(received, "pending", "")]
+    decided = max(received, local_date(adjudication.adjudicated_ts))
+    reason = adjudication.denial_reason
+    reports = [(decided, "denied" if reason else "paid", reason)]
+    if adjudication.appeal and adjudication.appeal_ts is not None:
+        upheld = adjudication.appeal == "upheld"
+        appeal = max(decided, local_date(adjudication.appeal_ts))
+        reports.append((appeal, "denied" if upheld else "adjusted", reason if upheld else ""))
+    return reports
+
+
 def _claim_lines(
-    rng: random.Random,
     encounter: EncounterRecord,
     person: Person,
     member: Member,
     known: list[str],
     received: date,
+    status: str,
+    denial: str,
 ) -> list[tuple[str, ...]]:
-    prefix, _, keep_dot, allowed_share = PARTNER_STYLE.get(member.partner, DEFAULT_STYLE)
+    prefix, _, keep_dot = PARTNER_STYLE.get(member.partner, DEFAULT_STYLE)
     claim_number = f"{prefix[:1]}{int(encounter.claim_id.replace('-', '')[:15], 16) % 10**12:012d}"
     primary = primary_icd10(encounter, person)
     secondary = [code for code in known if code != primary][:4]
-    status = str(weighted_choice(rng, STATUS_WEIGHTS))
-    denial = rng.choice(DENIAL_REASONS) if status == "denied" else ""
-    share = min(1.0, allowed_share * rng.uniform(0.85, 1.15))
     priced = [line for line in encounter.claim_lines if line.kind != "diagnosis"]
     has_procedures = any(line.kind == "procedure" for line in priced)
     place = ENCOUNTER_TYPES[encounter.type_key].place_of_service
     payer = PAYERS[member.partner]
+    decided = status in ("paid", "adjusted")  # a pending or denied report allows and pays nothing
     rows = []
     for number, line in enumerate(priced, start=1):
-        billed = line.amount_cents
-        allowed, paid = _adjudicate(status, billed, share, rng)
+        allowed, paid = (line.allowed_cents, line.paid_cents) if decided else (0, 0)
         modifier = "25" if line.kind == "encounter" and has_procedures and place == "11" else ""
         hcpcs = line.hcpcs  # E&M for the encounter line (wellness: by age), CPT/HCPCS otherwise
         rows.append(
@@ -200,26 +217,14 @@ def _claim_lines(
                 member.gender, member.ssn, member.zip, payer.id, payer.name, encounter.practitioner.npi,
                 local_date(encounter.start).isoformat(), local_date(encounter.end).isoformat(), place,
                 _icd10(primary, keep_dot), "|".join(_icd10(code, keep_dot) for code in secondary), hcpcs, modifier,
-                "1", money(billed), money(allowed), money(paid), status, denial, received.isoformat(),
+                "1", money(line.amount_cents), money(allowed), money(paid), status, denial, received.isoformat(),
             )
         )  # fmt: skip
     return rows
 
 
-def _adjudicate(status: str, billed: int, share: float, rng: random.Random) -> tuple[int, int]:
-    """Allowed and paid cents: billed >= allowed >= paid >= 0 always holds."""
-    if status == "denied":
-        return 0, 0
-    allowed = min(billed, int(billed * share))
-    if status == "pending":
-        return allowed, 0
-    if status == "adjusted":
-        allowed = int(allowed * rng.uniform(0.7, 0.95))
-    return allowed, int(allowed * (1 - MEMBER_COINSURANCE))
-
-
-def batch_file_name(partner: str, received: date, as_of: date) -> str:
-    """Partners send one file per month of receipt, dated the month's last day (or as-of)."""
-    next_month = date(received.year + received.month // 12, received.month % 12 + 1, 1)
+def batch_file_name(partner: str, reported: date, as_of: date) -> str:
+    """Partners send one file per month of reports, dated the month's last day (or as-of)."""
+    next_month = date(reported.year + reported.month // 12, reported.month % 12 + 1, 1)
     sent = min(next_month - timedelta(days=1), as_of)
     return f"claims_{partner}_{sent:%Y%m%d}.csv"

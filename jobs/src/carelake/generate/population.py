@@ -365,9 +365,9 @@ def _write_partner_claims(
 ) -> dict[str, dict[str, int]]:
     files: dict[tuple[str, str], list[tuple[Any, tuple[str, ...]]]] = {}
     for result in results:
-        for partner, received, row in result.partner_rows:
-            files.setdefault((partner, batch_file_name(partner, received, settings.as_of)), []).append(
-                (received, row)
+        for partner, reported, row in result.partner_rows:
+            files.setdefault((partner, batch_file_name(partner, reported, settings.as_of)), []).append(
+                (reported, row)
             )
     rng = stream(settings.seed, "partner_defects") if settings.defect_rate > 0 else None
     counts: dict[str, dict[str, int]] = {p: {"files": 0, "rows": 0, "members": 0} for p in settings.partners}

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from carelake.generate.adjudication import adjudicate_patient
 from carelake.generate.catalog import ENCOUNTER_TYPES
 from carelake.generate.clinical import (
     ACUTE_OFFICE_REASONS,
@@ -95,6 +96,7 @@ def simulate_patient(settings: Settings, directory: Directory, index: int) -> Pa
             _record_prior_conditions(state, encounter, start)
         _fill(state, encounter, emergency_before, admitted_from_emergency, first_leg_of, new_diagnoses)
         price_encounter(state, encounter)
+    adjudicate_patient(settings.seed, index, encounters, settings.as_of_end_ts)
     last_activity = max([person.deceased_ts or 0, *(e.end for e in encounters)])
     return PatientRecord(person, encounters, list(state.chronic_records.values()), last_activity)
 

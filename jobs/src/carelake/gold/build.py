@@ -14,10 +14,17 @@ from datetime import date
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from carelake.gold import claims, deid, dimensions, lace, treatments, worklist
+from carelake.gold import claims, cohorts, deid, dimensions, lace, places, procedures, treatments, worklist
 from carelake.gold.dates import dim_date
 from carelake.gold.encounters import EncounterFacts, encounter_diagnosis_key, encounter_facts
-from carelake.gold.reference import disposition_flags, encounter_class_flags
+from carelake.gold.reference import (
+    carc_groups,
+    carc_reasons,
+    cohort_value_sets,
+    disposition_flags,
+    encounter_class_flags,
+    procedure_categories,
+)
 from carelake.gold.schemas import GOLD_SCHEMAS, conform
 
 LACE_MAX_SCORE = 19
@@ -76,7 +83,9 @@ def build_gold(
     fact_encounter = facts.fact()
     fact_claim = claims.fact_claim(s["fct_claim"], dim_diagnosis)
     dim_treatment_type = dimensions.dim_treatment_type(s["fct_treatment"])
-    fact_treatment = treatments.fact_treatment(s["fct_treatment"], s["dim_patient"], dim_treatment_type)
+    provider_places = places.provider_places(s["dim_provider"], s["dim_organization"])
+    placed_treatments = places.with_provider_place(s["fct_treatment"], "provider_npi", provider_places)
+    fact_treatment = treatments.fact_treatment(placed_treatments, s["dim_patient"], dim_treatment_type)
     # The outreach events, de-identified for the outreach measures: gold reads neither silver's
     # mrn nor its note (carelake.gold.inputs), and conform keeps exactly the contract's columns.
     fact_outreach = conform(s["fct_outreach"], "fact_outreach")
@@ -99,13 +108,20 @@ def build_gold(
 
     tables: dict[str, DataFrame] = {
         "dim_patient": dimensions.dim_patient(s["dim_patient"], s["fct_encounter"], as_of),
-        "dim_provider": dimensions.dim_provider(s["dim_provider"], s["fct_treatment"]),
+        "dim_provider": dimensions.dim_provider(
+            places.with_provider_place(s["dim_provider"], "provider_key", provider_places), placed_treatments
+        ),
         "dim_location": dimensions.dim_location(s["dim_organization"]),
         "dim_payer": dimensions.dim_payer(s["dim_payer"]),
         "dim_diagnosis": dim_diagnosis,
         "dim_treatment_type": dim_treatment_type,
         "fact_encounter": fact_encounter,
         "fact_claim": fact_claim,
+        "dim_denial_reason": claims.dim_denial_reason(fact_claim, carc_groups(spark), carc_reasons(spark)),
+        "fact_procedure": procedures.fact_procedure(
+            s["fct_procedure"], fact_encounter, procedure_categories(spark)
+        ),
+        "patient_cohort": cohorts.patient_cohort(s["fct_condition"], cohort_value_sets(spark)),
         "fact_treatment": fact_treatment,
         "fact_outreach": fact_outreach,
         "provider_treatment_rank": treatments.provider_treatment_rank(fact_treatment),
@@ -127,6 +143,7 @@ def build_gold(
             (fact_claim, [F.to_date(F.col("service_date_key").cast("string"), "yyyyMMdd")]),
             (fact_treatment, [F.col("treatment_date")]),
             (fact_outreach, [F.col("event_local_date")]),
+            (tables["fact_procedure"], [F.col("performed_date")]),
         ],
         as_of,
     )

@@ -1,7 +1,7 @@
 """The analysts' de-identified layer of gold: the limited-data-set facts without their dates
 and source ids (declarations for carelake.registry, and the transforms silver_to_gold runs).
 
-fact_encounter and fact_claim are a limited data set (164.514(e)): exact service dates,
+fact_encounter, fact_claim and fact_procedure are a limited data set (164.514(e)): exact service dates,
 yyyymmdd date keys and the source systems' encounter and claim ids. The ``deid_*`` tables are
 built from them in the same run and keep what the analyst measures need:
 
@@ -35,7 +35,14 @@ _SCHEMAS = {
     "deid_claim_month": schema(
         "patient_key string, service_month string, payer_key string, provider_key string, diagnosis_key string, "
         "diagnosis_category string, billed_amount decimal(14,2), allowed_amount decimal(14,2), "
-        "paid_amount decimal(14,2), claim_status string, is_denied boolean, denial_reason string, source string"
+        "paid_amount decimal(14,2), claim_status string, is_denied boolean, denial_reason string, source string, "
+        "is_initially_denied boolean, is_appealed boolean, is_overturned boolean"
+    ),
+    "deid_procedure_month": schema(
+        "patient_key string, snomed_code string, procedure_display string, cpt_hcpcs_code string, "
+        "procedure_category string, procedure_category_name string, performed_month string, cost decimal(14,2), "
+        "encounter_class string, is_inpatient boolean, payer_key string, location_key string, "
+        "diagnosis_category string"
     ),
 }
 
@@ -47,6 +54,10 @@ _DESCRIPTIONS = {
     "deid_claim_month": (
         "One row per claim of fact_claim, de-identified for analysts: service month, keys, amounts and "
         "status; no service date, no claim or encounter id."
+    ),
+    "deid_procedure_month": (
+        "One row per procedure of fact_procedure, de-identified for analysts: month performed, codes, category, "
+        "cost and setting; no time or date, no encounter id."
     ),
 }
 
@@ -79,9 +90,15 @@ def deid_claim_month(fact_claim: DataFrame) -> DataFrame:
     return _conform(fact_claim, "deid_claim_month")
 
 
+def deid_procedure_month(fact_procedure: DataFrame) -> DataFrame:
+    """fact_procedure without performed_at, performed_date(_key) and encounter_id; performed_month kept."""
+    return _conform(fact_procedure, "deid_procedure_month")
+
+
 def deid_tables(limited: dict[str, DataFrame]) -> dict[str, DataFrame]:
     """Every deid_* table from gold's limited-data-set tables of the same run."""
     return {
         "deid_encounter_month": deid_encounter_month(limited["fact_encounter"]),
         "deid_claim_month": deid_claim_month(limited["fact_claim"]),
+        "deid_procedure_month": deid_procedure_month(limited["fact_procedure"]),
     }

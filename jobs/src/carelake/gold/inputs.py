@@ -53,13 +53,15 @@ SILVER_INPUTS: dict[str, T.StructType] = {
         "patient_key string, snomed_code string, onset_date date, abatement_date date, icd10cm_code string"
     ),
     "fct_procedure": _ddl(
-        "patient_key string, encounter_id string, snomed_code string, cpt_code string, performed_at timestamp"
+        "patient_key string, encounter_id string, snomed_code string, snomed_display string, cpt_code string, "
+        f"performed_at timestamp, base_cost {MONEY}"
     ),
     "fct_claim": _ddl(
         "claim_key string, source string, patient_key string, encounter_id string, payer_key string, "
         "provider_npi string, provider_id string, service_from timestamp, diagnosis_code string, "
         f"diagnosis_system string, icd10cm_code string, billed_amount {MONEY}, allowed_amount {MONEY}, "
-        f"paid_amount {MONEY}, claim_status string, denial_reason string"
+        f"paid_amount {MONEY}, claim_status string, denial_reason string, is_initially_denied boolean, "
+        "is_appealed boolean, is_overturned boolean"
     ),
     "fct_outreach": _ddl(
         "outreach_id string, patient_key string, coordinator_id string, event_at timestamp, "

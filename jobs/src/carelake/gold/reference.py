@@ -66,6 +66,66 @@ def disposition_flags(spark: SparkSession) -> DataFrame:
     return local_frame(spark, _schema("disposition_code", "is_transfer_to_acute", "is_death"), rows)
 
 
+def _words(key: str) -> str:
+    """'evaluation_and_management' -> 'Evaluation and management'."""
+    text = key.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+UNMAPPED_PROCEDURE = "unmapped"
+UNMAPPED_PROCEDURE_NAME = "No CPT/HCPCS code"
+PROCEDURE_CATEGORY_SCHEMA = T.StructType(
+    [
+        T.StructField("_category_code", T.StringType(), False),
+        T.StructField("procedure_category", T.StringType(), False),
+        T.StructField("procedure_category_name", T.StringType(), False),
+    ]
+)
+
+
+def procedure_categories(spark: SparkSession) -> DataFrame:
+    """CPT/HCPCS code -> procedure_category (the ``cpt_hcpcs_codes`` category: surgery, radiology,
+    evaluation_and_management, ...) and its name in words."""
+    rows = [(r["code"], r["category"], _words(r["category"])) for r in ref.load("cpt_hcpcs_codes")]
+    return local_frame(spark, PROCEDURE_CATEGORY_SCHEMA, rows)
+
+
+COHORT_SCHEMA = T.StructType(
+    [
+        T.StructField("cohort", T.StringType(), False),
+        T.StructField("cohort_name", T.StringType(), False),
+        T.StructField("_prefix", T.StringType(), False),
+    ]
+)
+
+
+def cohort_value_sets(spark: SparkSession) -> DataFrame:
+    """cohort, cohort_name and each ICD-10-CM prefix of the ``cohort_value_sets`` table, the
+    prefix without its dot (codes are compared without dots)."""
+    rows = [
+        (r["cohort"], r["cohort_name"], r["icd10cm_prefix"].replace(".", ""))
+        for r in ref.load("cohort_value_sets")
+    ]
+    return local_frame(spark, COHORT_SCHEMA, rows)
+
+
+CARC_SCHEMA = T.StructType(
+    [T.StructField("_code", T.StringType(), False), T.StructField("_words", T.StringType(), False)]
+)
+
+
+def carc_groups(spark: SparkSession) -> DataFrame:
+    """CARC group code (CO, PR, OA, PI, CR) -> its name in words (the description up to ':')."""
+    rows = [(r["group_code"], r["description"].split(":")[0].strip()) for r in ref.load("carc_group_codes")]
+    return local_frame(spark, CARC_SCHEMA, rows)
+
+
+def carc_reasons(spark: SparkSession) -> DataFrame:
+    """CARC reason code (50, 197, ...) -> its description."""
+    rows = [(r["reason_code"], r["description"]) for r in ref.load("carc_reason_codes")]
+    return local_frame(spark, CARC_SCHEMA, rows)
+
+
 def nubc_code(code: Column) -> Column:
     """A NUBC status as the reference keys it: digits, left-padded to two ('1' -> '01')."""
     trimmed = F.trim(code)

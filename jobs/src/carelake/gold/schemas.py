@@ -58,7 +58,21 @@ GOLD_SCHEMAS: dict[str, T.StructType] = {
         ("claim_key", S), ("patient_key", S), ("encounter_id", S), ("service_date_key", INT), ("service_month", S),
         ("payer_key", S), ("provider_key", S), ("diagnosis_key", S), ("diagnosis_category", S),
         ("billed_amount", MONEY), ("allowed_amount", MONEY), ("paid_amount", MONEY), ("claim_status", S),
-        ("is_denied", B), ("denial_reason", S), ("source", S),
+        ("is_denied", B), ("denial_reason", S), ("source", S), ("is_initially_denied", B), ("is_appealed", B),
+        ("is_overturned", B),
+    ),
+    "dim_denial_reason": _schema(
+        ("denial_reason", S), ("carc_group", S), ("carc_group_name", S), ("carc_reason_code", S),
+        ("carc_reason_description", S),
+    ),
+    "fact_procedure": _schema(
+        ("patient_key", S), ("snomed_code", S), ("performed_at", TS), ("encounter_id", S), ("procedure_display", S),
+        ("cpt_hcpcs_code", S), ("procedure_category", S), ("procedure_category_name", S), ("performed_date", DATE),
+        ("performed_date_key", INT), ("performed_month", S), ("cost", MONEY), ("encounter_class", S),
+        ("is_inpatient", B), ("payer_key", S), ("location_key", S), ("diagnosis_category", S),
+    ),
+    "patient_cohort": _schema(
+        ("patient_key", S), ("cohort", S), ("cohort_name", S), ("first_diagnosed_date", DATE),
     ),
     "fact_treatment": _schema(
         ("treatment_id", S), ("patient_key", S), ("provider_key", S), ("provider_name", S), ("specialty", S),
@@ -122,6 +136,9 @@ GOLD_KEYS: dict[str, tuple[str, ...]] = {
     "dim_treatment_type": ("treatment_type_key",),
     "fact_encounter": ("encounter_id",),
     "fact_claim": ("claim_key",),
+    "dim_denial_reason": ("denial_reason",),
+    "fact_procedure": ("patient_key", "snomed_code", "performed_at"),
+    "patient_cohort": ("patient_key", "cohort"),
     "fact_treatment": ("treatment_id",),
     "fact_outreach": ("outreach_id",),
     "provider_treatment_rank": ("provider_key",),
@@ -158,6 +175,7 @@ DEIDENTIFIED_TABLES = frozenset({
     "dim_patient", "dim_provider", "dim_location", "dim_payer", "dim_diagnosis", "dim_treatment_type",
     "provider_treatment_rank", "provider_success_rank", "treatment_success_monthly", "treatment_geography",
     "treatment_cost_by_type", "treatments_by_city", "provider_success_rate", "care_team_assignment",
+    "dim_denial_reason",
 })  # fmt: skip
 NON_PHI_TABLES = frozenset({"dq_summary"})
 
@@ -181,7 +199,10 @@ _DESCRIPTIONS = {
     "dim_diagnosis": "ICD-10-CM codes (or UNMAPPED:<snomed>) with CCSR body system and Charlson group.",
     "dim_treatment_type": "Treatment types of the treatment records.",
     "fact_encounter": "One row per encounter with HCUP length of stay and readmission/LACE flags.",
-    "fact_claim": "One row per claim (EHR and partner) with amounts, status and conformed keys.",
+    "fact_claim": "One row per claim (EHR and partner) with amounts, status, denial and appeal flags and conformed keys.",
+    "dim_denial_reason": "Each CARC a claim was denied with, its group and reason in words.",
+    "fact_procedure": "One row per procedure with its CPT/HCPCS category, cost and encounter context.",
+    "patient_cohort": "Patients of the COPD, heart failure and diabetes cohorts by their recorded conditions.",
     "fact_treatment": "One row per treatment record, with patient_key from the MRN when it resolves.",
     "fact_outreach": "One row per care-coordinator outreach event (silver fct_outreach without its MRN and note).",
     "provider_treatment_rank": "Providers ranked by total treatments (dense rank, ties share a rank).",

@@ -1,12 +1,20 @@
 """What ``carelake query`` prints: results on stdout (rich table, CSV or JSON), everything
-else (errors, warnings, the DuckDB SQL) on stderr so piped output stays clean."""
+else (errors, warnings, the DuckDB SQL) on stderr so piped output stays clean.
+
+The table is for reading: floating-point values are rounded (``DISPLAY_DECIMALS``) and every
+missing value (None, NaN, NA, NaT) reads ``NULL``. CSV and JSON keep full precision.
+"""
 
 from __future__ import annotations
 
+import json
 import math
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +25,8 @@ from carelake.query.errors import QueryError
 
 FORMATS = ("table", "csv", "json")
 TABLE_ROW_LIMIT = 200
+NULL = "NULL"
+DISPLAY_DECIMALS = 4  # rates and means: 0.1474, 4.2941; CSV/JSON keep every digit
 
 
 class UsageError(QueryError):
@@ -36,9 +46,15 @@ def read_query_argument(sql: str | None, file: Path | None) -> str:
     return sql
 
 
-def _cell(value: Any) -> str:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return "NULL"
+def display_cell(value: Any) -> str:
+    """One value as the table shows it: floats rounded, one spelling for every kind of missing."""
+    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+        return NULL
+    if isinstance(value, float | np.floating):
+        if math.isinf(value):
+            return str(value)
+        rounded = f"{value:.{DISPLAY_DECIMALS}f}".rstrip("0").rstrip(".")
+        return "0" if rounded == "-0" else rounded
     return str(value)
 
 
@@ -49,17 +65,36 @@ def render_table(frame: pd.DataFrame, console: Console, limit: int = TABLE_ROW_L
             str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left"
         )
     for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(display_cell(v) for v in row))
     shown = min(len(frame), limit)
     note = "" if shown == len(frame) else f" (showing {shown}; use --format csv for all)"
     table.caption = f"{len(frame)} row{'s' if len(frame) != 1 else ''}{note}"
     console.print(table)
 
 
+def _json_value(value: Any) -> Any:
+    """A JSON value at full precision (pandas' to_json keeps only 10 significant digits)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, pd.Timestamp | datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    return value
+
+
 def render_text(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
         return frame.to_csv(index=False)
-    return frame.to_json(orient="records", date_format="iso", indent=2) + "\n"
+    records = [
+        {str(column): _json_value(value) for column, value in zip(frame.columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    return json.dumps(records, indent=2, default=str) + "\n"
 
 
 def _say(console: Console, label: str, style: str, message: str) -> None:

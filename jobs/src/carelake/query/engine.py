@@ -116,6 +116,7 @@ class LocalQueryEngine:
         self._con = self._connect()
         self._columns: dict[str, dict[str, Columns]] = {}
         self._failed_views: dict[str, str] = {}
+        self._view_order: dict[str, str] = {}
         for schema in (*ZONES, self.default_schema):
             self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
         self.tables, self.skipped_tables = self._register_tables()
@@ -157,6 +158,8 @@ class LocalQueryEngine:
         for view in ordered:
             if view.qualified_name not in self._failed_views:
                 statuses.append(self._create_sql_view(view))
+            if view.order_by:
+                self._view_order[view.qualified_name] = view.order_by_sql
         return statuses
 
     def _missing_dependency(self, view: ViewDefinition) -> str | None:
@@ -195,6 +198,13 @@ class LocalQueryEngine:
                 return f"which is not queryable ({table.reason})"
         return "which is neither a declared table nor a view in " + str(self.views_dir)
 
+    def columns_of(self, qualified: str) -> dict[str, str]:
+        """``schema.name`` -> {column: DuckDB type} of a table or view (raises UnknownObjectError)."""
+        schema, _, name = qualified.lower().partition(".")
+        if not self._exists(f"{schema}.{name}"):
+            raise UnknownObjectError(qualified, self._suggest(qualified))
+        return dict(self._columns[schema][name])
+
     def object_names(self) -> list[str]:
         """Every queryable table and view as ``schema.name``."""
         return sorted(f"{schema}.{name}" for schema, names in self._columns.items() for name in names)
@@ -217,7 +227,8 @@ class LocalQueryEngine:
                 raise UnknownObjectError(qualified, self._suggest(qualified))
 
     def athena_sql(self, sql_or_name: str) -> str:
-        """The Athena SQL for a query argument: a view/table name becomes ``select * from name``."""
+        """The Athena SQL for a query argument: a view/table name becomes ``select * from name``,
+        ordered as the view's ``-- order_by:`` header declares."""
         text = sql_or_name.strip().rstrip(";").strip()
         if not _NAME.fullmatch(text):
             return sql_or_name
@@ -228,7 +239,8 @@ class LocalQueryEngine:
         if not self._exists(qualified):
             raise UnknownObjectError(text, self._suggest(text))
         schema, _, name = qualified.partition(".")
-        return f"select * from {schema}.{name}"
+        order = self._view_order.get(qualified)
+        return f"select * from {schema}.{name}" + (f" order by {order}" if order else "")
 
     # --- queries ------------------------------------------------------------------------------
 

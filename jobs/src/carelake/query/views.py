@@ -1,5 +1,10 @@
 """The Athena views in sql/views/*.sql: one ``create or replace view <name> as ...`` per file,
-ordered so that every view comes after the views it reads (found in the SQL, not file names)."""
+ordered so that every view comes after the views it reads (found in the SQL, not file names).
+
+A view's leading comment block declares how its rows are listed: ``-- order_by: billed_amount
+desc, payer_key`` (an ORDER BY list of the view's own columns). Athena drops an ORDER BY inside a
+view, so the order lives in the header and is applied when the view is queried by name.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ from carelake.query.transpiler import parse_athena
 # same zone locally, whatever the environment.
 _ATHENA_DATABASE = re.compile(rf"carelake_[a-z0-9-]+_({'|'.join(ZONES)})")
 _ATHENA_CATALOG = "awsdatacatalog"
+_ORDER_BY = re.compile(r"(?im)^\s*--\s*order_by:\s*(.+?)\s*$")
+_ORDER_TERM = re.compile(r"(?i)^([a-z_][a-z0-9_]*)(?:\s+(asc|desc))?$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,12 @@ class ViewDefinition:
     path: Path
     body: exp.Query
     dependencies: frozenset[str]
+    order_by: tuple[tuple[str, bool], ...] = ()  # (column, descending), from the header
+
+    @property
+    def order_by_sql(self) -> str:
+        """The declared order as an ORDER BY list ('' when the header declares none)."""
+        return ", ".join(f"{column} desc" if descending else column for column, descending in self.order_by)
 
     @property
     def qualified_name(self) -> str:
@@ -79,9 +92,31 @@ def referenced_tables(tree: exp.Expression) -> frozenset[str]:
     return frozenset(names)
 
 
+def declared_order(text: str) -> tuple[tuple[str, bool], ...]:
+    """``(column, descending)`` pairs of the leading comments' ``-- order_by:`` line."""
+    header = text[: match.start()] if (match := re.search(r"(?im)^\s*create\s", text)) else text
+    found = _ORDER_BY.findall(header)
+    if not found:
+        return ()
+    if len(found) > 1:
+        raise QueryError("more than one -- order_by: line")
+    order = []
+    for term in found[0].split(","):
+        parsed = _ORDER_TERM.match(term.strip())
+        if not parsed:
+            raise QueryError(f"-- order_by: {term.strip()!r} is not `<column> [asc|desc]`")
+        order.append((parsed.group(1).lower(), (parsed.group(2) or "asc").lower() == "desc"))
+    return tuple(order)
+
+
 def parse_view_file(path: Path, default_schema: str) -> ViewDefinition:
     """Parse one view file; raises QueryError when it is not a single CREATE VIEW."""
-    tree = parse_athena(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    try:
+        order = declared_order(text)
+    except QueryError as error:
+        raise QueryError(f"{path.name}: {error}") from error
+    tree = parse_athena(text)
     if not (isinstance(tree, exp.Create) and tree.kind and tree.kind.upper() == "VIEW"):
         raise QueryError(f"{path.name}: expected one `create or replace view <name> as ...` statement")
     target = tree.this
@@ -94,6 +129,7 @@ def parse_view_file(path: Path, default_schema: str) -> ViewDefinition:
         path=path,
         body=body,
         dependencies=referenced_tables(body),
+        order_by=order,
     )
 
 

@@ -36,6 +36,7 @@ from carelake.silver.identity import (
     MatchSettings,
     resolve_identities,
 )
+from carelake.silver.places import with_standard_place, zip_places
 from carelake.silver.state import RECORD_ID
 
 SILVER_TABLES = {t.name: t for t in silver_tables.TABLES}
@@ -352,8 +353,9 @@ def build_silver(
     ehr_persons, other_persons = _dim_patient(ehr, keys, resolution.crosswalk, b["partner_claim_line"])
     tables["dim_patient"] = SilverTable(patient_ranked, ehr_persons, other_persons)
     tables["dim_provider"] = SilverTable(None, provider)
-    tables["dim_organization"] = SilverTable(None, organization)
-    tables["dim_location"] = SilverTable(None, location)
+    places = zip_places(organization.sparkSession)  # one place, one name (carelake.silver.places)
+    tables["dim_organization"] = SilverTable(None, with_standard_place(organization, places))
+    tables["dim_location"] = SilverTable(None, with_standard_place(location, places))
     tables["dim_payer"] = SilverTable(None, payer)
 
     # --- references nobody could resolve ---------------------------------------------------------

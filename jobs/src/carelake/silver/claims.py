@@ -4,10 +4,20 @@ and partner claims.
 FHIR: the Claim has what was billed (total, items); its ExplanationOfBenefit has what
 the payer allowed and paid, and names the payer only through its contained Coverage
 (``#coverage``) and the referring provider through its contained ServiceRequest
-(``#referral``). Synthea's CSV: CHARGE transactions are the billed lines, PAYMENT
-transactions by ECHECK are the payer's payments (other methods are the patient's).
-Synthea never reduces a charge, so allowed = billed minus adjustments.
-Partner claims arrive one row per line; claim-level status follows the lines.
+(``#referral``). A claim can have several EOBs, one per payer decision: the first
+(earliest ``created``) is the initial decision, the latest the decision that stands. A
+decision denies when its items carry a CARIN ``denialreason`` adjudication (the CARC).
+Synthea's CSV: CHARGE transactions are the billed lines, PAYMENT transactions by ECHECK
+are the payer's payments (other methods are the patient's), allowed = billed minus
+ADJUSTMENT amounts, and an ADJUSTMENT whose line note is a CARC denies the line. The CSV
+holds a claim's current state only, so no CSV claim reads as appealed.
+Partner claims arrive one row per line; a claim reported again in a later file replaces
+the earlier report (an appeal's decision), and claim-level status follows the lines.
+
+Every claim gets the denial measures (docs/measures/claim-denials.md):
+``is_initially_denied`` (the first decision denied it), ``denial_reason`` (that denial's
+CARC), ``is_appealed`` (an initial denial the payer decided again) and ``is_overturned``
+(an appealed denial no longer denied).
 """
 
 from __future__ import annotations
@@ -33,14 +43,17 @@ from carelake.silver.dimensions import payer_key
 BLUEBUTTON = "https://bluebutton.cms.gov/resources/variables/"
 ALLOWED = BLUEBUTTON + "line_alowd_chrg_amt"
 PROVIDER_PAID = BLUEBUTTON + "line_prvdr_pmt_amt"
+DENIAL_REASON = "denialreason"  # CARIN Blue Button adjudication slice of a denial
 PAYER_PAYMENT_METHOD = "ECHECK"
+CARC = r"^(CO|PR|OA|PI|CR)-[A-Z]?[0-9]{1,3}$"  # a CARC with its group, as carelake stores it
 MONEY = T.DecimalType(14, 2)
 
 CLAIM_COLUMNS = (
     "claim_key", "claim_id", "source", "ehr_patient_id", "member_source_id", "encounter_id", "payer_key",
     "payer_name", "provider_npi", "provider_id", "referring_provider_npi", "facility_location_id",
     "service_from", "service_to", "diagnosis_code", "diagnosis_system", "billed_amount", "allowed_amount",
-    "paid_amount", "claim_status", "denial_reason", "line_count", "meta_last_updated", "landed_at", "source_file",
+    "paid_amount", "claim_status", "denial_reason", "is_initially_denied", "is_appealed", "is_overturned",
+    "line_count", "meta_last_updated", "landed_at", "source_file",
 )  # fmt: skip
 LINE_COLUMNS = (
     "claim_key", "line_number", "procedure_code", "procedure_system", "procedure_display", "units",
@@ -49,14 +62,31 @@ LINE_COLUMNS = (
 
 
 def _adjudication(item: Column, category: str) -> Column:
+    """The item's amount of one adjudication category (0 when it has none, e.g. a diagnosis
+    item: without the coalesce one such item made the whole claim's allowed amount null)."""
     matching = F.filter(
         item.getField("adjudication"), lambda a: first_coding(a.getField("category"), "code") == category
     )
-    return F.aggregate(
+    total = F.aggregate(
         matching,
         F.lit(0).cast(MONEY),
         lambda acc, a: (acc + a.getField("amount").getField("value")).cast(MONEY),
     )
+    return F.coalesce(total, F.lit(0).cast(MONEY))
+
+
+def _denial(items: Column) -> Column:
+    """The CARC of the first denial-reason adjudication on any item (null when none denies):
+    the reason's text when it is group-reason (``CO-50``), else its code."""
+    adjudications = F.filter(
+        F.transform(items, lambda i: i.getField("adjudication")), lambda a: a.isNotNull()
+    )
+    denials = F.filter(
+        F.flatten(adjudications), lambda a: first_coding(a.getField("category"), "code") == DENIAL_REASON
+    )
+    reason = F.element_at(denials, 1).getField("reason")
+    text = F.upper(F.trim(reason.getField("text")))
+    return F.when(text.rlike(CARC), text).otherwise(first_coding(reason, "code"))
 
 
 def _contained(eob: Column, contained_id: Column) -> Column:
@@ -115,15 +145,20 @@ def fhir_claims(
             lambda acc, x: (acc + x).cast(MONEY),
         ).alias("eob_allowed"),
         e.getField("outcome").alias("eob_outcome"),
+        fhir_timestamp(e.getField("created")).alias("eob_created"),
+        _denial(e.getField("item")).alias("eob_denial"),
         F.explode_outer(e.getField("item")).alias("eob_item"),
     )
-    eob_claims = eob_cols.drop("eob_item").dropDuplicates(["claim_id", "eob_id"])
-    eob_claims = latest_wins(eob_claims, ["claim_id"], [F.col("eob_id").desc()])
-    eob_lines = eob_cols.where(F.col("eob_item").isNotNull()).select(
-        "claim_id",
-        F.col("eob_item").getField("sequence").alias("line_number"),
-        _adjudication(F.col("eob_item"), ALLOWED).alias("line_allowed"),
-        _adjudication(F.col("eob_item"), PROVIDER_PAID).alias("line_paid"),
+    eob_claims = _decisions(eob_cols.drop("eob_item").dropDuplicates(["claim_id", "eob_id"]))
+    eob_lines = (
+        eob_cols.join(eob_claims.select("claim_id", "eob_id"), ["claim_id", "eob_id"], "left_semi")
+        .where(F.col("eob_item").isNotNull())
+        .select(
+            "claim_id",
+            F.col("eob_item").getField("sequence").alias("line_number"),
+            _adjudication(F.col("eob_item"), ALLOWED).alias("line_allowed"),
+            _adjudication(F.col("eob_item"), PROVIDER_PAID).alias("line_paid"),
+        )
     )
 
     r = F.col("r")
@@ -191,8 +226,11 @@ def fhir_claims(
         money(F.col("billed_amount")).alias("billed_amount"),
         money(F.col("eob_allowed")).alias("allowed_amount"),
         money(F.col("eob_paid")).alias("paid_amount"),
-        _ehr_status(F.col("eob_id"), F.col("eob_paid")).alias("claim_status"),
-        F.lit(None).cast("string").alias("denial_reason"),
+        _ehr_status(F.col("eob_id"), F.col("eob_paid"), F.col("eob_denial")).alias("claim_status"),
+        F.col("initial_denial").alias("denial_reason"),
+        *_denial_measures(
+            F.col("eob_id").isNotNull(), F.col("initial_denial"), F.col("decisions"), F.col("eob_denial")
+        ),
         "line_count",
         "meta_last_updated",
         "landed_at",
@@ -240,10 +278,45 @@ def fhir_claims(
     return out_claims, lines, unresolved
 
 
-def _ehr_status(adjudication_id: Column, paid: Column) -> Column:
-    """EHR claims are never denied in Synthea: adjudicated with a payer payment, or not."""
+def _decisions(eobs: DataFrame) -> DataFrame:
+    """One row per claim: its latest EOB (the decision that stands, its columns as they are),
+    with the first EOB's denial (``initial_denial``) and the number of decisions. Decisions are
+    ordered by ``created``, then EOB id (total, so the pick never depends on partitioning)."""
+    by_claim = Window.partitionBy("claim_id")
+    oldest_first = by_claim.orderBy(F.col("eob_created").asc_nulls_first(), F.col("eob_id").asc())
+    newest_first_ = by_claim.orderBy(F.col("eob_created").desc_nulls_last(), F.col("eob_id").desc())
+    ranked = (
+        eobs.withColumn("_newest", F.row_number().over(newest_first_))
+        .withColumn("_oldest", F.row_number().over(oldest_first))
+        .withColumn(
+            "initial_denial", F.max(F.when(F.col("_oldest") == 1, F.col("eob_denial"))).over(by_claim)
+        )
+        .withColumn("decisions", F.count("*").over(by_claim))
+    )
+    return ranked.where(F.col("_newest") == 1).drop("_newest", "_oldest")
+
+
+def _denial_measures(
+    decided: Column, initial_denial: Column, decisions: Column, standing_denial: Column
+) -> list[Column]:
+    """is_initially_denied, is_appealed, is_overturned of a claim (null while undecided)."""
+    denied_first = initial_denial.isNotNull()
+    appealed = denied_first & (decisions > 1)
+    return [
+        F.when(decided, denied_first).alias("is_initially_denied"),
+        F.when(decided, appealed).alias("is_appealed"),
+        F.when(decided, appealed & standing_denial.isNull()).alias("is_overturned"),
+    ]
+
+
+def _ehr_status(adjudication_id: Column, paid: Column, denial: Column) -> Column:
+    """pending without a decision; denied when the decision that stands denies; else paid when
+    the payer paid anything, patient_responsibility when nothing (deductible, self-pay)."""
     return (
-        F.when(adjudication_id.isNull(), "pending").when(paid > 0, "paid").otherwise("patient_responsibility")
+        F.when(adjudication_id.isNull(), "pending")
+        .when(denial.isNotNull(), "denied")
+        .when(paid > 0, "paid")
+        .otherwise("patient_responsibility")
     )
 
 
@@ -268,8 +341,13 @@ def csv_claims(
             )
         ).alias("payer_paid"),
         F.count(F.when(F.col("type") == "CHARGE", 1)).alias("line_count"),
+        F.min(F.when((F.col("type") == "ADJUSTMENT") & _carc_note(), F.upper(F.trim("linenote")))).alias(
+            "denial"
+        ),
     )
     names = payer_names.select(F.col("payer_id").alias("primarypatientinsuranceid"), "payer_name")
+    # BILLED: the claim is still with the payer (CLOSED once decided)
+    pending = F.coalesce(F.upper(F.col("status1")) == "BILLED", F.lit(False))
     out_claims = (
         claims.join(names, "primarypatientinsuranceid", "left")
         .join(totals, claims["id"] == totals["claim_id"], "left")
@@ -295,10 +373,16 @@ def csv_claims(
                 "allowed_amount"
             ),
             money(F.coalesce("payer_paid", F.lit(0))).alias("paid_amount"),
-            F.when(F.coalesce("payer_paid", F.lit(0)) > 0, "paid")
+            F.when(pending, "pending")
+            .when(F.col("denial").isNotNull() & (F.coalesce("payer_paid", F.lit(0)) == 0), "denied")
+            .when(F.coalesce("payer_paid", F.lit(0)) > 0, "paid")
             .otherwise("patient_responsibility")
             .alias("claim_status"),
-            F.lit(None).cast("string").alias("denial_reason"),
+            F.col("denial").alias("denial_reason"),
+            # the CSV holds the current state only: a denial is seen, an appeal never
+            F.when(~pending, F.col("denial").isNotNull()).alias("is_initially_denied"),
+            F.when(~pending, F.lit(False)).alias("is_appealed"),
+            F.when(~pending, F.lit(False)).alias("is_overturned"),
             F.coalesce("line_count", F.lit(0)).cast("int").alias("line_count"),
             F.lit(None).cast(T.TimestampType()).alias("meta_last_updated"),
             "landed_at",
@@ -337,6 +421,12 @@ def csv_claims(
     return out_claims, lines
 
 
+def _carc_note() -> Column:
+    """An ADJUSTMENT's line note naming a CARC with its group (``CO-50``): a denial. A
+    contractual adjustment down to the allowed amount carries no note."""
+    return F.coalesce(F.upper(F.trim(F.col("linenote"))).rlike(CARC), F.lit(False))
+
+
 def _by_claim_charge() -> WindowSpec:
     return Window.partitionBy("claimid").orderBy("chargeid", "id")
 
@@ -352,6 +442,9 @@ def partner_claims(bronze_lines: DataFrame) -> tuple[DataFrame, DataFrame]:
     newest file that has the claim (latest landing, then file name), so a line a resend drops
     is gone; within that file, the last copy of a line wins. Claim status: denied when every
     line is denied, else pending if any line is pending, else adjusted if any is, else paid.
+    Each file's report of a claim is a decision (pending ones aside): the first decided report
+    is the initial decision, and a denied claim reported again in a later file is an appeal's
+    decision (silver's state keeps every file's report of a line for this).
     """
     keyed = bronze_lines.withColumn("claim_key", F.concat_ws(":", "partner_id", "claim_id"))
     newest_file = F.max(F.struct("landed_at", "source_file")).over(Window.partitionBy("claim_key"))
@@ -363,29 +456,32 @@ def partner_claims(bronze_lines: DataFrame) -> tuple[DataFrame, DataFrame]:
         ["claim_key", "claim_line"],
         [F.col("source_line").desc_nulls_last()],
     )
-    statuses = F.collect_set("claim_status")
-    claims = lines.groupBy("claim_key").agg(
-        F.first("claim_id").alias("claim_id"),
-        F.first("partner_id").alias("partner_id"),
-        F.first(F.concat_ws(":", "partner_id", "member_id")).alias("member_source_id"),
-        F.min("payer_name").alias("payer_name"),
-        F.min("rendering_npi").alias("provider_npi"),
-        F.min("service_from").alias("service_from"),
-        F.max("service_to").alias("service_to"),
-        F.min_by("icd10_primary", "claim_line").alias("diagnosis_code"),
-        F.sum("billed_amount").alias("billed_amount"),
-        F.sum("allowed_amount").alias("allowed_amount"),
-        F.sum("paid_amount").alias("paid_amount"),
-        F.when(F.array_contains(statuses, "denied") & (F.size(statuses) == 1), "denied")
-        .when(F.array_contains(statuses, "pending"), "pending")
-        .when(F.array_contains(statuses, "adjusted"), "adjusted")
-        .otherwise("paid")
-        .alias("claim_status"),
-        F.min_by("denial_reason", "claim_line").alias("denial_reason"),
-        F.count("*").cast("int").alias("line_count"),
-        F.max("landed_at").alias("landed_at"),
-        F.max("source_file").alias("source_file"),
+    history = _partner_decisions(keyed)
+    claims = (
+        lines.groupBy("claim_key")
+        .agg(
+            F.first("claim_id").alias("claim_id"),
+            F.first("partner_id").alias("partner_id"),
+            F.first(F.concat_ws(":", "partner_id", "member_id")).alias("member_source_id"),
+            F.min("payer_name").alias("payer_name"),
+            F.min("rendering_npi").alias("provider_npi"),
+            F.min("service_from").alias("service_from"),
+            F.max("service_to").alias("service_to"),
+            F.min_by("icd10_primary", "claim_line").alias("diagnosis_code"),
+            F.sum("billed_amount").alias("billed_amount"),
+            F.sum("allowed_amount").alias("allowed_amount"),
+            F.sum("paid_amount").alias("paid_amount"),
+            _claim_status(F.collect_set("claim_status")).alias("claim_status"),
+            F.min_by("denial_reason", "claim_line").alias("denial_reason"),
+            F.count("*").cast("int").alias("line_count"),
+            F.max("landed_at").alias("landed_at"),
+            F.max("source_file").alias("source_file"),
+        )
+        .join(history, "claim_key", "left")
     )
+    decided = F.col("decisions").isNotNull()
+    denied_first = F.col("initial_status") == "denied"
+    appealed = denied_first & (F.col("decisions") > 1)
     out_claims = claims.select(
         "claim_key",
         "claim_id",
@@ -407,7 +503,12 @@ def partner_claims(bronze_lines: DataFrame) -> tuple[DataFrame, DataFrame]:
         money(F.col("allowed_amount")).alias("allowed_amount"),
         money(F.col("paid_amount")).alias("paid_amount"),
         "claim_status",
-        "denial_reason",
+        F.when(decided & denied_first, F.col("initial_denial"))
+        .otherwise(F.col("denial_reason"))
+        .alias("denial_reason"),
+        F.when(decided, denied_first).alias("is_initially_denied"),
+        F.when(decided, appealed).alias("is_appealed"),
+        F.when(decided, appealed & (F.col("claim_status") != "denied")).alias("is_overturned"),
         "line_count",
         F.lit(None).cast(T.TimestampType()).alias("meta_last_updated"),
         "landed_at",
@@ -428,6 +529,35 @@ def partner_claims(bronze_lines: DataFrame) -> tuple[DataFrame, DataFrame]:
         "denial_reason",
     )
     return out_claims, out_lines
+
+
+def _claim_status(statuses: Column) -> Column:
+    """A claim's status from its lines' statuses (a set)."""
+    return (
+        F.when(F.array_contains(statuses, "denied") & (F.size(statuses) == 1), "denied")
+        .when(F.array_contains(statuses, "pending"), "pending")
+        .when(F.array_contains(statuses, "adjusted"), "adjusted")
+        .otherwise("paid")
+    )
+
+
+def _partner_decisions(keyed_lines: DataFrame) -> DataFrame:
+    """Per claim: the status and denial of its first decided report (one file's lines of the
+    claim), and how many decided reports there are. Reports are in landing order, then file."""
+    reports = keyed_lines.groupBy("claim_key", "source_file").agg(
+        F.max("landed_at").alias("landed_at"),
+        _claim_status(F.collect_set("claim_status")).alias("report_status"),
+        F.min_by("denial_reason", "claim_line").alias("report_denial"),
+    )
+    first = Window.partitionBy("claim_key").orderBy(
+        F.col("landed_at").asc_nulls_first(), F.col("source_file")
+    )
+    numbered = reports.where(F.col("report_status") != "pending").withColumn("_n", F.row_number().over(first))
+    return numbered.groupBy("claim_key").agg(
+        F.max(F.when(F.col("_n") == 1, F.col("report_status"))).alias("initial_status"),
+        F.max(F.when(F.col("_n") == 1, F.col("report_denial"))).alias("initial_denial"),
+        F.count("*").alias("decisions"),
+    )
 
 
 def _union(frames: tuple[DataFrame, ...]) -> DataFrame:

@@ -58,7 +58,7 @@ IMMUNIZATION = (
 CLAIM_ITEM = (
     f"struct<sequence: int, productOrService: {CONCEPT}, encounter: array<{REFERENCE}>, net: {MONEY}, "
     f"quantity: struct<value: double>, servicedPeriod: {PERIOD}, "
-    f"adjudication: array<struct<category: {CONCEPT}, amount: {MONEY}>>>"
+    f"adjudication: array<struct<category: {CONCEPT}, reason: {CONCEPT}, amount: {MONEY}>>>"
 )
 CLAIM = (
     f"id string, status string, type {CONCEPT}, patient {REFERENCE}, billablePeriod {PERIOD}, created string, "
@@ -67,7 +67,8 @@ CLAIM = (
     f"item array<{CLAIM_ITEM}>, total {MONEY}"
 )
 EXPLANATION_OF_BENEFIT = (
-    f"id string, status string, outcome string, claim {REFERENCE}, patient {REFERENCE}, billablePeriod {PERIOD}, "
+    f"id string, status string, outcome string, created string, claim {REFERENCE}, patient {REFERENCE}, "
+    f"billablePeriod {PERIOD}, "
     f"provider {REFERENCE}, facility {REFERENCE}, insurer {REFERENCE}, referral {REFERENCE}, "
     f"insurance array<struct<focal: boolean, coverage: {REFERENCE}>>, "
     f"contained array<struct<resourceType: string, id: string, type: {CONCEPT}, payor: array<{REFERENCE}>, "

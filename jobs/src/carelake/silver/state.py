@@ -221,7 +221,9 @@ RAW: tuple[State, ...] = (
     _raw_csv("csv_providers", "id"),
     _raw_csv("csv_organizations", "id"),
     _raw_csv("csv_medications", "patient", "encounter", "code", "start"),
-    _raw_csv("partner_claim_line", "partner_id", "claim_id", "claim_line"),
+    # every file's report of a line is a record of its own: a claim reported again in a later
+    # file is the payer's next decision, and silver reads the first one (carelake.silver.claims)
+    _raw_csv("partner_claim_line", "partner_id", "claim_id", "claim_line", "source_file"),
 )
 STATES: tuple[State, ...] = (*PARSED, *RAW)
 BRONZE_INPUTS: tuple[str, ...] = tuple(sorted({name for s in STATES for name in s.inputs}))

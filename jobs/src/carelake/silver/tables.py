@@ -130,12 +130,14 @@ TABLES: tuple[Table, ...] = (
     ),
     _table(
         "fct_claim",
-        "One row per claim (EHR FHIR and CSV, partner claims) with amounts, status and conformed keys.",
+        "One row per claim (EHR FHIR and CSV, partner claims) with amounts, status, the first decision's denial "
+        "and appeal flags and conformed keys.",
         "claim_key string, claim_id string, source string, ehr_patient_id string, member_source_id string, "
         "encounter_id string, payer_key string, payer_name string, provider_npi string, provider_id string, "
         "referring_provider_npi string, facility_location_id string, service_from timestamp, service_to timestamp, "
         "diagnosis_code string, diagnosis_system string, billed_amount decimal(14,2), allowed_amount decimal(14,2), "
-        "paid_amount decimal(14,2), claim_status string, denial_reason string, line_count int, "
+        "paid_amount decimal(14,2), claim_status string, denial_reason string, is_initially_denied boolean, "
+        "is_appealed boolean, is_overturned boolean, line_count int, "
         "meta_last_updated timestamp, landed_at timestamp, source_file string, patient_key string, "
         "icd10cm_code string, diagnosis_category string",
         ("claim_key",),

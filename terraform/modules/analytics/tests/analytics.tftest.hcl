@@ -118,33 +118,122 @@ run "no_sql_yet" {
   }
 }
 
-run "quicksight_row_level_security" {
+run "quicksight_dashboards_data_sets_and_row_level_security" {
   command = plan
 
   variables {
+    sql_dir = "tests/fixtures/quicksight"
     quicksight = {
-      owner_arn           = "arn:aws:quicksight:us-east-1:111122223333:group/default/carelake-authors"
-      dataset_table_names = ["readmission_measure"]
-      rls_table_name      = "clinic_access"
+      owner_arn             = "arn:aws:quicksight:us-east-1:111122223333:group/default/carelake-authors"
+      analyst_reader_arns   = ["arn:aws:quicksight:us-east-1:111122223333:group/default/analysts"]
+      care_team_reader_arns = ["arn:aws:quicksight:us-east-1:111122223333:group/default/care-coordinators"]
     }
-    catalog_tables = [
-      { zone = "gold", name = "readmission_measure", columns = [{ name = "clinic_id", type = "string" }, { name = "rate", type = "decimal(5,4)" }, { name = "tags", type = "array<string>" }] },
-      { zone = "gold", name = "clinic_access", columns = [{ name = "UserName", type = "string" }, { name = "clinic_id", type = "string" }] },
-    ]
   }
 
   assert {
-    condition     = one(aws_quicksight_data_set.this["readmission_measure"].row_level_permission_data_set).permission_policy == "GRANT_ACCESS"
-    error_message = "Datasets must be filtered by the row-level security dataset."
+    condition = toset(keys(aws_quicksight_data_set.this)) == toset([
+      "report_readmission_by_category", "report_readmission_trend", "report_outreach_compliance_trend",
+      "report_length_of_stay_trend", "report_claims_by_payer", "report_claim_denials", "report_denial_trend",
+      "report_top_cost_diag", "report_cohort_outcomes", "report_procedure_patterns", "report_provider_ranking",
+      "v_dq_summary", "v_care_team_worklist",
+    ])
+    error_message = "One SPICE data set per view the dashboards read, and no other."
   }
 
   assert {
-    condition     = [for c in one(one(aws_quicksight_data_set.this["readmission_measure"].physical_table_map).relational_table).input_columns : "${c.name}:${c.type}"] == ["clinic_id:STRING", "rate:DECIMAL"]
-    error_message = "Dataset columns come from the catalog, nested types left out."
+    condition = alltrue([
+      for v, d in aws_quicksight_data_set.this :
+      d.import_mode == "SPICE" && one(one(d.physical_table_map).relational_table).schema == "carelake_dev_gold"
+      && one(one(d.physical_table_map).relational_table).name == v
+    ])
+    error_message = "Data sets must be SPICE copies of the gold views."
+  }
+
+  assert {
+    condition     = [for c in one(one(aws_quicksight_data_set.this["report_claims_by_payer"].physical_table_map).relational_table).input_columns : "${c.name}:${c.type}"] == ["year_start:DATETIME", "payer_name:STRING", "rate:DECIMAL", "claims:INTEGER", "amount:DECIMAL", "is_suppressed:BOOLEAN"]
+    error_message = "Data set columns come from sql/view_columns.json, typed for QuickSight."
+  }
+
+  assert {
+    condition = (
+      one(aws_quicksight_data_set.this["v_care_team_worklist"].row_level_permission_data_set).permission_policy == "GRANT_ACCESS"
+      && one(aws_quicksight_data_set.this["v_care_team_worklist"].row_level_permission_data_set).status == "ENABLED"
+      && alltrue([for v, d in aws_quicksight_data_set.this : length(d.row_level_permission_data_set) == 0 if v != "v_care_team_worklist"])
+    )
+    error_message = "The per-clinic data set (it has clinic_id) must be filtered by row-level security, the aggregates not."
+  }
+
+  assert {
+    condition     = startswith(one(one(aws_quicksight_data_set.rls[0].physical_table_map).custom_sql).sql_query, "select coalesce(user_name, coordinator_id) as ") && endswith(one(one(aws_quicksight_data_set.rls[0].physical_table_map).custom_sql).sql_query, ", clinic_id from carelake_dev_gold.care_team_assignment") && [for c in one(one(aws_quicksight_data_set.rls[0].physical_table_map).custom_sql).columns : c.name] == ["UserName", "clinic_id"]
+    error_message = "Row-level security rules must come from gold.care_team_assignment: a coordinator's user name and clinic."
+  }
+
+  assert {
+    condition = (
+      length(aws_quicksight_refresh_schedule.this) == 14
+      && alltrue([for s in aws_quicksight_refresh_schedule.this : one(s.schedule).refresh_type == "FULL_REFRESH" && one(one(s.schedule).schedule_frequency).interval == "DAILY" && one(one(s.schedule).schedule_frequency).time_of_the_day == "07:00"])
+    )
+    error_message = "Every data set and the RLS rules must refresh daily."
+  }
+
+  assert {
+    condition     = toset(keys(aws_quicksight_dashboard.this)) == toset(["analyst", "care_team"]) && length(one(aws_quicksight_analysis.this["analyst"].definition).sheets[0].visuals) == 13
+    error_message = "Both dashboards, the analyst one with the 13 charts of the local page."
+  }
+
+  assert {
+    condition = (
+      one(one(aws_quicksight_dashboard.this["care_team"].dashboard_publish_options).export_to_csv_option).availability_status == "DISABLED"
+      && contains([for p in aws_quicksight_dashboard.this["care_team"].permissions : p.principal], "arn:aws:quicksight:us-east-1:111122223333:group/default/care-coordinators")
+      && contains([for p in aws_quicksight_dashboard.this["care_team"].permissions : p.principal], "arn:aws:quicksight:us-east-1:111122223333:group/default/analysts") == false
+      && aws_quicksight_dashboard.this["care_team"].tags.DataClassification == "phi"
+    )
+    error_message = "The care-team dashboard is PHI: its own readers, no CSV export."
+  }
+
+  assert {
+    condition = output.quicksight_glue_table_names == sort([
+      "report_readmission_by_category", "report_readmission_trend", "report_outreach_compliance_trend",
+      "report_length_of_stay_trend", "report_claims_by_payer", "report_claim_denials", "report_denial_trend",
+      "report_top_cost_diag", "report_cohort_outcomes", "report_procedure_patterns", "report_provider_ranking",
+      "v_dq_summary", "v_care_team_worklist", "v_readmission_rates", "v_readmission_index_stays",
+      "v_outreach_discharges", "v_claims_by_payer", "v_claim_denials", "fact_encounter", "fact_outreach",
+      "fact_claim", "dim_payer", "dim_denial_reason", "patient_cohort", "fact_procedure", "provider_treatment_rank",
+      "dq_summary", "care_team_assignment", "care_team_worklist",
+    ])
+    error_message = "QuickSight reads exactly its views, the views under them, their gold tables and the RLS table (not v_unused or what it reads)."
   }
 
   assert {
     condition     = one(one(aws_quicksight_data_source.this[0].parameters).athena).work_group == "carelake-dev-analyst"
     error_message = "QuickSight must query through the analyst workgroup."
   }
+}
+
+run "quicksight_waits_for_the_views" {
+  command = plan
+
+  variables {
+    quicksight = {
+      owner_arn = "arn:aws:quicksight:us-east-1:111122223333:group/default/carelake-authors"
+    }
+  }
+
+  assert {
+    condition     = length(aws_quicksight_dashboard.this) == 0 && length(aws_quicksight_data_set.this) == 0 && length(aws_quicksight_data_set.rls) == 0
+    error_message = "A dashboard is built only when every view it reads is deployed."
+  }
+}
+
+run "rejects_wildcard_quicksight_readers" {
+  command = plan
+
+  variables {
+    quicksight = {
+      owner_arn           = "arn:aws:quicksight:us-east-1:111122223333:group/default/carelake-authors"
+      analyst_reader_arns = ["arn:aws:quicksight:us-east-1:111122223333:group/default/*"]
+    }
+  }
+
+  expect_failures = [var.quicksight]
 }

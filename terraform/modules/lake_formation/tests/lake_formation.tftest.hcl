@@ -280,3 +280,51 @@ run "limited_data_set_readers_need_a_role_and_an_agreement" {
 
   expect_failures = [var.limited_data_set_readers]
 }
+
+run "quicksight_reads_exactly_its_objects" {
+  command = plan
+
+  variables {
+    quicksight = {
+      principal_arn    = "arn:aws:quicksight:us-east-1:111122223333:group/default/carelake-authors"
+      glue_table_names = ["report_claims_by_payer", "v_claims_by_payer", "fact_claim", "high_risk_outreach_list"]
+    }
+  }
+
+  assert {
+    condition     = toset(keys(aws_lakeformation_permissions.quicksight)) == toset(["report_claims_by_payer", "v_claims_by_payer", "fact_claim", "high_risk_outreach_list"])
+    error_message = "QuickSight must be granted exactly the objects its data sets read."
+  }
+
+  assert {
+    condition = alltrue([
+      for n, p in aws_lakeformation_permissions.quicksight :
+      p.principal == "arn:aws:quicksight:us-east-1:111122223333:group/default/carelake-authors" && contains(p.permissions, "SELECT") && !contains(p.permissions, "ALTER") && !contains(p.permissions, "DROP")
+    ])
+    error_message = "QuickSight reads; it never alters or drops."
+  }
+
+  assert {
+    condition = (
+      one(aws_lakeformation_permissions.quicksight["high_risk_outreach_list"].table_with_columns).excluded_column_names == toset(["patient_name", "phone"])
+      && length(aws_lakeformation_permissions.quicksight["high_risk_outreach_list"].table) == 0
+      && one(aws_lakeformation_permissions.quicksight["fact_claim"].table).name == "fact_claim"
+      && one(aws_lakeformation_permissions.quicksight["fact_claim"].table).database_name == "carelake_dev_gold"
+    )
+    error_message = "A table with direct identifiers is granted without them (direct identifiers never reach QuickSight)."
+  }
+
+  assert {
+    condition     = one(aws_lakeformation_permissions.quicksight_database[0].database).name == "carelake_dev_gold" && aws_lakeformation_permissions.quicksight_database[0].permissions == toset(["DESCRIBE"])
+    error_message = "QuickSight may describe the gold database only."
+  }
+}
+
+run "no_quicksight_no_grants" {
+  command = plan
+
+  assert {
+    condition     = length(aws_lakeformation_permissions.quicksight) == 0 && length(aws_lakeformation_permissions.quicksight_database) == 0
+    error_message = "Without QuickSight, nothing is granted to it."
+  }
+}

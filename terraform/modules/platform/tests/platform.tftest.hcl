@@ -22,7 +22,7 @@ variables {
   break_glass_role_names = ["aws-reserved/sso.amazonaws.com/AWSReservedSSO_BreakGlass_0123"]
   intake_domain_name     = "intake.example.org"
   intake_route53_zone_id = "Z0123456789EXAMPLE"
-  care_team_assignments           = [{ coordinator_id = "cm-001", clinic_id = "3d10019f-c88e-3de5-9916-6107b9c0263d" }]
+  care_team_assignments  = [{ coordinator_id = "cm-001", clinic_id = "3d10019f-c88e-3de5-9916-6107b9c0263d" }]
 }
 
 run "prod_refuses_weakening" {
