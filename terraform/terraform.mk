@@ -66,7 +66,7 @@ tf-publish: ## Upload dist/ to s3://<artifacts bucket>/carelake/ARTIFACT_VERSION
 	aws s3 cp dist/ "s3://$$bucket/carelake/$(ARTIFACT_VERSION)/" --recursive --only-show-errors \
 	  --sse aws:kms --sse-kms-key-id "$$key"
 
-tf-deploy-sql: ## Run ENV's SQL deployment state machine (sql/ddl, sql/views) and wait for it
+tf-deploy-sql: ## Run ENV's SQL deployment state machine (sql/views) and wait for it
 	arn=$$(scripts/tf-output.sh $(ENV) sql_deploy_sfn_state_machine_arn); \
 	execution=$$(aws stepfunctions start-execution --state-machine-arn "$$arn" --name "deploy-$(ARTIFACT_VERSION)-$$(date +%s)" --query executionArn --output text); \
 	echo "SQL deployment: $$execution"; \

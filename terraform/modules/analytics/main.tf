@@ -1,8 +1,9 @@
 # Querying the lake. One Athena workgroup per persona (and one for the pipeline),
 # each with enforced settings, SSE-KMS results under its own prefix and a
-# bytes-scanned cutoff. SQL from sql/ddl/*.sql and sql/views/*.sql (found with
-# fileset, so a new file deploys without Terraform edits) is deployed by a Step
-# Functions state machine that runs each statement through Athena in dependency
+# bytes-scanned cutoff. The views in sql/views/*.sql (found with fileset, so a new
+# file deploys without Terraform edits; the tables are the catalog module's, from the
+# table registry) are deployed by a Step Functions state machine that runs each
+# statement through Athena in dependency
 # order and tags each view with its LF-tags: the file's
 # "-- data_classification: <phi|limited-data-set|deidentified|non-phi>" header (PHI when absent) and
 # "-- audience: care_coordination" when present. The deploy workflow starts it
@@ -17,11 +18,6 @@ locals {
   workgroup_arns     = { for p, n in local.workgroups : p => "arn:${var.context.partition}:athena:${var.context.region}:${var.context.account_id}:workgroup/${n}" }
   state_machine_name = "${var.context.name_prefix}-sql-deploy"
 
-  # DDL files are named <zone>.<table>.sql; tables the catalog module manages are
-  # skipped (Terraform owns them, with their LF-tags).
-  ddl_files = [
-    for f in sort(tolist(fileset(var.sql_dir, "ddl/*.sql"))) : f if !contains(var.managed_table_names, trimsuffix(basename(f), ".sql"))
-  ]
   view_files = sort(tolist(fileset(var.sql_dir, "views/*.sql")))
 
   # SQL is written against zone schemas (gold.fact_claim) as on the laptop; in AWS the
@@ -29,14 +25,12 @@ locals {
   # environment. Names already qualified with the database are left alone.
   database_prefix = replace(var.context.name_prefix, "-", "_")
   sql_text = {
-    for f in concat(local.ddl_files, local.view_files) : f => replace(
+    for f in local.view_files : f => replace(
       replace(trimsuffix(trimspace(file("${var.sql_dir}/${f}")), ";"), "$${env}", var.context.environment),
       "/\\b(raw|bronze|silver|gold|quarantine)\\.([A-Za-z_`\"])/",
       "${local.database_prefix}_$${1}.$${2}",
     )
   }
-
-  ddl_statements = [for f in local.ddl_files : local.sql_text[f]]
 
   view_sql = { for f in local.view_files : trimsuffix(basename(f), ".sql") => local.sql_text[f] }
 
@@ -89,8 +83,8 @@ locals {
   ]
   unplaced_views = [for v in keys(local.view_sql) : v if !contains(local.done_7, v)]
 
-  # Step Functions definition: [Ddl] -> Views0 -> Views1 ... -> Done.
-  stage_names = concat(length(local.ddl_statements) > 0 ? ["Ddl"] : [], [for i, _ in local.view_levels : "Views${i}"])
+  # Step Functions definition: Views0 -> Views1 ... -> Done.
+  stage_names = [for i, _ in local.view_levels : "Views${i}"]
 
   athena_task = {
     Type     = "Task"
@@ -106,18 +100,6 @@ locals {
       MaxAttempts     = 4
       BackoffRate     = 2
     }]
-  }
-
-  ddl_stage = {
-    Type           = "Map"
-    MaxConcurrency = 1
-    ItemsPath      = "$.ddl"
-    ItemProcessor = {
-      ProcessorConfig = { Mode = "INLINE" }
-      StartAt         = "RunDdl"
-      States          = { RunDdl = merge(local.athena_task, { End = true }) }
-    }
-    ResultPath = null
   }
 
   view_stage = {
@@ -147,7 +129,6 @@ locals {
   }
 
   deploy_input = {
-    ddl   = [for s in local.ddl_statements : { sql = s }]
     views = [for level in local.view_levels : [for v in level : { name = v, sql = local.view_statements[v], lf_tags = local.view_lf_tags[v] }]]
   }
 
@@ -158,14 +139,13 @@ locals {
   })
 
   definition_full = jsonencode({
-    Comment = "Deploy carelake DDL and views through Athena, in dependency order"
+    Comment = "Deploy carelake views through Athena, in dependency order"
     StartAt = "Statements"
     States = merge(
       {
         Statements = { Type = "Pass", Result = local.deploy_input, Next = try(local.stage_names[0], "Done") }
         Done       = { Type = "Succeed" }
       },
-      { for name in slice(local.stage_names, 0, length(local.ddl_statements) > 0 ? 1 : 0) : name => merge(local.ddl_stage, { Next = try(local.stage_names[1], "Done") }) },
       { for name, stage in local.view_stage : name => merge(stage, { Next = try(local.stage_names[index(local.stage_names, name) + 1], "Done") }) },
     )
   })

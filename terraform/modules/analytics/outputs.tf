@@ -10,7 +10,7 @@ output "athena_workgroups" {
 }
 
 output "sql_deploy_sfn_state_machine_arn" {
-  description = "State machine that deploys sql/ddl and sql/views; start it after apply."
+  description = "State machine that deploys sql/views; start it after apply."
   value       = aws_sfn_state_machine.this.arn
 }
 

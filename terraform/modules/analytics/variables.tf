@@ -39,7 +39,7 @@ variable "bytes_scanned_cutoff_per_query" {
 }
 
 variable "sql_dir" {
-  description = "Folder holding ddl/*.sql and views/*.sql (the repository's sql/)."
+  description = "Folder holding views/*.sql (the repository's sql/)."
   type        = string
   nullable    = false
 }
@@ -47,13 +47,6 @@ variable "sql_dir" {
 variable "views_database_name" {
   description = "Database the views are created in and resolved against (the gold database)."
   type        = string
-  nullable    = false
-}
-
-variable "managed_table_names" {
-  description = "Tables Terraform already manages (<zone>.<table>, from the catalog); their sql/ddl/<zone>.<table>.sql files are not run."
-  type        = list(string)
-  default     = []
   nullable    = false
 }
 

@@ -259,7 +259,6 @@ module "analytics" {
   sql_dir                        = "${local.repo_root}/sql"
   views_database_name            = module.catalog.glue_catalog_database_names["gold"]
   database_names                 = values(module.catalog.glue_catalog_database_names)
-  managed_table_names            = [for t in local.catalog_tables : "${t.zone}.${t.name}"]
   quicksight                     = var.quicksight
   phi_kms_key_arn                = module.kms.phi_kms_key_arn
   logs_kms_key_arn               = module.kms.logs_kms_key_arn

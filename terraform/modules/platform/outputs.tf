@@ -64,7 +64,7 @@ output "sftp_endpoint" {
 }
 
 output "sql_deploy_sfn_state_machine_arn" {
-  description = "Start this after apply to deploy sql/ddl and sql/views."
+  description = "Start this after apply to deploy sql/views."
   value       = module.analytics.sql_deploy_sfn_state_machine_arn
 }
 

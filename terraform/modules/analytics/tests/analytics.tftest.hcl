@@ -14,7 +14,6 @@ variables {
   sql_dir                    = "tests/fixtures/sql"
   views_database_name        = "carelake_dev_gold"
   database_names             = ["carelake_dev_silver", "carelake_dev_gold"]
-  managed_table_names        = ["bronze.fhir_patient", "gold.readmission_measure"]
   phi_kms_key_arn            = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000001"
   logs_kms_key_arn           = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000002"
 }
@@ -54,13 +53,13 @@ run "sql_deployed_in_dependency_order_with_tags" {
   }
 
   assert {
-    condition     = keys(jsondecode(aws_sfn_state_machine.this.definition).States) == ["Ddl", "Done", "Statements", "Views0", "Views1"]
-    error_message = "The state machine must run DDL, then each view level."
+    condition     = keys(jsondecode(aws_sfn_state_machine.this.definition).States) == ["Done", "Statements", "Views0", "Views1"]
+    error_message = "The state machine must run each view level (the tables are Terraform's)."
   }
 
   assert {
     condition = (
-      jsondecode(aws_sfn_state_machine.this.definition).States.Ddl.Next == "Views0"
+      jsondecode(aws_sfn_state_machine.this.definition).States.Statements.Next == "Views0"
       && jsondecode(aws_sfn_state_machine.this.definition).States.Views0.Next == "Views1"
       && jsondecode(aws_sfn_state_machine.this.definition).States.Views1.Next == "Done"
     )
@@ -78,15 +77,6 @@ run "sql_deployed_in_dependency_order_with_tags" {
   assert {
     condition     = strcontains([for v in jsondecode(aws_sfn_state_machine.this.definition).States.Statements.Result.views[0] : v.sql if v.name == "readmissions_by_clinic"][0], "select * from carelake_dev_gold.readmission_measure")
     error_message = "Zone schemas (gold.) must map to the environment's databases (carelake_dev_gold.)."
-  }
-
-  assert {
-    condition = (
-      length(jsondecode(aws_sfn_state_machine.this.definition).States.Statements.Result.ddl) == 1
-      && startswith(jsondecode(aws_sfn_state_machine.this.definition).States.Statements.Result.ddl[0].sql, "-- carelake_dev_gold.clinic_access")
-      && strcontains(jsondecode(aws_sfn_state_machine.this.definition).States.Statements.Result.ddl[0].sql, "carelake_dev_gold.clinic_access")
-    )
-    error_message = "DDL of tables Terraform manages must be skipped, and $${env} replaced."
   }
 
   assert {
