@@ -15,10 +15,12 @@ outreach events, plus three hand-made superseding versions:
 
 For each order of arrival the files land batch by batch (each batch with its own landing
 time, as S3's LastModified), and the bronze jobs and bronze_to_silver run after each batch.
-Then silver_to_gold runs, the silver and gold tables are taken, bronze_to_silver runs again
-with ``--rebuild true`` on the same lake, silver_to_gold again, and every table must be
-equal, row for row. The expected tables come from the rebuild, an independent path: no
-state, all of bronze in one pass.
+Then the silver tables are taken, bronze_to_silver runs again with ``--rebuild true`` on the
+same lake, and every table must be equal, row for row. The expected tables come from the
+rebuild, an independent path: no state, all of bronze in one pass. silver_to_gold always
+builds gold whole from silver, so equal silver gives equal gold; one order (GOLD_ORDER) also
+runs it on both sides and compares gold, as the end-to-end check of that claim (each
+silver_to_gold run costs a minute of the suite).
 """
 
 from __future__ import annotations
@@ -182,6 +184,7 @@ def shuffled(files: list[RawFile]) -> list[list[RawFile]]:
 ORDERS: dict[str, Callable[[list[RawFile]], list[list[RawFile]]]] = {
     "as_sent": as_sent, "newest_first": newest_first, "shuffled": shuffled,
 }  # fmt: skip
+GOLD_ORDER = "shuffled"
 
 
 def batch_date(index: int) -> datetime:
@@ -271,15 +274,19 @@ def test_incremental_batches_equal_a_full_rebuild(
         # An EHR patient's key never changes when later batches arrive.
         assert {p: keys.get(p) for p in keys_after_first} == keys_after_first
 
-    run_jobs(lake, dt, only=["silver_to_gold"])
-    incremental = {"silver": tables(lake, "silver"), "gold": tables(lake, "gold")}
+    zones = ("silver", "gold") if order == GOLD_ORDER else ("silver",)
+    after = ["bronze_to_silver", "silver_to_gold"] if "gold" in zones else ["bronze_to_silver"]
+    if "gold" in zones:
+        run_jobs(lake, dt, only=["silver_to_gold"])
+    incremental = {zone: tables(lake, zone) for zone in zones}
     assert superseded_versions(lake, raw_files) == expected_superseded_versions(lake, raw_files, batches)
 
-    run_jobs(lake, dt, only=["bronze_to_silver", "silver_to_gold"], overrides={"rebuild": "true"})
-    rebuilt = {"silver": tables(lake, "silver"), "gold": tables(lake, "gold")}
+    run_jobs(lake, dt, only=after, overrides={"rebuild": "true"})
+    rebuilt = {zone: tables(lake, zone) for zone in zones}
 
-    assert sum(map(len, rebuilt["silver"].values())) > 0 and rebuilt["gold"]["fact_encounter"]
-    for zone in ("silver", "gold"):
+    assert sum(map(len, rebuilt["silver"].values())) > 0
+    assert "gold" not in zones or rebuilt["gold"]["fact_encounter"]
+    for zone in zones:
         assert differences(incremental[zone], rebuilt[zone]) == {}, zone
 
 
