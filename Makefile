@@ -49,8 +49,8 @@ demo: venv ## Generate data, run the whole local pipeline, print the KPIs, write
 PLATFORM_TESTS := tests/terraform tests/lambdas tests/integration/test_tf_emulator.py tests/integration/test_moto_patches.py
 define pytest_pair
 	@mkdir -p build
-	$(BIN)/pytest -m "$(1)" $(PLATFORM_TESTS) > build/test-platform.log 2>&1 & platform=$$!; \
-	status=0; $(BIN)/pytest -m "$(1)" $(addprefix --ignore=,$(PLATFORM_TESTS)) || status=$$?; \
+	$(BIN)/pytest --durations=15 -m "$(1)" $(PLATFORM_TESTS) > build/test-platform.log 2>&1 & platform=$$!; \
+	status=0; $(BIN)/pytest --durations=25 -m "$(1)" $(addprefix --ignore=,$(PLATFORM_TESTS)) || status=$$?; \
 	wait $$platform || status=$$?; \
 	echo "---- Terraform, emulator and Lambda tests (build/test-platform.log) ----"; cat build/test-platform.log; \
 	exit $$status
