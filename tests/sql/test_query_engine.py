@@ -465,3 +465,14 @@ def test_a_failing_job_is_one_line_and_the_traceback_needs_debug(
     )
     debug = CliRunner().invoke(app, ["run", "--lake", str(tmp_path), "--debug"])
     assert isinstance(debug.exception, RuntimeError)
+
+
+def test_a_list_column_prints_as_a_list(lake_and_views: tuple[Path, Path]) -> None:
+    """DuckDB hands a list value to pandas as a numpy array (the run records' map_keys did this)."""
+    code, out, err = run_cli(lake_and_views, "select ['a', 'b'] as names, cast(null as varchar[]) as none")
+    assert code == 0, err
+    body = out.splitlines()[3]
+    assert body.split() == ["│", "['a',", "'b']", "│", "NULL", "│"]
+    code, out, err = run_cli(lake_and_views, "select ['a', 'b'] as names", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out) == [{"names": ["a", "b"]}]

@@ -26,9 +26,9 @@ def keys(*names):
     )
 
 
-def run(run_id, job, finished, written, quarantined=None, deduplicated=None):
-    return (run_id, 1, finished, finished, 0, 0, 0, 0, written, quarantined or {}, deduplicated or {}, {}, job,
-            finished.date().isoformat())  # fmt: skip
+def run(run_id, job, finished, written, quarantined=None, deduplicated=None, metrics=None):
+    return (run_id, 1, finished, finished, 0, 0, 0, 0, written, quarantined or {}, deduplicated or {},
+            metrics or {}, job, finished.date().isoformat())  # fmt: skip
 
 
 def test_dq_summary(spark):
@@ -43,14 +43,19 @@ def test_dq_summary(spark):
         run("r2", "bronze_to_silver", datetime(2024, 6, 2, 7), {"fct_encounter": 3, "dim_patient": 2, "fct_condition": 0},
             quarantined={"fct_encounter": 1}, deduplicated={"fct_encounter": 2}),
         # silver_to_gold writes a gold dim_patient: it must not count as silver dim_patient's run
-        run("r3", "silver_to_gold", datetime(2024, 6, 2, 8), {"dim_patient": 3}),
+        run("r3", "silver_to_gold", datetime(2024, 6, 2, 8), {"dim_patient": 3}, metrics={"silver_rows:fct_observation": 9}),
+        # the incremental bronze_to_silver: its accounting is its state's; the silver tables it
+        # builds are metrics, their duplicates across sources too
+        run("r4", "bronze_to_silver", datetime(2024, 6, 1, 9), {"state_observation": 7}, quarantined={"fct_observation": 5},
+            metrics={"silver_rows:fct_observation": 3, "duplicates_across_sources:fct_observation": 2, "identity:mrn_exact": 4}),
     ])  # fmt: skip
     summary = dq_summary(
         spark,
         [CheckedTable("silver", "fct_encounter", encounters, ("encounter_id",)),
          CheckedTable("silver", "fct_condition", conditions, ("patient_key", "snomed_code", "onset_date")),
          CheckedTable("silver", "dim_patient", silver_patients, ("patient_key",)),
-         CheckedTable("silver", "fct_outreach", local_frame(spark, keys("outreach_id"), []), ("outreach_id",))],
+         CheckedTable("silver", "fct_outreach", local_frame(spark, keys("outreach_id"), []), ("outreach_id",)),
+         CheckedTable("silver", "fct_observation", local_frame(spark, keys("observation_id"), [("o1",)] * 3), ())],
         [CheckedTable("gold", "dim_patient", gold_patients, ("patient_key",))],
         runs, "run-now", datetime(2024, 6, 3, 6), "silver_to_gold",
     )  # fmt: skip
@@ -64,7 +69,9 @@ def test_dq_summary(spark):
         ("silver", "dim_patient"): (2, 0.0, 0, 0, 0, "r2", datetime(2024, 6, 2, 7)),
         # empty, and no run record names it
         ("silver", "fct_outreach"): (0, None, 0, None, None, None, None),
+        # no key declared; quarantined and duplicates from r4 (r3 is silver_to_gold's)
+        ("silver", "fct_observation"): (3, None, None, 2, 5, "r4", datetime(2024, 6, 1, 9)),
         ("gold", "dim_patient"): (3, 0.0, 0, 0, 0, "run-now", datetime(2024, 6, 3, 6)),
-        # itself: 4 silver + 1 gold + 1 = 6 rows
-        ("gold", "dq_summary"): (6, 0.0, 0, 0, 0, "run-now", datetime(2024, 6, 3, 6)),
+        # itself: 5 silver + 1 gold + 1 = 7 rows
+        ("gold", "dq_summary"): (7, 0.0, 0, 0, 0, "run-now", datetime(2024, 6, 3, 6)),
     }

@@ -110,12 +110,25 @@ def table_stats(spark: SparkSession, tables: list[CheckedTable]) -> DataFrame:
     )
 
 
+SILVER_ROWS_METRIC = (
+    "silver_rows:"  # bronze_to_silver's rows per silver table (its accounting is its state's)
+)
+DUPLICATES_METRIC = "duplicates_across_sources:"
+
+
 def latest_runs(run_records: DataFrame, exclude_jobs: tuple[str, ...]) -> DataFrame:
-    """table_name, duplicates_removed, quarantined_rows, last_run_id, last_run_at: per table
-    named in rows_written_by_table, the latest run (finished_at, then run_id) of the jobs not excluded."""
+    """table_name, duplicates_removed, quarantined_rows, last_run_id, last_run_at: per table a
+    run wrote (a key of rows_written_by_table, or a ``silver_rows:<table>`` metric: bronze_to_silver
+    accounts for its state tables and reports the silver tables it builds from them), the latest
+    run (finished_at, then run_id) of the jobs not excluded. Duplicates removed: the run's
+    rows_deduplicated_by_table entry, else its ``duplicates_across_sources:<table>`` metric."""
+    built = F.transform(
+        F.filter(F.map_keys("metrics"), lambda k: k.startswith(SILVER_ROWS_METRIC)),
+        lambda k: F.substring(k, len(SILVER_ROWS_METRIC) + 1, 1000),
+    )
     runs = run_records.where(~F.col("job").isin(*exclude_jobs)).select(
-        "run_id", "finished_at", "rows_deduplicated_by_table", "rows_quarantined_by_table",
-        F.explode(F.map_keys("rows_written_by_table")).alias("table_name"),
+        "run_id", "finished_at", "rows_deduplicated_by_table", "rows_quarantined_by_table", "metrics",
+        F.explode(F.array_distinct(F.concat(F.map_keys("rows_written_by_table"), built))).alias("table_name"),
     )  # fmt: skip
     latest = Window.partitionBy("table_name").orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
     return (
@@ -123,9 +136,11 @@ def latest_runs(run_records: DataFrame, exclude_jobs: tuple[str, ...]) -> DataFr
         .where(F.col("_n") == 1)
         .select(
             "table_name",
-            F.coalesce(F.col("rows_deduplicated_by_table")[F.col("table_name")], F.lit(0)).alias(
-                "duplicates_removed"
-            ),
+            F.coalesce(
+                F.col("rows_deduplicated_by_table")[F.col("table_name")],
+                F.col("metrics")[F.concat(F.lit(DUPLICATES_METRIC), F.col("table_name"))],
+                F.lit(0),
+            ).alias("duplicates_removed"),
             F.coalesce(F.col("rows_quarantined_by_table")[F.col("table_name")], F.lit(0)).alias(
                 "quarantined_rows"
             ),

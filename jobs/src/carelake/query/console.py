@@ -48,6 +48,8 @@ def read_query_argument(sql: str | None, file: Path | None) -> str:
 
 def display_cell(value: Any) -> str:
     """One value as the table shows it: floats rounded, one spelling for every kind of missing."""
+    if isinstance(value, np.ndarray):  # DuckDB gives a list column's value as an array
+        value = value.tolist()
     if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
         return NULL
     if isinstance(value, float | np.floating):
@@ -74,9 +76,11 @@ def render_table(frame: pd.DataFrame, console: Console, limit: int = TABLE_ROW_L
 
 def _json_value(value: Any) -> Any:
     """A JSON value at full precision (pandas' to_json keeps only 10 significant digits)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+    if isinstance(value, np.generic | np.ndarray):  # numpy scalars; a list column's value
+        value = value.tolist()
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if value is None or (not isinstance(value, tuple | dict) and pd.isna(value)):
         return None
     if isinstance(value, Decimal):
         return float(value)
