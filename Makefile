@@ -56,11 +56,14 @@ define pytest_pair
 	exit $$status
 endef
 
-test: venv tools ## Run every test: Python, SQL, Lambdas, Terraform, integration
+test: venv tools ## Run every test but the extended cases: Python, SQL, Lambdas, Terraform, integration
+	$(call pytest_pair,not extended)
+
+test-all: venv tools ## make test plus the extended end-to-end cases (more arrival orders, every job killed)
 	$(call pytest_pair,)
 
 test-fast: venv tools ## Every test but the integration ones (whole-pipeline runs, the emulator apply)
-	$(call pytest_pair,not integration)
+	$(call pytest_pair,not integration and not extended)
 
 bench: venv ## Raw-to-bronze vs a bare Spark flatten, the whole pipeline, a 1% incremental day, Glue and Athena cost, scaling (PATIENTS=1000, SCALE_PATIENTS=4000)
 	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --scale-patients $(SCALE_PATIENTS) --seed $(SEED)
