@@ -119,8 +119,9 @@ def upload(s3, bucket: str, root: Path, prefix: str) -> list[str]:
 def test_the_run_report_names_tables_rules_and_counts_without_values(lake):
     [path] = (lake.zone("quarantine") / "run_report" / "job=treatments_to_silver" / f"dt={DT}").glob("*.json")
     report = json.loads(path.read_text(encoding="utf-8"))
-    assert list(report) == ["job", "run_id", "batch", "started_at", "finished_at", "rows_read", "rows_written",
-                            "rows_quarantined", "quarantined_by_reason", "dq_issues"]  # fmt: skip
+    assert list(report) == ["job", "run_id", "batch", "commit_seq", "started_at", "finished_at", "rows_read",
+                            "rows_written", "rows_quarantined", "rows_deduplicated", "quarantined_by_reason",
+                            "dq_issues", "metrics"]  # fmt: skip
     assert (report["job"], report["batch"], report["run_id"]) == ("treatments_to_silver", DT, path.stem)
     assert report["rows_read"] == 5 and report["rows_quarantined"] == {"fct_treatment": 2}
     assert report["rows_written"] == {"fct_treatment": 3}
