@@ -225,6 +225,7 @@ def late_lake(tmp_path_factory, spark):
     return lake, {"newer": newer, "tie": same_time}, results[0].counts
 
 
+@pytest.mark.extended  # late_lake costs three minutes; make test-all runs it
 def test_the_newest_version_wins_whatever_the_arrival_order(late_lake):
     lake, expected, counts = late_lake
     got = LakeTables(lake.root).rows(
@@ -239,6 +240,7 @@ def test_the_newest_version_wins_whatever_the_arrival_order(late_lake):
     assert counts.deduplicated["state_encounter"] == 3
 
 
+@pytest.mark.extended  # late_lake costs three minutes; make test-all runs it
 def test_reprocessing_an_old_dt_does_not_overwrite_newer_data(late_lake):
     lake, _, _ = late_lake
     before = encounter_rows(lake)
