@@ -17,7 +17,7 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from carelake.declarations import FileKind
-from carelake.pipeline.raw_files import LINE_SCHEMA, TEXT_SCHEMA, RawObject
+from carelake.pipeline.raw_files import LINE_SCHEMA, TEXT_SCHEMA, RawObject, text_lines
 from carelake.sources.delimited import CsvTable, columns, csv_records, typed_records
 from carelake.sources.fhir.parse import bundle_records, inspected_records, ndjson_records
 from carelake.sources.synthea_csv import io as synthea_csv_io
@@ -133,7 +133,7 @@ def test_csv_records_types_and_reasons(spark):
         "",
         "g,1950-10-24,,,,,x,extra",
     ]
-    records = csv_records(texts_frame(spark, [("people.csv", "\n".join(rows) + "\n")]))
+    records = csv_records(text_lines(texts_frame(spark, [("people.csv", "\n".join(rows) + "\n")])))
     # The header row is the caller's (the file checks'); typed_records gets the data records.
     out = typed_records(records.where("record_number > 1"), SMALL_TABLE)
 

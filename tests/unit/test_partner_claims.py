@@ -22,7 +22,7 @@ from pyspark.sql import types as T
 from carelake import reference, registry
 from carelake.declarations import FileKind
 from carelake.pipeline.accounting import QUARANTINE_SCHEMA
-from carelake.pipeline.raw_files import EMPTY_FILE, TEXT_SCHEMA, RawObject
+from carelake.pipeline.raw_files import EMPTY_FILE, TEXT_SCHEMA, RawObject, text_lines
 from carelake.sources.delimited import csv_records
 from carelake.sources.partner_claims import contract as pc
 from carelake.sources.partner_claims import io as claims_io
@@ -71,7 +71,7 @@ def records(spark, files: dict[str, list[str]], file_problems: dict[str, str] | 
     problem = F.lit(None).cast("string")
     for name, reason in problems.items():
         problem = F.when(F.col("source_file") == name, F.lit(reason)).otherwise(problem)
-    out = csv_records(texts).withColumn("file_problem", problem)
+    out = csv_records(text_lines(texts)).withColumn("file_problem", problem)
     return out.where(F.col("file_problem").isNotNull() | (F.col("record_number") > 1))
 
 

@@ -9,12 +9,15 @@ becomes a file-level quarantine record:
 - a name ending the source does not read (``.txt``, ``.zip``...): "unsupported file type";
 - ``.gz`` files are gunzipped in Python (Arrow-batched, one file per call): a truncated,
   corrupt or mislabelled archive is the file's problem, never a failed Spark task;
-- text must be UTF-8: bytes that are not are the file's (or the line's) problem; nothing
-  is replaced with U+FFFD. A UTF-8 byte order mark is removed; CRLF and CR line breaks
+- text must be UTF-8: bytes that are not are the file's (or the line's, or for CSV the
+  record's) problem; nothing is kept with U+FFFD. A UTF-8 byte order mark is removed; CRLF and CR line breaks
   are line breaks.
 
 Uncompressed files are read by Spark itself (whole text, or line by line for NDJSON, so
-large bulk files split across tasks).
+large bulk files split across tasks). CSV files are read as ordered lines
+(:func:`ordered_lines`): a record may span lines, so one partition holds all of a file's
+lines in file order, and a record splitter streams through them without ever holding a
+whole file.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ BOM = "\ufeff"
 GZIP_SUFFIX = ".gz"
 EMPTY_FILE = "empty file (0 bytes)"
 NOT_UTF8 = "not UTF-8 text"
+_BLOCK, _POSITION = "_block_start", "_position"  # a line's place in its file (ordered_lines)
 
 TEXT_SCHEMA = T.StructType(
     [
@@ -139,8 +143,8 @@ def gunzip_text(data: bytes) -> tuple[str | None, str | None]:
 
 
 def _gunzip_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    # One output batch per file: only one decompressed text is held at a time.
     for batch in batches:
-        out: dict[str, list] = {"path": [], "landed_at": [], "value": [], "problem": []}
         for path, landed_at, content in zip(
             batch.column("path").to_pylist(),
             batch.column("modificationTime").to_pylist(),
@@ -148,16 +152,14 @@ def _gunzip_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatc
             strict=True,
         ):
             text, problem = gunzip_text(content or b"")
-            out["path"].append(path)
-            out["landed_at"].append(landed_at)
-            out["value"].append(text)
-            out["problem"].append(problem)
-        yield pa.RecordBatch.from_pydict(out, schema=_GUNZIPPED)
+            yield pa.RecordBatch.from_pydict(
+                {"path": [path], "landed_at": [landed_at], "value": [text], "problem": [problem]},
+                schema=_GUNZIPPED,
+            )
 
 
 def _gunzipped(spark: SparkSession, raw_uri: str, uris: list[str]) -> DataFrame:
-    """source_file, landed_at, value, problem for .gz files (one file per Arrow batch)."""
-    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1")  # a file may be large
+    """source_file, landed_at, value, problem for .gz files (one file per Arrow batch out)."""
     files = spark.read.format("binaryFile").load(uris).select("path", "modificationTime", "content")
     out = files.mapInArrow(_gunzip_batches, "path string, landed_at timestamp, value string, problem string")
     return out.select(
@@ -208,6 +210,70 @@ def read_texts(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) 
             )
         )
     return _union(frames)
+
+
+def text_lines(texts: DataFrame) -> DataFrame:
+    """Readable whole texts (TEXT_SCHEMA) -> ORDERED_LINE rows, split at LF (see :func:`ordered_lines`)."""
+    parts = F.split(F.col("value"), "\n")
+    lines_of = F.when(F.element_at(parts, -1) == "", F.slice(parts, 1, F.size(parts) - 1)).otherwise(parts)
+    exploded = texts.select(
+        "source_file",
+        "landed_at",
+        F.lit(0).cast("long").alias(_BLOCK),
+        F.posexplode(lines_of).alias(_POSITION, "value"),
+    )
+    return exploded.withColumn(_POSITION, F.col(_POSITION).cast("long")).withColumn("utf8", F.lit(True))
+
+
+def _in_file_order(lines: DataFrame) -> DataFrame:
+    return (
+        lines.repartition("source_file")
+        .sortWithinPartitions("source_file", _BLOCK, _POSITION)
+        .drop(_BLOCK, _POSITION)
+    )
+
+
+def ordered_lines(
+    spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]
+) -> tuple[DataFrame, DataFrame]:
+    """(lines, problems): every line of the readable objects, and one TEXT_SCHEMA row per
+    object that cannot be read.
+
+    ``lines`` (source_file, landed_at, value, utf8) come in file order, each file's lines in
+    one partition, for a reader that consumes them in sequence (a CSV record may span lines).
+    Lines end at LF only: a CR stays on its line, so CRLF and a lone CR are the reader's to
+    see, and a line break inside a quoted field survives byte for byte. ``utf8`` is false for
+    a line whose bytes are not UTF-8; its ``value`` then has U+FFFD where they were (the
+    reader still needs the text to find where records end, and must not keep it).
+    """
+    problems, gz, plain = _split(objects)
+    frames = [_problem_rows(spark, problems, TEXT_SCHEMA)]
+    line_frames = []
+    if gz:
+        texts = _gunzipped(spark, raw_uri, [join(raw_uri, o.key) for o in gz])
+        frames.append(texts.where(F.col("problem").isNotNull()))
+        line_frames.append(text_lines(texts.where(F.col("problem").isNull())))
+    if plain:
+        raw = spark.read.text([join(raw_uri, o.key) for o in plain], lineSep="\n").select(
+            relative_source(spark, raw_uri, "_metadata.file_path").alias("source_file"),
+            F.col("_metadata.file_modification_time").alias("landed_at"),
+            F.col("_metadata.file_block_start").alias(_BLOCK),
+            F.monotonically_increasing_id().alias(_POSITION),
+            "value",
+        )
+        valid = _valid_utf8(F.col("value"))
+        as_text = F.when(valid, F.col("value")).otherwise(F.encode("value", "UTF-8").cast("string"))
+        line_frames.append(
+            raw.select(
+                "source_file", "landed_at", _BLOCK, _POSITION, as_text.alias("value"), valid.alias("utf8")
+            )
+        )
+    if not line_frames:
+        empty = spark.createDataFrame(
+            [], "source_file string, landed_at timestamp, value string, utf8 boolean"
+        )
+        return empty, _union(frames)
+    return _in_file_order(_union(line_frames)), _union(frames)
 
 
 def _lines_of_texts(texts: DataFrame) -> DataFrame:

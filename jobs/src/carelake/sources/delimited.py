@@ -1,25 +1,30 @@
 """CSV files (RFC 4180) as bronze records: the column contract, the record splitter, typing.
 
-Shared by the Synthea CSV export and the partner claims files. A file's text is split
-into records by Python's csv module (strict RFC 4180: quoted commas, quotes and
-newlines, CRLF), Arrow-batched per file, because a record's line number and its exact text
-must survive and Spark's CSV reader keeps neither (and silently pads or truncates rows
-with the wrong field count). Every record comes out with its first line, its text and
-its fields, or with the problem that stopped the parser: nothing is dropped or repaired.
+Shared by the Synthea CSV export and the partner claims files. A file's lines, in file
+order (carelake.pipeline.raw_files.ordered_lines), are split into records by Python's csv
+module (strict RFC 4180: quoted commas, quotes and newlines, CRLF), Arrow-batched and
+streamed: no whole file is ever one value, so a file's size is bounded by disk, not by
+memory. Python's csv module, because a record's line number and its exact text must
+survive and Spark's CSV reader keeps neither (and silently pads or truncates rows with
+the wrong field count). Every record comes out with its first line, its text and its
+fields, or with the problem that stopped the parser: nothing is dropped or repaired.
 Typing and checks are Spark column expressions.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
+from carelake.pipeline.raw_files import BOM, NOT_UTF8, RawObject, ordered_lines
 
 SPARK_TYPES: dict[str, T.DataType] = {
     "string": T.StringType(),
@@ -102,32 +107,53 @@ _ARROW_SCHEMA = pa.schema(
         ("problem", pa.string()),
     ]
 )
+_LINE_COLUMNS = ("source_file", "landed_at", "value", "utf8")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)$")
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024  # bytes of one field; a larger one is a quarantined record
+RECORDS_PER_BATCH = 10_000  # Arrow batch of records handed back to Spark: bounds the worker's memory
 
 
-def split_records(text: str) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
-    """(first line, record text, fields, problem) for every record of a CSV text.
+def physical_lines(lines: Iterable[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
+    """A file's LF-split lines (ordered_lines: without the LF) -> its lines with their breaks
+    (LF, CRLF or a lone CR), each with whether it was UTF-8. The file's BOM is removed."""
+    first = True
+    for value, utf8 in lines:
+        text = value + "\n"  # the last line may have had none: a final break adds no record
+        if first:
+            text, first = text.removeprefix(BOM), False
+        for match in _LINE.finditer(text):
+            yield match.group(0), utf8
+
+
+def split_records(
+    lines: Iterable[tuple[str, bool]],
+) -> Iterator[tuple[int, str | None, list[str] | None, str | None]]:
+    """(first line, record text, fields, problem) for every record of a CSV file, given its
+    lines with their breaks (:func:`physical_lines`).
 
     Strict RFC 4180. A record the parser rejects (bad quoting, a NUL, an unterminated quote,
     which swallows the rest of the file) comes out as one record with the problem and
     every line it spanned; parsing goes on with the next line. Any exception is caught
-    (by outcome, not by class): it becomes the record's problem.
+    (by outcome, not by class): it becomes the record's problem. A record with a line that
+    was not UTF-8 is that problem, without text or fields (nothing is kept with U+FFFD).
     """
     consumed: list[str] = []
+    not_utf8 = False
 
-    def lines() -> Iterator[str]:
-        for match in _LINE.finditer(text):
-            if match.group(0):
-                consumed.append(match.group(0))
-                yield match.group(0)
+    def texts() -> Iterator[str]:
+        nonlocal not_utf8
+        for text, utf8 in lines:
+            consumed.append(text)
+            not_utf8 = not_utf8 or not utf8
+            yield text
 
     csv.field_size_limit(FIELD_SIZE_LIMIT)
-    reader = csv.reader(lines(), strict=True)
+    reader = csv.reader(texts(), strict=True)
     line = 1
     while True:
         consumed.clear()
+        not_utf8 = False
         problem: str | None = None
         fields: list[str] | None
         try:
@@ -142,33 +168,72 @@ def split_records(text: str) -> Iterator[tuple[int, str, list[str] | None, str |
             fields, problem = None, f"malformed CSV record: {type(error).__name__}: {error}"
         if not consumed:  # the parser failed before reading a line: nothing left to read
             return
-        raw = _LINE_BREAK.sub("", "".join(consumed))
-        yield line, raw, fields, problem
+        if not_utf8:
+            yield line, None, None, NOT_UTF8
+        else:
+            yield line, _LINE_BREAK.sub("", "".join(consumed)), fields, problem
         line += len(consumed)
 
 
-def _split_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    for batch in batches:
-        out: dict[str, list] = {name: [] for name in _ARROW_SCHEMA.names}
-        files = batch.column("source_file").to_pylist()
-        landed = batch.column("landed_at").to_pylist()
-        texts = batch.column("value").to_pylist()
-        for source_file, landed_at, text in zip(files, landed, texts, strict=True):
-            records = list(split_records(text or "")) or [(1, text or "", None, "no CSV records in the file")]
-            for number, (line, raw, fields, problem) in enumerate(records, start=1):
-                out["source_file"].append(source_file)
-                out["landed_at"].append(landed_at)
-                out["record_number"].append(number)
-                out["source_line"].append(line)
-                out["raw_line"].append(raw)
-                out["fields"].append(fields)
-                out["problem"].append(problem)
-        yield pa.RecordBatch.from_pydict(out, schema=_ARROW_SCHEMA)
+class _Records:
+    """Output rows (RECORD_SCHEMA) collected into Arrow batches of RECORDS_PER_BATCH."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {name: [] for name in _ARROW_SCHEMA.names}
+
+    def add(self, *values: object) -> None:
+        for column, value in zip(self.columns.values(), values, strict=True):
+            column.append(value)
+
+    def full(self) -> bool:
+        return len(self.columns["source_file"]) >= RECORDS_PER_BATCH
+
+    def take(self) -> pa.RecordBatch:
+        batch = pa.RecordBatch.from_pydict(self.columns, schema=_ARROW_SCHEMA)
+        self.columns = {name: [] for name in _ARROW_SCHEMA.names}
+        return batch
 
 
-def csv_records(texts: DataFrame) -> DataFrame:
-    """Whole CSV texts (source_file, landed_at, value) -> one row per record (RECORD_SCHEMA)."""
-    return texts.select("source_file", "landed_at", "value").mapInArrow(_split_batches, RECORD_SCHEMA)
+def _records_of_lines(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """A partition of ordered lines -> its records, file by file, streaming."""
+
+    def rows() -> Iterator[tuple]:
+        for batch in batches:
+            yield from zip(*(batch.column(name).to_pylist() for name in _LINE_COLUMNS), strict=True)
+
+    out = _Records()
+    for (source_file, landed_at), file_rows in itertools.groupby(rows(), key=lambda row: row[:2]):
+        lines = physical_lines((value, utf8) for _, _, value, utf8 in file_rows)
+        found = False
+        for number, (line, raw, fields, problem) in enumerate(split_records(lines), start=1):
+            found = True
+            out.add(source_file, landed_at, number, line, raw, fields, problem)
+            if out.full():
+                yield out.take()
+        if not found:
+            out.add(source_file, landed_at, 1, 1, "", None, "no CSV records in the file")
+    yield out.take()
+
+
+def csv_records(lines: DataFrame) -> DataFrame:
+    """Ordered lines (carelake.pipeline.raw_files.ordered_lines) -> one row per record (RECORD_SCHEMA)."""
+    return lines.select(*_LINE_COLUMNS).mapInArrow(_records_of_lines, RECORD_SCHEMA)
+
+
+def read_csv_records(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) -> DataFrame:
+    """Every record of the CSV objects (RECORD_SCHEMA and ``problem_of_file``): a file that
+    cannot be read is one record (number 1) with its problem in ``problem_of_file``."""
+    lines, unreadable = ordered_lines(spark, raw_uri, objects)
+    records = csv_records(lines).withColumn("problem_of_file", F.lit(None).cast("string"))
+    # fmt: off
+    file_records = unreadable.select(
+        "source_file", "landed_at",
+        F.lit(1).alias("record_number"), F.lit(None).cast("int").alias("source_line"),
+        F.col("value").alias("raw_line"), F.lit(None).cast("array<string>").alias("fields"),
+        F.lit(None).cast("string").alias("problem"), F.col("problem").alias("problem_of_file"),
+    )
+    # fmt: on
+    return records.unionByName(file_records)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from pyspark.sql import functions as F
 
 from carelake.pipeline.accounting import quarantine_rows
 from carelake.pipeline.batch import Classified, Output, counted
-from carelake.pipeline.raw_files import RawObject, read_texts
+from carelake.pipeline.raw_files import RawObject
 from carelake.pipeline.rules import first_failure
-from carelake.sources.delimited import csv_records
+from carelake.sources.delimited import read_csv_records
 from carelake.sources.partner_claims.contract import (
     ALLOWED_EXCEEDS_BILLED,
     COLUMNS,
@@ -44,15 +44,6 @@ def classify(
 ) -> Classified:
     (table,) = TABLES
     checked_objects = [replace(o, problem=o.problem or path_problem(o.key)) for o in objects]
-    texts = read_texts(spark, raw_uri, checked_objects)
-    readable = csv_records(texts.where(F.col("problem").isNull())).withColumn(
-        "problem_of_file", F.lit(None).cast("string")
-    )
-    unreadable = texts.where(F.col("problem").isNotNull()).select(
-        "source_file", "landed_at", F.lit(1).alias("record_number"), F.lit(None).cast("int").alias("source_line"),
-        F.col("value").alias("raw_line"), F.lit(None).cast("array<string>").alias("fields"),
-        F.lit(None).cast("string").alias("problem"), F.col("problem").alias("problem_of_file"),
-    )  # fmt: skip
     per_file = Window.partitionBy("source_file")
     header = F.first(F.when(F.col("record_number") == 1, F.col("fields")), ignorenulls=True).over(per_file)
     header_problem = F.first(F.when(F.col("record_number") == 1, F.col("problem")), ignorenulls=True).over(
@@ -63,7 +54,7 @@ def classify(
         F.when(header_problem.isNotNull(), F.concat(F.lit("no readable header row: "), header_problem)),
         F.when(F.coalesce(header != F.array(*map(F.lit, COLUMNS)), F.lit(True)), F.lit(HEADER_PROBLEM)),
     )
-    records = readable.unionByName(unreadable).withColumn("file_problem", file_problem)
+    records = read_csv_records(spark, raw_uri, checked_objects).withColumn("file_problem", file_problem)
     data = records.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull()))
     cached, read = counted(data, f"{SOURCE}-{batch}")
 

@@ -16,9 +16,9 @@ from pyspark.sql import functions as F
 
 from carelake.pipeline.accounting import quarantine_rows
 from carelake.pipeline.batch import Classified, Output, counted
-from carelake.pipeline.raw_files import RawObject, read_texts
+from carelake.pipeline.raw_files import RawObject
 from carelake.pipeline.rules import first_failure
-from carelake.sources.delimited import csv_records, typed_records
+from carelake.sources.delimited import read_csv_records, typed_records
 from carelake.sources.synthea_csv.contract import SOURCE, SYNTHEA_CSV_TABLES, TABLES
 
 UNKNOWN_FILE = "unknown Synthea CSV file; expected one of the v3 export's files"
@@ -52,18 +52,9 @@ def _file_problem(stem: Column) -> Column:
 
 
 def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject], batch: str) -> Classified:
-    texts = read_texts(spark, raw_uri, objects)
-    readable = texts.where(F.col("problem").isNull())
-    records = csv_records(readable).withColumn("problem_of_file", F.lit(None).cast("string"))
-    unreadable = texts.where(F.col("problem").isNotNull()).select(
-        "source_file", "landed_at",
-        F.lit(1).alias("record_number"), F.lit(None).cast("int").alias("source_line"),
-        F.col("value").alias("raw_line"), F.lit(None).cast("array<string>").alias("fields"),
-        F.lit(None).cast("string").alias("problem"), F.col("problem").alias("problem_of_file"),
-    )  # fmt: skip
     stem = F.regexp_extract("source_file", r"([^/]+)\.csv$", 1)
     with_files = (
-        records.unionByName(unreadable)
+        read_csv_records(spark, raw_uri, objects)
         .withColumn("stem", stem)
         .withColumn("file_problem", _file_problem(F.col("stem")))
     )
