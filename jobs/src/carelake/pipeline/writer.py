@@ -171,12 +171,27 @@ class RunWriter:
                 for values in partitions
             ],
         )
-        (
-            out.observe(observation, *metrics)
-            .write.mode("overwrite")
-            .partitionBy("table", *keys, "v")
-            .parquet(job_root(zone_uri, self.job))
-        )
+        observed_out = out.observe(observation, *metrics)
+        # Spark drops every cached frame that reads below a write's output path once the write
+        # ends (CacheManager.recacheByPath, a prefix match): a write to the job's root folder
+        # threw away every cache built on the job's own earlier output (bronze_to_silver's
+        # ranked versions, read from its state, were recomputed after each table it wrote).
+        # So a write names the narrowest folder it can: the new version folder itself when
+        # the frame is one partition of one table, which no reader has seen yet.
+        if many:
+            observed_out.write.mode("overwrite").partitionBy("table", *keys, "v").parquet(
+                job_root(zone_uri, self.job)
+            )
+        elif derived:
+            observed_out.drop("table").write.mode("overwrite").partitionBy(*keys, "v").parquet(
+                join(job_root(zone_uri, self.job), f"table={first.name}")
+            )
+        else:
+            (partition,) = partitions
+            folder = join(zone_uri, data_dir(self.job, first.name, partition, self.version))
+            observed_out.drop("table", *keys, "v").write.mode("overwrite").parquet(folder)
+            if observation.get["total"] == 0:  # partitionBy writes no folder for no rows; neither do we
+                storage_for(folder).delete_tree(folder)
         observed = observation.get
         counted = sum(observed[f"n_{t}_{p}"] for t in range(len(names)) for p in range(len(partitions)))
         if counted != observed["total"]:

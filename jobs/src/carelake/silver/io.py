@@ -191,7 +191,10 @@ def write_silver(output: SilverOutput, writer: RunWriter, counts: RunCounts) -> 
         counts.metrics[f"duplicates_across_sources:{name}"] = duplicates
         counts.metrics[f"excluded:{name}"] = excluded_n
         excluded.append(_excluded_rows(table.ranked, name))
-    unresolved = output.tables["unresolved_reference"].final
+    # Counted from what was written (a small table), not by recomputing its anti-joins.
+    unresolved = read_version(
+        writer.spark, writer.written_version(registry.table("silver.unresolved_reference"))
+    )
     for row in unresolved.groupBy("kind").count().collect():
         counts.metrics[f"unresolved_references:{row['kind']}"] = int(row["count"])
     for rule, n in output.identity_summary.items():
