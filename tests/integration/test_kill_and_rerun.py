@@ -8,7 +8,8 @@ start finding what the previous kill left:
 
 - ``writing``: the run has announced its first version folder (its pending file exists);
 - ``spark-staging``: Spark is in the middle of writing files (a ``.spark-staging-*`` folder
-  exists below the job's folders);
+  in the job's or a table's folder, or a ``_temporary`` folder in a version folder: where
+  carelake.pipeline.writer's three kinds of write stage their files);
 - ``committed``: the run's commit file exists (killed before its cleanup and reports).
 
 Between the kill and the rerun a reader opens the lake: every table the job writes must be
@@ -121,7 +122,14 @@ def condition(lake: Path, job: str, moment: str) -> Callable[[], bool]:
     committed = commits(lake, job)
     return {
         "writing": lambda: _found(commit_log, "pending-*.json"),
-        "spark-staging": lambda: _found(lake, f"*/job={job}/.spark-staging-*"),
+        "spark-staging": lambda: any(
+            _found(lake, pattern)
+            for pattern in (
+                f"*/job={job}/.spark-staging-*",
+                f"*/job={job}/table=*/.spark-staging-*",
+                f"*/job={job}/table=*/**/v=*/_temporary",
+            )
+        ),
         "committed": lambda: commits(lake, job) > committed,
     }[moment]
 
@@ -194,6 +202,7 @@ def test_kills_at_every_moment_then_rerun_equals_the_uninterrupted_run(
     run_jobs(Lake(lake), BATCH_2, only=[job])
     assert_same_tables(snapshot(lake, job), expected)
     assert not list(lake.glob(f"*/job={job}/.spark-staging-*"))
+    assert not list(lake.glob(f"*/job={job}/table=*/.spark-staging-*"))
     assert not list((lake / "quarantine" / "_commits" / job).glob("pending-*.json"))
     # No version folder is left that no retained commit lists (the killed runs' are gone).
     assert orphan_folders(lake) == []

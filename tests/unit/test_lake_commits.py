@@ -94,9 +94,14 @@ def test_orphans_of_a_killed_run_are_removed_by_the_next(tmp_path: Path) -> None
     (lake / "gold" / orphan).mkdir(parents=True)
     (lake / "gold" / orphan / "part-0.parquet").write_bytes(b"half")
     (lake / "gold" / "job=job_a" / ".spark-staging-123").mkdir(parents=True)
+    (lake / "gold" / "job=job_a" / "table=t_snapshot" / ".spark-staging-456").mkdir(parents=True)
     assert rows(lake, SNAPSHOT) == [(1,)]  # readers never see them
     deleted = maintenance.remove_orphans(lake_state, "job_a", keep_version="0000003-cafecafe")
-    assert sorted(Path(d).name for d in deleted) == [".spark-staging-123", "v=0000002-deadbeef"]
+    assert sorted(Path(d).name for d in deleted) == [
+        ".spark-staging-123",
+        ".spark-staging-456",
+        "v=0000002-deadbeef",
+    ]
     assert not (lake / "gold" / orphan).exists()
     assert not list((lake / "quarantine" / "_commits" / "job_a").glob("pending-*"))
     assert rows(lake, SNAPSHOT) == [(1,)]

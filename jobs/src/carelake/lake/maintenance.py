@@ -85,10 +85,14 @@ def remove_orphans(state: LakeState, job: str, keep_version: str) -> list[str]:
     for zone in _zones_of(state, job):
         root = job_root(state.zone_uris[zone], job)
         zone_storage = storage_for(root)
-        for name in zone_storage.child_dirs(root):
-            if name.startswith((".spark-staging", "_temporary")):  # Spark's, from a run that died mid-write
-                zone_storage.delete_tree(join(root, name))
-                deleted.append(join(root, name))
+        # Spark's staging folders, from a run that died mid-write: in the job's folder (a write
+        # of several tables) or in a table's folder (one table's partitions: RunWriter._write).
+        tables = [join(root, name) for name in zone_storage.child_dirs(root) if name.startswith("table=")]
+        for parent in (root, *tables):
+            for name in zone_storage.child_dirs(parent):
+                if name.startswith((".spark-staging", "_temporary")):
+                    zone_storage.delete_tree(join(parent, name))
+                    deleted.append(join(parent, name))
     return deleted
 
 
