@@ -129,6 +129,7 @@ def duckdb_flatten(bundles: Path, out: Path) -> int:
     """The same flattening in DuckDB (2 threads), for information; returns the resources written."""
     con = duckdb.connect()
     con.execute("SET threads = 2")
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = false")
     # DuckDB sizes its read buffers by maximum_object_size: the largest bundle, not a fixed 1 GiB
     # (which asked for 2 GiB per thread and ran out of memory).
@@ -171,6 +172,13 @@ def run_pipeline(lake: Lake, day: date) -> PipelineRun:
     with PeakMemory() as memory:
         seconds, results = timed(lambda: run_jobs(lake, day.isoformat()))
     return PipelineRun(seconds, memory.peak_bytes, results)
+
+
+def in_own_process(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)`` in a fresh process: what it allocates (the generator's
+    population, DuckDB's buffers) is returned to the system, not counted in the pipeline's peak."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def land_population(landing: Path, lake: Lake, day: date, batch: str) -> None:
@@ -277,7 +285,7 @@ def mib(n: int) -> str:
 
 def whole_pipeline(work: Path, patients: int, seed: int) -> tuple[Lake, Path, PipelineRun]:
     landing = work / f"landing-{patients}"
-    generate_population(landing, patients=patients, seed=seed)
+    in_own_process(generate_population, landing, patients=patients, seed=seed)
     lake = Lake(work / f"lake-{patients}")
     land_population(landing, lake, FIRST_DAY, "day1")
     return lake, landing, run_pipeline(lake, FIRST_DAY)
@@ -313,7 +321,7 @@ def main() -> None:
 
         # 1. the FHIR floor
         floor_landing = work / "floor-landing"
-        generate_population(floor_landing, patients=args.patients, seed=args.seed)
+        in_own_process(generate_population, floor_landing, patients=args.patients, seed=args.seed)
         bundles = floor_landing / "fhir" / "bundles"
         input_bytes = sum(p.stat().st_size for p in bundles.glob("*.json"))
         first_floor, resources = timed(lambda: spark_flatten(spark, bundles, work / "floor-1"))
@@ -325,12 +333,7 @@ def main() -> None:
         )
         second_floor, _ = timed(lambda: spark_flatten(spark, bundles, work / "floor-2"))
         floor = min(first_floor, second_floor)
-        # In a process of its own: DuckDB's memory would otherwise stay in this process and be
-        # counted in the pipeline's peak below.
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            duck_seconds, duck_resources = pool.submit(
-                timed_duckdb_flatten, bundles, work / "floor-duckdb"
-            ).result()
+        duck_seconds, duck_resources = in_own_process(timed_duckdb_flatten, bundles, work / "floor-duckdb")
         fhir_rows = sum(n for table, n in bronze.counts.written.items() if table.startswith("fhir_"))
         report["fhir"] = {
             "bundles": len(list(bundles.glob("*.json"))),
@@ -384,7 +387,7 @@ def main() -> None:
         day2 = FIRST_DAY + timedelta(days=1)
         new_landing = work / "landing-new"
         new_patients = max(1, args.patients // 100)
-        generate_population(new_landing, patients=new_patients, seed=args.seed + 1)
+        in_own_process(generate_population, new_landing, patients=new_patients, seed=args.seed + 1)
         land_population(new_landing, lake, day2, "day2")
         updates = updated_patients(
             landing / "fhir" / "bundles",
