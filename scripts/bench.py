@@ -4,7 +4,7 @@ Speed targets live here, not in tests: this prints the numbers (and exits non-ze
 when a run fails), so a slow machine never fails the test suite. Every ratio is measured in
 this one run, on the same input and the same Spark session, because the machines are noisy.
 
-What it measures (docs/runbook.md, "Benchmark"):
+What it measures (figures: README, "Speed and cost, as measured"; docs/runbook.md, "Daily run, backfill, full rebuild"):
 
 1. The FHIR floor: a bare Spark flattening of the generated bundles (an explicit schema in
    which ``entry.resource`` is a string, explode, ``get_json_object`` for type, id,
@@ -297,7 +297,7 @@ def main() -> None:
     )
     parser.add_argument("--patients", type=int, default=1000)
     parser.add_argument(
-        "--scale-patients", type=int, default=4000, help="second size for the scaling line (0: skip)"
+        "--scale-patients", type=int, default=2000, help="second size for the scaling line (0: skip)"
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=Path("build/bench"), help="folder of the JSON reports")

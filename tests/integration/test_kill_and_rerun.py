@@ -170,16 +170,7 @@ def kill_when(lake: Path, job: str, moment: str) -> bool:
             process.wait()
 
 
-# make test kills the job with the most folders in flight (raw_to_bronze: Spark staging folders
-# of many tables, its ledger); make test-all every job (bronze_to_silver alone costs 2.5 minutes).
-IN_MAKE_TEST = ("raw_to_bronze",)
-
-
-@pytest.mark.parametrize(
-    "job",
-    [j.name if j.name in IN_MAKE_TEST else pytest.param(j.name, marks=pytest.mark.extended)
-     for j in load_manifest().ordered()],
-)  # fmt: skip
+@pytest.mark.parametrize("job", [j.name for j in load_manifest().ordered()])
 def test_kills_at_every_moment_then_rerun_equals_the_uninterrupted_run(
     lakes: dict[str, Path], job: str, tmp_path: Path
 ) -> None:
