@@ -7,11 +7,11 @@ becomes a file-level quarantine record:
 
 - 0 bytes: "empty file (0 bytes)";
 - a name ending the source does not read (``.txt``, ``.zip``...): "unsupported file type";
-- ``.gz`` files are gunzipped in Python (Arrow-batched, one file per call): a truncated,
+- ``.gz`` files are gunzipped in Python (Arrow-batched, one file per output batch): a truncated,
   corrupt or mislabelled archive is the file's problem, never a failed Spark task;
 - text must be UTF-8: bytes that are not are the file's (or the line's, or for CSV the
-  record's) problem; nothing is kept with U+FFFD. A UTF-8 byte order mark is removed; CRLF and CR line breaks
-  are line breaks.
+  record's) problem; nothing is kept with U+FFFD. A UTF-8 byte order mark is removed; CRLF
+  and CR line breaks are line breaks.
 
 Uncompressed files are read by Spark itself (whole text, or line by line for NDJSON, so
 large bulk files split across tasks). CSV files are read as ordered lines
@@ -143,7 +143,9 @@ def gunzip_text(data: bytes) -> tuple[str | None, str | None]:
 
 
 def _gunzip_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    # One output batch per file: only one decompressed text is held at a time.
+    # One output batch per file: only one decompressed text is held at a time. An input batch
+    # holds the compressed bytes of the files of one task (Spark packs files up to
+    # spark.sql.files.maxPartitionBytes per task; a larger file is a task of its own).
     for batch in batches:
         for path, landed_at, content in zip(
             batch.column("path").to_pylist(),
@@ -213,7 +215,8 @@ def read_texts(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) 
 
 
 def text_lines(texts: DataFrame) -> DataFrame:
-    """Readable whole texts (TEXT_SCHEMA) -> ORDERED_LINE rows, split at LF (see :func:`ordered_lines`)."""
+    """Readable whole texts (TEXT_SCHEMA) -> their lines, split at LF, with each line's place in
+    its file: the rows :func:`ordered_lines` sorts."""
     parts = F.split(F.col("value"), "\n")
     lines_of = F.when(F.element_at(parts, -1) == "", F.slice(parts, 1, F.size(parts) - 1)).otherwise(parts)
     exploded = texts.select(
