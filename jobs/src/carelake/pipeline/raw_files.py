@@ -214,18 +214,25 @@ def read_texts(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject]) 
     return _union(frames)
 
 
+def _split_texts(texts: DataFrame, line_break: str) -> DataFrame:
+    """Whole texts -> (source_file, landed_at, index, value), one row per line, 0-based index
+    (a final line break ends the last line; it adds none)."""
+    parts = F.split(F.col("value"), line_break)
+    lines_of = F.when(F.element_at(parts, -1) == "", F.slice(parts, 1, F.size(parts) - 1)).otherwise(parts)
+    return texts.select("source_file", "landed_at", F.posexplode(lines_of).alias("index", "value"))
+
+
 def text_lines(texts: DataFrame) -> DataFrame:
     """Readable whole texts (TEXT_SCHEMA) -> their lines, split at LF, with each line's place in
     its file: the rows :func:`ordered_lines` sorts."""
-    parts = F.split(F.col("value"), "\n")
-    lines_of = F.when(F.element_at(parts, -1) == "", F.slice(parts, 1, F.size(parts) - 1)).otherwise(parts)
-    exploded = texts.select(
+    return _split_texts(texts, "\n").select(
         "source_file",
         "landed_at",
         F.lit(0).cast("long").alias(_BLOCK),
-        F.posexplode(lines_of).alias(_POSITION, "value"),
+        F.col("index").cast("long").alias(_POSITION),
+        "value",
+        F.lit(True).alias("utf8"),
     )
-    return exploded.withColumn(_POSITION, F.col(_POSITION).cast("long")).withColumn("utf8", F.lit(True))
 
 
 def _in_file_order(lines: DataFrame) -> DataFrame:
@@ -280,11 +287,8 @@ def ordered_lines(
 
 
 def _lines_of_texts(texts: DataFrame) -> DataFrame:
-    """Whole texts -> one row per line (a final line break ends the last line; it adds none)."""
-    readable = texts.where(F.col("problem").isNull())
-    parts = F.split(F.col("value"), "\r\n|\r|\n")
-    lines_of = F.when(F.element_at(parts, -1) == "", F.slice(parts, 1, F.size(parts) - 1)).otherwise(parts)
-    lines = readable.select("source_file", "landed_at", F.posexplode(lines_of).alias("index", "value"))
+    """Whole texts -> LINE_SCHEMA rows (CRLF, CR and LF are line breaks)."""
+    lines = _split_texts(texts.where(F.col("problem").isNull()), "\r\n|\r|\n")
     return _union(
         [
             lines.select(
