@@ -122,6 +122,8 @@ def test_large_files_split_across_tasks_come_out_in_order(spark, tmp_path):
         ]
         assert {(p, f) for _, _, _, p, f in mine} == {(None, None)}
     assert len(out) == 2 * (rows + 1)
+    # Every record carries its file's header row (the file checks read it there).
+    assert {(tuple(r["header"]), r["header_problem"]) for r in out} == {(("id", "note"), None)}
 
 
 @pytest.mark.spark

@@ -94,6 +94,10 @@ RECORD_SCHEMA = T.StructType(
         T.StructField("raw_line", T.StringType(), True),
         T.StructField("fields", T.ArrayType(T.StringType()), True),
         T.StructField("problem", T.StringType(), True),
+        # The file's first record (its header row): every record carries it, so the file checks
+        # need no pass over the whole file to find it.
+        T.StructField("header", T.ArrayType(T.StringType()), True),
+        T.StructField("header_problem", T.StringType(), True),
     ]
 )
 _ARROW_SCHEMA = pa.schema(
@@ -105,6 +109,8 @@ _ARROW_SCHEMA = pa.schema(
         ("raw_line", pa.string()),
         ("fields", pa.list_(pa.string())),
         ("problem", pa.string()),
+        ("header", pa.list_(pa.string())),
+        ("header_problem", pa.string()),
     ]
 )
 _LINE_COLUMNS = ("source_file", "landed_at", "value", "utf8")
@@ -204,14 +210,15 @@ def _records_of_lines(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBa
     out = _Records()
     for (source_file, landed_at), file_rows in itertools.groupby(rows(), key=lambda row: row[:2]):
         lines = physical_lines((value, utf8) for _, _, value, utf8 in file_rows)
-        found = False
+        header: tuple[list[str] | None, str | None] | None = None
         for number, (line, raw, fields, problem) in enumerate(split_records(lines), start=1):
-            found = True
-            out.add(source_file, landed_at, number, line, raw, fields, problem)
+            header = header or (fields, problem)
+            out.add(source_file, landed_at, number, line, raw, fields, problem, *header)
             if out.full():
                 yield out.take()
-        if not found:
-            out.add(source_file, landed_at, 1, 1, "", None, "no CSV records in the file")
+        if header is None:
+            problem = "no CSV records in the file"
+            out.add(source_file, landed_at, 1, 1, "", None, problem, None, problem)
     yield out.take()
 
 
@@ -230,7 +237,9 @@ def read_csv_records(spark: SparkSession, raw_uri: str, objects: Sequence[RawObj
         "source_file", "landed_at",
         F.lit(1).alias("record_number"), F.lit(None).cast("int").alias("source_line"),
         F.col("value").alias("raw_line"), F.lit(None).cast("array<string>").alias("fields"),
-        F.lit(None).cast("string").alias("problem"), F.col("problem").alias("problem_of_file"),
+        F.lit(None).cast("string").alias("problem"),
+        F.lit(None).cast("array<string>").alias("header"), F.lit(None).cast("string").alias("header_problem"),
+        F.col("problem").alias("problem_of_file"),
     )
     # fmt: on
     return records.unionByName(file_records)
@@ -266,11 +275,6 @@ def typed(raw: Column, column: CsvColumn) -> Column:
     else:  # pragma: no cover - specs are static
         raise ValueError(f"unknown CSV column type {kind}")
     return F.when(present, value).cast(SPARK_TYPES[kind])
-
-
-def header_of(records: DataFrame) -> DataFrame:
-    """Each file's header row: source_file, header (the fields, BOM-free)."""
-    return records.where(F.col("record_number") == 1).select("source_file", F.col("fields").alias("header"))
 
 
 def typed_records(records: DataFrame, table: CsvTable, file_problem: Column | None = None) -> DataFrame:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from pyspark.sql import Observation, SparkSession, Window
+from pyspark.sql import Observation, SparkSession
 from pyspark.sql import functions as F
 
 from carelake.pipeline.accounting import quarantine_rows
@@ -44,18 +44,19 @@ def classify(
 ) -> Classified:
     (table,) = TABLES
     checked_objects = [replace(o, problem=o.problem or path_problem(o.key)) for o in objects]
-    per_file = Window.partitionBy("source_file")
-    header = F.first(F.when(F.col("record_number") == 1, F.col("fields")), ignorenulls=True).over(per_file)
-    header_problem = F.first(F.when(F.col("record_number") == 1, F.col("problem")), ignorenulls=True).over(
-        per_file
-    )
     file_problem = F.coalesce(
         F.col("problem_of_file"),
-        F.when(header_problem.isNotNull(), F.concat(F.lit("no readable header row: "), header_problem)),
-        F.when(F.coalesce(header != F.array(*map(F.lit, COLUMNS)), F.lit(True)), F.lit(HEADER_PROBLEM)),
+        F.when(
+            F.col("header_problem").isNotNull(), F.concat(F.lit("no readable header row: "), "header_problem")
+        ),
+        F.when(
+            F.coalesce(F.col("header") != F.array(*map(F.lit, COLUMNS)), F.lit(True)), F.lit(HEADER_PROBLEM)
+        ),
     )
     records = read_csv_records(spark, raw_uri, checked_objects).withColumn("file_problem", file_problem)
-    data = records.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull()))
+    data = records.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull())).drop(
+        "header", "header_problem"
+    )
     cached, read = counted(data, f"{SOURCE}-{batch}")
 
     parsed = parsed_claim_lines(cached)

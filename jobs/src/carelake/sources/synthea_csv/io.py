@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark.sql import Column, SparkSession, Window
+from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 
 from carelake.pipeline.accounting import quarantine_rows
@@ -33,19 +33,14 @@ def _file_problem(stem: Column) -> Column:
             for x in (F.lit(spec.file), F.array(*map(F.lit, spec.header)))
         )
     )
-    per_file = Window.partitionBy("source_file")
-    file_header = F.first(F.when(F.col("record_number") == 1, F.col("fields")), ignorenulls=True).over(
-        per_file
-    )
-    header_problem = F.first(F.when(F.col("record_number") == 1, F.col("problem")), ignorenulls=True).over(
-        per_file
-    )
     return F.coalesce(
         F.col("problem_of_file"),
-        F.when(header_problem.isNotNull(), F.concat(F.lit("no readable header row: "), header_problem)),
+        F.when(
+            F.col("header_problem").isNotNull(), F.concat(F.lit("no readable header row: "), "header_problem")
+        ),
         F.when(~stem.isin(*SYNTHEA_CSV_TABLES), F.lit(UNKNOWN_FILE)),
         F.when(
-            F.coalesce(file_header != expected[stem], F.lit(True)),
+            F.coalesce(F.col("header") != expected[stem], F.lit(True)),
             F.concat(F.lit("header does not match Synthea "), stem, F.lit(".csv")),
         ),
     )
@@ -59,7 +54,9 @@ def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject], ba
         .withColumn("file_problem", _file_problem(F.col("stem")))
     )
     # The header row of a good file is not a record; every row of a bad file is.
-    data = with_files.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull()))
+    data = with_files.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull())).drop(
+        "header", "header_problem"
+    )
     checked, read = counted(data, f"{SOURCE}-{batch}")
 
     outputs, quarantines = [], []
