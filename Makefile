@@ -11,7 +11,7 @@ TOOLS_VENV := .venv-tools
 LAKE ?= lake
 PATIENTS ?= 1000
 SEED ?= 42
-SCALE_PATIENTS ?= 2000
+SCALE_PATIENTS ?= 4000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help: ## List every target (this one is the default)
@@ -65,7 +65,7 @@ test-all: venv tools ## make test plus the extended end-to-end cases (more arriv
 test-fast: venv tools ## Every test but the integration ones (whole-pipeline runs, the emulator apply)
 	$(call pytest_pair,not integration and not extended)
 
-bench: venv ## Raw-to-bronze vs a bare Spark flatten, the whole pipeline, a 1% incremental day, Glue and Athena cost, scaling (PATIENTS=1000, SCALE_PATIENTS=2000)
+bench: venv ## Raw-to-bronze vs a bare Spark flatten, the whole pipeline, a 1% incremental day, Glue and Athena cost, scaling (PATIENTS=1000, SCALE_PATIENTS=4000)
 	$(BIN)/python scripts/bench.py --patients $(PATIENTS) --scale-patients $(SCALE_PATIENTS) --seed $(SEED)
 
 version: venv ## Print the version this checkout builds as (setuptools-scm, from git)

@@ -297,7 +297,7 @@ def main() -> None:
     )
     parser.add_argument("--patients", type=int, default=1000)
     parser.add_argument(
-        "--scale-patients", type=int, default=2000, help="second size for the scaling line (0: skip)"
+        "--scale-patients", type=int, default=4000, help="second size for the scaling line (0: skip)"
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=Path("build/bench"), help="folder of the JSON reports")
