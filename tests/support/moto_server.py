@@ -27,6 +27,24 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 
 
+# One lock for every listener: they share moto's backends.
+_BACKENDS = threading.Lock()
+
+
+def _one_request_at_a_time(app: Any) -> Any:
+    """`app`, handling one request at a time. moto's backends are plain dicts and lists
+    with no locking, while Terraform applies ten resources at once. A clean-clone run once
+    failed with AlreadyExistsException from CreateTable on a table that only Terraform
+    creates: most likely a first attempt that took effect but did not answer cleanly, and
+    the provider's retry. Connections are still accepted concurrently."""
+
+    def serialized(environ: dict[str, Any], start_response: Any) -> Any:
+        with _BACKENDS:
+            return list(app(environ, start_response))
+
+    return serialized
+
+
 def make_server(port: int = 0, cert: str | None = None, key: str | None = None) -> Any:
     """A werkzeug server running moto's application (the same app `moto_server` runs)."""
     from moto.moto_server.werkzeug_app import (
@@ -40,7 +58,7 @@ def make_server(port: int = 0, cert: str | None = None, key: str | None = None) 
     return werkzeug_server(
         "127.0.0.1",
         port,
-        DomainDispatcherApplication(create_backend_app),
+        _one_request_at_a_time(DomainDispatcherApplication(create_backend_app)),
         threaded=True,
         ssl_context=ssl_context,
         request_handler=MotoRequestHandler,
