@@ -245,6 +245,25 @@ def read_csv_records(spark: SparkSession, raw_uri: str, objects: Sequence[RawObj
     return records.unionByName(file_records)
 
 
+def data_records(records: DataFrame, *problems: Column) -> DataFrame:
+    """Records of CSV files (read_csv_records) -> their data records with ``file_problem``:
+    why every record of the file is rejected, null for a good file. The first problem that
+    applies wins: the file could not be read, its header row could not be split, then
+    ``problems`` in order (the source's checks of ``header`` and the file's name). The header
+    row of a good file is not a record; every record of a bad file is."""
+    file_problem = F.coalesce(
+        F.col("problem_of_file"),
+        F.when(
+            F.col("header_problem").isNotNull(), F.concat(F.lit("no readable header row: "), "header_problem")
+        ),
+        *problems,
+    )
+    checked = records.withColumn("file_problem", file_problem)
+    return checked.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull())).drop(
+        "header", "header_problem"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Typing and checking records (Spark column expressions)
 # ---------------------------------------------------------------------------------------------

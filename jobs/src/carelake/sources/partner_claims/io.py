@@ -19,7 +19,7 @@ from carelake.pipeline.accounting import quarantine_rows
 from carelake.pipeline.batch import Classified, Output, counted
 from carelake.pipeline.raw_files import RawObject
 from carelake.pipeline.rules import first_failure
-from carelake.sources.delimited import read_csv_records
+from carelake.sources.delimited import data_records, read_csv_records
 from carelake.sources.partner_claims.contract import (
     ALLOWED_EXCEEDS_BILLED,
     COLUMNS,
@@ -44,19 +44,10 @@ def classify(
 ) -> Classified:
     (table,) = TABLES
     checked_objects = [replace(o, problem=o.problem or path_problem(o.key)) for o in objects]
-    file_problem = F.coalesce(
-        F.col("problem_of_file"),
-        F.when(
-            F.col("header_problem").isNotNull(), F.concat(F.lit("no readable header row: "), "header_problem")
-        ),
-        F.when(
-            F.coalesce(F.col("header") != F.array(*map(F.lit, COLUMNS)), F.lit(True)), F.lit(HEADER_PROBLEM)
-        ),
+    header_problem = F.when(
+        F.coalesce(F.col("header") != F.array(*map(F.lit, COLUMNS)), F.lit(True)), F.lit(HEADER_PROBLEM)
     )
-    records = read_csv_records(spark, raw_uri, checked_objects).withColumn("file_problem", file_problem)
-    data = records.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull())).drop(
-        "header", "header_problem"
-    )
+    data = data_records(read_csv_records(spark, raw_uri, checked_objects), header_problem)
     cached, read = counted(data, f"{SOURCE}-{batch}")
 
     parsed = parsed_claim_lines(cached)

@@ -18,14 +18,14 @@ from carelake.pipeline.accounting import quarantine_rows
 from carelake.pipeline.batch import Classified, Output, counted
 from carelake.pipeline.raw_files import RawObject
 from carelake.pipeline.rules import first_failure
-from carelake.sources.delimited import read_csv_records, typed_records
+from carelake.sources.delimited import data_records, read_csv_records, typed_records
 from carelake.sources.synthea_csv.contract import SOURCE, SYNTHEA_CSV_TABLES, TABLES
 
 UNKNOWN_FILE = "unknown Synthea CSV file; expected one of the v3 export's files"
 
 
-def _file_problem(stem: Column) -> Column:
-    """Why every record of the file is rejected (null for a good file), from its stem and header."""
+def _file_problems(stem: Column) -> list[Column]:
+    """Why every record of a readable file is rejected, from its stem and header row."""
     expected = F.create_map(
         *(
             x
@@ -33,30 +33,20 @@ def _file_problem(stem: Column) -> Column:
             for x in (F.lit(spec.file), F.array(*map(F.lit, spec.header)))
         )
     )
-    return F.coalesce(
-        F.col("problem_of_file"),
-        F.when(
-            F.col("header_problem").isNotNull(), F.concat(F.lit("no readable header row: "), "header_problem")
-        ),
+    return [
         F.when(~stem.isin(*SYNTHEA_CSV_TABLES), F.lit(UNKNOWN_FILE)),
         F.when(
             F.coalesce(F.col("header") != expected[stem], F.lit(True)),
             F.concat(F.lit("header does not match Synthea "), stem, F.lit(".csv")),
         ),
-    )
+    ]
 
 
 def classify(spark: SparkSession, raw_uri: str, objects: Sequence[RawObject], batch: str) -> Classified:
-    stem = F.regexp_extract("source_file", r"([^/]+)\.csv$", 1)
-    with_files = (
-        read_csv_records(spark, raw_uri, objects)
-        .withColumn("stem", stem)
-        .withColumn("file_problem", _file_problem(F.col("stem")))
+    records = read_csv_records(spark, raw_uri, objects).withColumn(
+        "stem", F.regexp_extract("source_file", r"([^/]+)\.csv$", 1)
     )
-    # The header row of a good file is not a record; every row of a bad file is.
-    data = with_files.where(~((F.col("record_number") == 1) & F.col("file_problem").isNull())).drop(
-        "header", "header_problem"
-    )
+    data = data_records(records, *_file_problems(F.col("stem")))
     checked, read = counted(data, f"{SOURCE}-{batch}")
 
     outputs, quarantines = [], []
