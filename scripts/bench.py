@@ -12,7 +12,7 @@ What it measures (figures: README, "Speed and cost, as measured"; docs/runbook.m
    run before and after raw_to_bronze (the faster of the two counts); raw_to_bronze on the
    same bundles alone; their ratio. DuckDB doing the same flattening, as information.
 2. The whole pipeline, raw to gold, at ``--patients``: every job's time, the total and its
-   ratio to the floor; peak resident memory of this process and the Spark JVM.
+   ratio to the floor; peak memory (PSS) of this process, the Spark JVM and the Python workers.
 3. An incremental day on top of it: 1 % new patients (every source) and 1 % of the patients
    updated (a newer version of their Patient resource); its time and its ratio to the full run.
 4. Scaling: the whole pipeline again at ``--scale-patients`` in a fresh lake.
@@ -70,24 +70,33 @@ FIRST_DAY = date(2026, 1, 1)
 
 
 class PeakMemory:
-    """Samples the resident memory of this process and its children (the Spark JVM, Python workers)."""
+    """Samples the memory of this process and its children (the Spark JVM, Python workers).
+
+    A sample is the sum of the processes' proportional set sizes (PSS): a page shared by n
+    processes counts 1/n in each. Summed RSS counts a shared page once per process: the JVM
+    starts helpers with posix_spawn, whose child shares the JVM's pages until it execs, and one
+    such moment counted a 2 GB JVM twice; the Python workers share pages with the daemon
+    they fork from. The summed RSS at the same sample is kept for comparison."""
 
     def __init__(self, interval: float = 0.2) -> None:
         self.interval = interval
         self.peak_bytes = 0
+        self.rss_at_peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            total = 0
+            pss = rss = 0
             for process in [me, *me.children(recursive=True)]:
                 try:
-                    total += process.memory_info().rss
+                    memory = process.memory_full_info()
                 except psutil.Error:
                     continue
-            self.peak_bytes = max(self.peak_bytes, total)
+                pss, rss = pss + memory.pss, rss + memory.rss
+            if pss > self.peak_bytes:
+                self.peak_bytes, self.rss_at_peak = pss, rss
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:
@@ -161,8 +170,12 @@ def timed_duckdb_flatten(bundles: Path, out: Path) -> tuple[float, int]:
 @dataclass
 class PipelineRun:
     seconds: float
-    peak_bytes: int
+    peak_bytes: int  # summed PSS (PeakMemory)
+    rss_at_peak: int
     jobs: list[JobResult] = field(default_factory=list)
+
+    def memory(self) -> str:
+        return f"{mib(self.peak_bytes)} (summed RSS at that moment {mib(self.rss_at_peak)})"
 
     def job_seconds(self) -> dict[str, float]:
         return {r.job: round(r.seconds, 1) for r in self.jobs}
@@ -171,7 +184,7 @@ class PipelineRun:
 def run_pipeline(lake: Lake, day: date) -> PipelineRun:
     with PeakMemory() as memory:
         seconds, results = timed(lambda: run_jobs(lake, day.isoformat()))
-    return PipelineRun(seconds, memory.peak_bytes, results)
+    return PipelineRun(seconds, memory.peak_bytes, memory.rss_at_peak, results)
 
 
 def in_own_process(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -373,6 +386,7 @@ def main() -> None:
             "seconds": round(full.seconds, 1),
             "jobs": full.job_seconds(),
             "peak_bytes": full.peak_bytes,
+            "rss_at_peak": full.rss_at_peak,
             "rows_read": {r.job: r.counts.rows_read for r in full.jobs},
             "ratio_to_floor": round(full.seconds / floor, 2),
             "glue": glue_cost(full),
@@ -381,7 +395,9 @@ def main() -> None:
             f"whole pipeline raw->gold      {full.seconds:.1f} s = {full.seconds / floor:.2f}x the bare flattening; "
             + ", ".join(f"{job} {s:.1f} s" for job, s in full.job_seconds().items())
         )
-        print(f"peak memory (driver + JVM)    {mib(full.peak_bytes)}")
+        heap = spark.conf.get("spark.driver.memory")
+        report["driver_heap"] = heap
+        print(f"peak memory (PSS)             {full.memory()}: driver, JVM ({heap} heap), Python workers")
 
         # 3. an incremental day
         day2 = FIRST_DAY + timedelta(days=1)
@@ -402,6 +418,7 @@ def main() -> None:
             "jobs": incremental.job_seconds(),
             "rows_read": {r.job: r.counts.rows_read for r in incremental.jobs},
             "peak_bytes": incremental.peak_bytes,
+            "rss_at_peak": incremental.rss_at_peak,
             "ratio_to_full": round(incremental.seconds / full.seconds, 3),
             "glue": glue_cost(incremental),
         }
@@ -437,13 +454,14 @@ def main() -> None:
                 "seconds": round(scaled.seconds, 1),
                 "jobs": scaled.job_seconds(),
                 "peak_bytes": scaled.peak_bytes,
+                "rss_at_peak": scaled.rss_at_peak,
                 "time_growth": round(growth, 2),
                 "size_growth": size,
                 "athena_bytes": scaled_athena["bytes"],
             }
             print(
                 f"scaling                       {args.scale_patients:,} patients: {scaled.seconds:.1f} s = "
-                f"{growth:.2f}x the time for {size:.1f}x the patients; peak {mib(scaled.peak_bytes)}; "
+                f"{growth:.2f}x the time for {size:.1f}x the patients; peak {scaled.memory()}; "
                 f"dashboard scans {scaled_athena['bytes'] / 1e6:,.1f} MB"
             )
     finally:
