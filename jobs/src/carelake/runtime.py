@@ -50,10 +50,10 @@ LOCAL_SETTINGS: dict[str, str] = {
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "4",
     # CSV files stream as lines (carelake.sources.delimited), so no input file has to fit in
-    # memory. With 2 GB the 1,000-patient pipeline runs as fast as with 4 GB; with 1.5 GB
-    # raw_to_bronze ran out of heap. The JVM adds about 0.6 GB of its own (metaspace, code,
-    # GC, threads: -XX:NativeMemoryTracking); make bench records the peak.
-    "spark.driver.memory": "2g",
+    # memory. A 2 GB heap ran the 1,000-patient pipeline, but raw_to_bronze ran out of it at
+    # 4,000 patients (make bench); the JVM adds about 0.6 GB of its own (metaspace, code, GC,
+    # threads: -XX:NativeMemoryTracking). make bench records the peak.
+    "spark.driver.memory": "4g",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.driver.extraJavaOptions": "-Dlog4j2.level=ERROR",
