@@ -12,10 +12,17 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from pyspark.sql import functions as F
 
 from carelake.declarations import FileKind
 from carelake.pipeline.raw_files import NOT_UTF8, RawObject
-from carelake.sources.delimited import RECORDS_PER_BATCH, physical_lines, read_csv_records, split_records
+from carelake.sources.delimited import (
+    RECORDS_PER_BATCH,
+    data_records,
+    physical_lines,
+    read_csv_records,
+    split_records,
+)
 
 LANDED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -147,3 +154,53 @@ def test_gzip_files_and_files_that_cannot_be_read(spark, tmp_path):
         ("good", 2, 2, '1,"two\r\nlines"', ["1", "two\r\nlines"], ""),
         ("good", 3, 4, "2,b", ["2", "b"], ""),
     ]
+
+
+@pytest.mark.spark
+def test_file_checks_keep_every_record_of_a_bad_file_and_drop_a_good_files_header(spark, tmp_path):
+    """data_records: the first problem that applies is the file's, in order: unreadable,
+    a header row that cannot be split, then the source's own checks (here: the header row must
+    be id,note). A good file loses its header row; a bad file keeps every record."""
+    raw = tmp_path / "raw"
+    files = {
+        "good": b"id,note\n1,a\n2,b\n",
+        "unsplittable": b'"id,note\n1,a\n',  # the header's quote is never closed
+        "mismatch": b"id,remark\n1,a\n",
+        "latin1": "1,Zoë\n".encode("latin-1"),  # its only record is not UTF-8: no header row
+    }
+    objects = [
+        _write(raw, f"ehr/csv/dt=2024-05-01/{name}/patients.csv", data) for name, data in files.items()
+    ]
+    objects.append(_write(raw, "ehr/csv/dt=2024-05-01/corrupt/patients.csv.gz", b"not gzip at all"))
+    expected_header = F.when(
+        F.coalesce(F.col("header") != F.array(F.lit("id"), F.lit("note")), F.lit(True)), F.lit("wrong header")
+    )
+    out = sorted(
+        (r["source_file"].split("/")[-2], r["record_number"], r["file_problem"] or "")
+        for r in data_records(read_csv_records(spark, str(raw), objects), expected_header).collect()
+    )
+    expected = [  # (file, record number, how its file problem begins)
+        ("corrupt", 1, "not a readable gzip file: "),
+        ("good", 2, ""),
+        ("good", 3, ""),
+        ("latin1", 1, f"no readable header row: {NOT_UTF8}"),
+        ("mismatch", 1, "wrong header"),
+        ("mismatch", 2, "wrong header"),
+        (
+            "unsplittable",
+            1,
+            f"no readable header row: malformed CSV record: {_csv_error(files['unsplittable'])}",
+        ),
+    ]
+    assert [(name, n) for name, n, _ in out] == [(name, n) for name, n, _ in expected]
+    for (name, n, problem), (_, _, begins) in zip(out, expected, strict=True):
+        assert problem.startswith(begins) and bool(problem) == bool(begins), (name, n, problem)
+
+
+def _csv_error(data: bytes) -> str:
+    """What Python's csv module (strict) says of the bytes: the independent reference."""
+    try:
+        list(csv.reader(io.StringIO(data.decode(), newline=""), strict=True))
+    except csv.Error as error:
+        return str(error)
+    raise AssertionError("the csv module read the bytes without an error")
