@@ -44,10 +44,10 @@ def classify(
 ) -> Classified:
     (table,) = TABLES
     checked_objects = [replace(o, problem=o.problem or path_problem(o.key)) for o in objects]
-    header_problem = F.when(
+    header_mismatch = F.when(
         F.coalesce(F.col("header") != F.array(*map(F.lit, COLUMNS)), F.lit(True)), F.lit(HEADER_PROBLEM)
     )
-    data = data_records(read_csv_records(spark, raw_uri, checked_objects), header_problem)
+    data = data_records(read_csv_records(spark, raw_uri, checked_objects), header_mismatch)
     cached, read = counted(data, f"{SOURCE}-{batch}")
 
     parsed = parsed_claim_lines(cached)
