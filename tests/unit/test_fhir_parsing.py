@@ -169,6 +169,14 @@ RESOURCE_PROBLEMS = [
         '{"resourceType": "Observation", "id": "o", "subject": {"reference": 7}}',
         "wrong JSON type: subject.reference is a number, FHIR has a string",
     ),
+    # Numbers in every form JSON allows: the first parse gives each a different text.
+    ('{"resourceType": "Observation", "id": "o", "status": -0.5}', "wrong JSON type: status is a number"),
+    ('{"resourceType": "Observation", "id": "o", "status": 1.5e3}', "wrong JSON type: status is a number"),
+    ('{"resourceType": "Observation", "id": "o", "status": 1e400}', "wrong JSON type: status is a number"),
+    (
+        '{"resourceType": "Encounter", "id": "e", "period": {"start": "2020", "end": 2021}}',
+        "bad date in period.end: 2021 is a JSON number",
+    ),
 ]
 
 
@@ -182,6 +190,17 @@ def reasons(spark):
 @pytest.mark.parametrize(("resource", "problem"), RESOURCE_PROBLEMS)
 def test_inspect_resource_problems(reasons, resource, problem):
     assert reasons[resource] is not None and reasons[resource].startswith(problem)
+
+
+def test_inspect_accepts_strings_that_read_like_numbers(spark):
+    """A string whose text is a number, or a word Spark's number parser accepts (NaN,
+    Infinity), is a string: only a JSON number is the wrong type."""
+    texts = [
+        '{"resourceType": "Patient", "id": "12345", "birthDate": "2020"}',
+        '{"resourceType": "Observation", "id": "o", "status": "NaN"}',
+        '{"resourceType": "Observation", "id": "o", "status": "Infinity", "subject": {"reference": "-1"}}',
+    ]
+    assert [row["reason"] for row in inspected(spark, texts)] == [None, None, None]
 
 
 def test_inspect_resource_columns_of_an_encounter(spark):

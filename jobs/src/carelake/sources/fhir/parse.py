@@ -79,6 +79,9 @@ _JSON = {"columnNameOfCorruptRecord": "_corrupt_record"}
 # A string-typed field takes any JSON value as its text (123 -> "123"), so the string
 # elements are read a second time typed as numbers: a value there was a JSON number where
 # FHIR has a string (an object or array is a wrong type the first parse already reports).
+# Only a record whose texts look like a number (``NUMBER_TEXT``) needs that second parse;
+# for every other record its result is known to be empty, and skipping it saves the
+# costliest parse of inspection (every good record is a type mismatch for it).
 _STRING_ELEMENTS = ("id", "status", "meta.lastUpdated", "meta.versionId", *(
     f"{name}.reference" for name in ("subject", "patient", "beneficiary", "encounter", "context")))  # fmt: skip
 _NUMBER_PROBE = (
@@ -95,6 +98,11 @@ _NUMBER_PROBE = (
     )
 )
 
+# What the first parse gives for a JSON number: Jackson's text of it (12, -1.5, 1500.0 for
+# 1.5e3, 1.0E26), or "Infinity" in quotes for one beyond a double (1e400). A string "NaN" or
+# "Infinity" is not matched: the number probe would read it as a number (a bare NaN token is
+# not JSON and fails one_json_value first).
+NUMBER_TEXT = r'^(-?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|"-?Infinity")$'
 # FHIR date / dateTime / instant lexical forms: year, year-month, date, date-time with a zone.
 FHIR_DATETIME = (
     r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?)?)?$"
@@ -256,18 +264,34 @@ def inspected_records(records: DataFrame) -> DataFrame:
     staged = (
         records.withColumn("r", F.when(F.col("record_problem").isNull(), parsed))
         .withColumn("d", F.struct(*(fhir_timestamp(dates[p]).alias(p.replace(".", "_")) for p in date_paths)))
-        .withColumn("n", F.when(F.col("record_problem").isNull(), F.from_json("record", _NUMBER_PROBE)))
+        .withColumn(
+            "n",
+            F.when(
+                F.col("record_problem").isNull()
+                & F.exists(
+                    F.array(*(_path(r, path) for path in (*_STRING_ELEMENTS, *date_paths))),
+                    lambda text: text.rlike(NUMBER_TEXT),
+                ),
+                F.from_json("record", _NUMBER_PROBE),
+            ),
+        )
     )
     numbers = F.col("n")
+
+    def is_number(path: str) -> Column:
+        # Both parses agree: the probe read a number and the text is a number's (the probe
+        # alone also reads the strings "NaN" and "Infinity" as numbers).
+        return _path(numbers, path).isNotNull() & _path(r, path).rlike(NUMBER_TEXT)
+
     a_number = F.coalesce(
-        *(F.when(_path(numbers, path).isNotNull(), F.lit(path)) for path in (*_STRING_ELEMENTS, *date_paths))
+        *(F.when(is_number(path), F.lit(path)) for path in (*_STRING_ELEMENTS, *date_paths))
     )
     parsed_dates = {path: F.col("d")[path.replace(".", "_")] for path in date_paths}
     resource_type = r["resourceType"]
     bad_date = F.coalesce(
         *(
             F.when(
-                _path(numbers, path).isNotNull(),
+                is_number(path),
                 F.format_string(f"bad date in {path}: %s is a JSON number, not a string", text),
             )
             for path, text in dates.items()
@@ -292,9 +316,7 @@ def inspected_records(records: DataFrame) -> DataFrame:
         ),
         F.when(resource_type == "Bundle", F.lit("nested Bundle: land bundles as their own files")),
         F.when(r["id"].isNull(), F.lit("missing id")),
-        F.when(
-            numbers["id"].isNotNull(), F.format_string("invalid id %s: a JSON number, not a string", r["id"])
-        ),
+        F.when(is_number("id"), F.format_string("invalid id %s: a JSON number, not a string", r["id"])),
         F.when(~r["id"].rlike(FHIR_ID), F.format_string("invalid id '%s'", r["id"])),
         F.when(
             r["_corrupt_record"].isNotNull(),
