@@ -305,9 +305,15 @@ def inspected_records(records: DataFrame) -> DataFrame:
         ),
     )
     record_is_object = _stripped(F.col("record")).startswith("{")
+    # A bundle entry's record is Spark's own serialisation of the entry's parsed resource, so
+    # it is one JSON value by construction; a file's or a line's text is checked.
+    from_the_text = F.col("source_entry").isNull()
     reason = F.coalesce(
         F.col("record_problem"),
-        F.when(~one_json_value(F.col("record")), F.lit("unparseable JSON: not exactly one JSON value")),
+        F.when(
+            from_the_text & ~one_json_value(F.col("record")),
+            F.lit("unparseable JSON: not exactly one JSON value"),
+        ),
         F.when(~record_is_object, F.lit("not a JSON object (a FHIR resource)")),
         F.when(resource_type.isNull(), F.lit("missing resourceType")),
         F.when(
