@@ -9,6 +9,7 @@ import gzip
 import http.server
 import json
 import threading
+import traceback
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
@@ -18,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from lambda_testkit import REGION, FakeContext, client, drain_notifications, load_handler, subscribe_queue
-from moto.dynamodb.models.table import Table
+from moto.core.botocore_stubber import BotocoreStubber
 
 risk = load_handler("risk_alert")
 from common import aws  # noqa: E402  (lambdas/ is on the path once a handler is loaded)
@@ -588,21 +589,24 @@ def test_the_handler_publishes_with_one_attempt(env, monkeypatch):
 
 
 @pytest.fixture
-def atomic_conditional_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB evaluates a condition and writes the item atomically. moto's in-memory table
-    checks and then writes with no lock between, so give it the service's guarantee."""
-    lock = threading.Lock()
-    original = Table.put_item
+def one_request_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS applies each request atomically (a DynamoDB condition and its write included).
+    In-process moto answers a request in the caller's thread, on plain dicts with no lock:
+    a conditional put could interleave with another write, and one clean-clone run under
+    load failed with "dictionary changed size during iteration". One lock around moto's
+    request hook gives the service's guarantee; requests still interleave with each other."""
+    lock = threading.RLock()
+    original = BotocoreStubber.__call__
 
-    def put_item(self, *args, **kwargs):
+    def serialized(self, *args, **kwargs):
         with lock:
             return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Table, "put_item", put_item)
+    monkeypatch.setattr(BotocoreStubber, "__call__", serialized)
 
 
 def test_concurrent_invocations_count_each_patient_in_exactly_one_notice(
-    env, atomic_conditional_writes, monkeypatch
+    env, one_request_at_a_time, monkeypatch
 ):
     monkeypatch.setattr(risk, "datetime", FixedNow)
     patients = [(f"pk-{i:03d}", f"clinic-{i % 3:03d}") for i in range(30)]
@@ -625,7 +629,7 @@ def test_concurrent_invocations_count_each_patient_in_exactly_one_notice(
     for thread in threads:
         thread.join(timeout=60)
 
-    assert errors == []
+    assert not errors, "".join(traceback.format_exception(errors[0]))
     assert env.counts() == dict(Counter(c for _, c in patients))  # 10 per clinic, however split
     assert sum(s["patients_notified"] for s in summaries) == len(patients)
     assert sum(s["recently_alerted"] for s in summaries) == len(patients) * (threads_count - 1)
