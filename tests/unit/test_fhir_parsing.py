@@ -110,6 +110,15 @@ FILE_PROBLEMS = [
     ),
     ('{"resourceType": "Bundle", "type": "collection"}', "Bundle without entries"),
     ('{"resourceType": "Bundle", "type": "collection", "entry": []}', "Bundle without entries"),
+    # Each wrong shape of an entry alone (a resource must be an object, an entry too).
+    ('{"resourceType": "Bundle", "entry": [{"resource": "Patient/1"}]}', BAD_STRUCTURE),
+    ('{"resourceType": "Bundle", "entry": [{"resource": [1]}]}', BAD_STRUCTURE),
+    ('{"resourceType": "Bundle", "entry": [{"resource": 5}]}', BAD_STRUCTURE),
+    ('{"resourceType": "Bundle", "entry": [7]}', BAD_STRUCTURE),
+    (
+        '{"resourceType": "Bundle", "entry": [{"request": "POST", "resource": {"resourceType": "Patient"}}]}',
+        BAD_STRUCTURE,
+    ),
 ]
 
 
