@@ -258,6 +258,7 @@ def inspected_records(records: DataFrame) -> DataFrame:
     parsed = F.from_json("record", _INSPECT, _JSON)
     r = F.col("r")
     date_paths = (*_START_PATHS, *_END_PATHS, *_OTHER_DATE_PATHS)
+    probed_paths = (*_STRING_ELEMENTS, *date_paths)  # the elements _NUMBER_PROBE reads
     dates = {path: _path(r, path) for path in date_paths}
     # Parsed once each, in their own projection (a column used in several places below
     # would otherwise be computed in each).
@@ -269,7 +270,7 @@ def inspected_records(records: DataFrame) -> DataFrame:
             F.when(
                 F.col("record_problem").isNull()
                 & F.exists(
-                    F.array(*(_path(r, path) for path in (*_STRING_ELEMENTS, *date_paths))),
+                    F.array(*(_path(r, path) for path in probed_paths)),
                     lambda text: text.rlike(NUMBER_TEXT),
                 ),
                 F.from_json("record", _NUMBER_PROBE),
@@ -283,9 +284,7 @@ def inspected_records(records: DataFrame) -> DataFrame:
         # alone also reads the strings "NaN" and "Infinity" as numbers).
         return _path(numbers, path).isNotNull() & _path(r, path).rlike(NUMBER_TEXT)
 
-    a_number = F.coalesce(
-        *(F.when(is_number(path), F.lit(path)) for path in (*_STRING_ELEMENTS, *date_paths))
-    )
+    a_number = F.coalesce(*(F.when(is_number(path), F.lit(path)) for path in probed_paths))
     parsed_dates = {path: F.col("d")[path.replace(".", "_")] for path in date_paths}
     resource_type = r["resourceType"]
     bad_date = F.coalesce(
