@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from carelake.runner import release_cached_data
-from carelake.runtime import SPARK_SETTINGS, local_session, resolve_args
+from carelake.runtime import LOCAL_SETTINGS, SPARK_SETTINGS, local_session, resolve_args
 
 
 def test_arguments_resolve_by_full_name_and_glue_extras_are_ignored():
@@ -33,6 +35,20 @@ def test_a_job_reuses_the_running_session_with_its_tuning(spark):
     # ... and the running session's own tuning (the tests' small-data settings) is kept.
     assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
     assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+
+
+@pytest.mark.spark
+def test_the_driver_jvm_runs_with_the_heap_settings_asked_for(spark):
+    # Spark starts the JVM with -XX:+IgnoreUnrecognizedVMOptions, so a misspelled flag would be
+    # dropped without a word: ask the running JVM what it uses.
+    asked = dict(re.findall(r"-XX:(\w+)=(\S+)", LOCAL_SETTINGS["spark.driver.extraJavaOptions"]))
+    jvm = spark.sparkContext._jvm
+    diagnostics = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+        jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+    in_effect = {name: diagnostics.getVMOption(name).getValue() for name in asked}
+    assert asked.keys() >= {"GCTimeRatio", "MaxHeapFreeRatio", "MinHeapFreeRatio"}
+    assert in_effect == asked
 
 
 @pytest.mark.spark
