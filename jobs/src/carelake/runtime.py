@@ -57,11 +57,10 @@ LOCAL_SETTINGS: dict[str, str] = {
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     # G1 grows the heap whenever collection takes more than about 8 % of the time
-    # (GCTimeRatio=12), so at 1,000 patients the JVM grew to 4,333 MiB. Allowing 20 %
-    # (GCTimeRatio=4), and shrinking back when more than 30 % is free after a marking cycle,
-    # keeps the 4 GB ceiling the 4,000-patient run needs while the 1,000-patient pipeline
-    # peaked at 3,276 MiB PSS (JVM 2,691) instead of 4,918, in 708 s instead of 702 (same
-    # machine, back to back; docs/runbook.md, "Daily run, backfill, full rebuild").
+    # (GCTimeRatio=12), so the JVM committed nearly all of its 4 GB at 1,000 patients. Allowing
+    # 20 % (GCTimeRatio=4), and shrinking back when more than 30 % is free after a marking cycle,
+    # keeps the 4 GB ceiling the 4,000-patient run needs and the heap near what is live. The
+    # side-by-side figures are in docs/runbook.md ("Daily run, backfill, full rebuild").
     "spark.driver.extraJavaOptions": "-Dlog4j2.level=ERROR -XX:GCTimeRatio=4 -XX:MaxHeapFreeRatio=30 "
     "-XX:MinHeapFreeRatio=10",
     # A broadcast hash relation holds at least one Tungsten page until the broadcast is
