@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
 
 from carelake.runner import release_cached_data
 from carelake.runtime import LOCAL_SETTINGS, SPARK_SETTINGS, local_session, resolve_args
+from tests.paths import REPO
 
 
 def test_arguments_resolve_by_full_name_and_glue_extras_are_ignored():
@@ -49,6 +51,26 @@ def test_the_driver_jvm_runs_with_the_heap_settings_asked_for(spark):
     in_effect = {name: diagnostics.getVMOption(name).getValue() for name in asked}
     assert asked.keys() >= {"GCTimeRatio", "MaxHeapFreeRatio", "MinHeapFreeRatio"}
     assert in_effect == asked
+
+
+def test_every_frame_the_jobs_persist_is_kept_at_the_one_cache_level():
+    # A frame persisted in the heap makes G1 grow it (runtime.CACHE_LEVEL says why); .cache() and
+    # a bare .persist() mean MEMORY_AND_DISK.
+    persisted, elsewhere = 0, []
+    for path in sorted((REPO / "jobs" / "src" / "carelake").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr not in ("persist", "cache"):
+                    continue
+                level = [ast.unparse(a) for a in node.args]
+                if level == ["CACHE_LEVEL"] and not node.keywords:
+                    persisted += 1
+                else:
+                    elsewhere.append(
+                        f"{path.relative_to(REPO)}:{node.lineno} {ast.unparse(node.func)}({', '.join(level)})"
+                    )
+    assert elsewhere == []
+    assert persisted >= 8
 
 
 @pytest.mark.spark

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 
 # Settings every carelake job relies on, on Glue and locally alike.
@@ -42,6 +43,12 @@ SPARK_SETTINGS: dict[str, str] = {
     # field once projections collapse: bronze inspection ran 2x slower with it (scripts/bench.py).
     "spark.sql.optimizer.enableJsonExpressionOptimization": "false",
 }
+
+# Where every frame a job persists is kept (``frame.persist(CACHE_LEVEL)``). A persisted frame
+# is read back a few times within one job; serialized on local disk (and so in the OS page cache,
+# which the kernel can reclaim) instead of in the heap, it does not make G1 grow the heap. The
+# measured saving and its cost are in docs/runbook.md ("Daily run, backfill, full rebuild").
+CACHE_LEVEL = StorageLevel.DISK_ONLY
 
 # Extra settings for a laptop-sized local session.
 LOCAL_SETTINGS: dict[str, str] = {

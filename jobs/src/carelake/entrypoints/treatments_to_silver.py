@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
 from carelake.lake.spark_io import read_version
 from carelake.pipeline.accounting import RAW_OBJECT, RunCounts
 from carelake.pipeline.job import start
 from carelake.pipeline.ledger import ledger_rows, plan_batch, read_ledger
+from carelake.runtime import CACHE_LEVEL
 from carelake.sources.treatments import contract as treatments
 from carelake.sources.treatments.io import classify, deferred_objects, merged
 
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> RunCounts:
     )  # fmt: skip
     items = classify(spark, raw_uri, plan.objects)
     base_rows = read_version(spark, job.state.version(table, {JOB_NAME: base}))
-    ranked = merged(base_rows, items.lines).persist(StorageLevel.MEMORY_AND_DISK)
+    ranked = merged(base_rows, items.lines).persist(CACHE_LEVEL)
 
     writer = job.writer(kind="rebuild" if job.rebuild else "run")
     writer.write(table, ranked.where(F.col("_rank") == 1).select(*table.columns))

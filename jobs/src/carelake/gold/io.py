@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -20,6 +19,7 @@ from carelake.lake.state import LakeState
 from carelake.lake.storage import join, storage_for
 from carelake.pipeline.accounting import JOB_RUN, RunCounts
 from carelake.pipeline.writer import RunWriter
+from carelake.runtime import CACHE_LEVEL
 
 ALERT_FEED_COUNT_KEY = "alert_feed_high_risk"
 ALERT_FEED_FILE = "feed.jsonl"
@@ -48,7 +48,7 @@ def write_gold(output: GoldOutput, writer: RunWriter, state: LakeState) -> tuple
     deduplicated or quarantined here) and the alert feed's rows."""
     spark = writer.spark
     for frame in output.shared:
-        frame.persist(StorageLevel.MEMORY_AND_DISK)
+        frame.persist(CACHE_LEVEL)
     counts = RunCounts()
     for name, table in output.tables.items():
         n = writer.write(registry.table(f"gold.{name}"), table)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
 from carelake.declarations import Table
 from carelake.pipeline.accounting import QUARANTINE_SCHEMA, RunCounts
 from carelake.pipeline.writer import RunWriter
+from carelake.runtime import CACHE_LEVEL
 
 
 @dataclass
@@ -50,9 +50,7 @@ class Classified:
 def counted(records: DataFrame, name: str) -> tuple[DataFrame, Observation]:
     """``records`` persisted, with an observation that counts them as they are first computed."""
     observation = Observation(f"read-{name}")
-    return records.observe(observation, F.count(F.lit(1)).alias("count")).persist(
-        StorageLevel.MEMORY_AND_DISK
-    ), observation
+    return records.observe(observation, F.count(F.lit(1)).alias("count")).persist(CACHE_LEVEL), observation
 
 
 def write_classified(

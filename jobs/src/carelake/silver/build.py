@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from carelake.declarations import sort_order
 from carelake.pipeline.rules import first_failure
 from carelake.pseudonym_key import PseudonymKey
+from carelake.runtime import CACHE_LEVEL
 from carelake.silver import claims as claim_facts
 from carelake.silver import clinical, dimensions
 from carelake.silver import tables as silver_tables
@@ -112,7 +112,7 @@ def ranked_versions(candidates: DataFrame, table: str, implausible: bool = False
         .withColumn("reason", F.coalesce(missing, rule_reason).cast("string"))
         .withColumn(RANK, F.when(F.col("reason").isNull(), F.row_number().over(window)))
     )
-    return ranked.persist(StorageLevel.MEMORY_AND_DISK)
+    return ranked.persist(CACHE_LEVEL)
 
 
 def winners(ranked: DataFrame) -> DataFrame:

@@ -43,12 +43,12 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from carelake.pseudonym_key import PseudonymKey
+from carelake.runtime import CACHE_LEVEL
 
 # --------------------------------------------------------------------------------------
 # Contract
@@ -866,13 +866,11 @@ def resolve_identities(
     ``IdentityResolution.unpersist()`` once both are written.
     """
     # Persisted: read by the EHR side, the query side and the decisions.
-    norm = normalized_records(records).persist(StorageLevel.MEMORY_AND_DISK)
+    norm = normalized_records(records).persist(CACHE_LEVEL)
     ehr = norm.where(F.col("source") == EHR)
     others = norm.where(F.col("source") != EHR)
-    ranked = _ranked_pairs(_scored_pairs(others, ehr, settings), settings).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
-    decisions = _decisions(norm, ranked, settings, key).persist(StorageLevel.MEMORY_AND_DISK)
+    ranked = _ranked_pairs(_scored_pairs(others, ehr, settings), settings).persist(CACHE_LEVEL)
+    decisions = _decisions(norm, ranked, settings, key).persist(CACHE_LEVEL)
 
     crosswalk = decisions.select(
         "source", "source_id", "patient_key", "rule", F.col("score").cast("double"), "linked"

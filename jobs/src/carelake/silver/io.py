@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
@@ -28,6 +27,7 @@ from carelake.lake.state import LakeState
 from carelake.pipeline.accounting import AccountingError, RunCounts, quarantine_rows
 from carelake.pipeline.writer import RunWriter
 from carelake.reference import UNMAPPED
+from carelake.runtime import CACHE_LEVEL
 from carelake.silver import state as silver_state
 from carelake.silver.build import RANK, SilverOutput
 
@@ -101,9 +101,7 @@ def merge_states(
             continue
         arriving = silver_state.records(spec, bronze.frames)
         if spec.parsed:
-            arriving = arriving.withColumn("_reason", silver_state.missing_key(spec)).persist(
-                StorageLevel.MEMORY_AND_DISK
-            )
+            arriving = arriving.withColumn("_reason", silver_state.missing_key(spec)).persist(CACHE_LEVEL)
             cached.append(arriving)
             rejected = arriving.where(F.col("_reason").isNotNull())
             quarantines.append(
