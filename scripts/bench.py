@@ -82,21 +82,27 @@ class PeakMemory:
         self.interval = interval
         self.peak_bytes = 0
         self.rss_at_peak = 0
+        self.jvm_at_peak = 0  # the Spark JVM's share of the peak; the rest is Python
+        self.running = ""  # what the pipeline is doing (the job), set by the caller
+        self.running_at_peak = ""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            pss = rss = 0
+            pss = rss = jvm = 0
             for process in [me, *me.children(recursive=True)]:
                 try:
                     memory = process.memory_full_info()
+                    is_jvm = process.name() == "java"
                 except psutil.Error:
                     continue
                 pss, rss = pss + memory.pss, rss + memory.rss
+                jvm += memory.pss if is_jvm else 0
             if pss > self.peak_bytes:
-                self.peak_bytes, self.rss_at_peak = pss, rss
+                self.peak_bytes, self.rss_at_peak, self.jvm_at_peak = pss, rss, jvm
+                self.running_at_peak = self.running
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:
@@ -172,19 +178,32 @@ class PipelineRun:
     seconds: float
     peak_bytes: int  # summed PSS (PeakMemory)
     rss_at_peak: int
+    jvm_at_peak: int
+    job_at_peak: str
     jobs: list[JobResult] = field(default_factory=list)
 
     def memory(self) -> str:
-        return f"{mib(self.peak_bytes)} (summed RSS at that moment {mib(self.rss_at_peak)})"
+        return (
+            f"{mib(self.peak_bytes)} in {self.job_at_peak} (JVM {mib(self.jvm_at_peak)}, "
+            f"Python {mib(self.peak_bytes - self.jvm_at_peak)}; summed RSS at that moment {mib(self.rss_at_peak)})"
+        )
 
     def job_seconds(self) -> dict[str, float]:
         return {r.job: round(r.seconds, 1) for r in self.jobs}
 
 
 def run_pipeline(lake: Lake, day: date) -> PipelineRun:
+    order = [job.name for job in load_manifest().ordered()]
+
+    def next_job(done: JobResult) -> None:
+        memory.running = dict(zip(order, [*order[1:], "the end"], strict=True))[done.job]
+
     with PeakMemory() as memory:
-        seconds, results = timed(lambda: run_jobs(lake, day.isoformat()))
-    return PipelineRun(seconds, memory.peak_bytes, memory.rss_at_peak, results)
+        memory.running = order[0]
+        seconds, results = timed(lambda: run_jobs(lake, day.isoformat(), on_done=next_job))
+    return PipelineRun(
+        seconds, memory.peak_bytes, memory.rss_at_peak, memory.jvm_at_peak, memory.running_at_peak, results
+    )
 
 
 def in_own_process(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -387,6 +406,8 @@ def main() -> None:
             "jobs": full.job_seconds(),
             "peak_bytes": full.peak_bytes,
             "rss_at_peak": full.rss_at_peak,
+            "jvm_at_peak": full.jvm_at_peak,
+            "job_at_peak": full.job_at_peak,
             "rows_read": {r.job: r.counts.rows_read for r in full.jobs},
             "ratio_to_floor": round(full.seconds / floor, 2),
             "glue": glue_cost(full),
@@ -419,6 +440,8 @@ def main() -> None:
             "rows_read": {r.job: r.counts.rows_read for r in incremental.jobs},
             "peak_bytes": incremental.peak_bytes,
             "rss_at_peak": incremental.rss_at_peak,
+            "jvm_at_peak": incremental.jvm_at_peak,
+            "job_at_peak": incremental.job_at_peak,
             "ratio_to_full": round(incremental.seconds / full.seconds, 3),
             "glue": glue_cost(incremental),
         }
@@ -455,6 +478,8 @@ def main() -> None:
                 "jobs": scaled.job_seconds(),
                 "peak_bytes": scaled.peak_bytes,
                 "rss_at_peak": scaled.rss_at_peak,
+                "jvm_at_peak": scaled.jvm_at_peak,
+                "job_at_peak": scaled.job_at_peak,
                 "time_growth": round(growth, 2),
                 "size_growth": size,
                 "athena_bytes": scaled_athena["bytes"],
