@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-# Test frames hold a few rows: interpreted expressions and few shuffle partitions beat code
-# generation and adaptive planning by minutes on a 2-core machine, with the same results.
-# (The jobs' own settings are carelake.runtime's; make bench measures those.)
-SMALL_DATA_SETTINGS = {
-    "spark.sql.codegen.wholeStage": "false",
-    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
-    "spark.sql.adaptive.enabled": "false",
-    "spark.sql.shuffle.partitions": "2",
-}
-
 
 @pytest.fixture(scope="session")
 def spark():
-    from carelake.runtime import local_session
+    from tests.support.small_data import small_data_session
 
-    session = local_session("carelake-tests")
-    for key, value in SMALL_DATA_SETTINGS.items():
-        session.conf.set(key, value)
+    session = small_data_session("carelake-tests")
     yield session
     session.stop()
 

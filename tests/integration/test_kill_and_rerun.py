@@ -141,7 +141,7 @@ def kill_when(lake: Path, job: str, moment: str) -> bool:
     command = [
         sys.executable,
         "-m",
-        "carelake.cli",
+        "tests.support.small_data",  # the carelake command on the suite's small-data session
         "run",
         "--lake",
         str(lake),
