@@ -42,17 +42,18 @@ lock: tools ## Re-resolve jobs/requirements/*.in into the hash-pinned *.lock fil
 demo: venv ## Generate data, run the whole local pipeline, print the KPIs, write both dashboards (HTML and PDF)
 	$(BIN)/carelake demo --lake $(LAKE) --patients $(PATIENTS) --seed $(SEED)
 
-# Two pytest runs side by side: the Spark tests are CPU-bound in one JVM (a second JVM would
-# only compete for 2 cores); Terraform, the emulator and the Lambdas run terraform and moto
-# processes. The platform run's output is printed when both have finished.
+# Two pytest runs side by side, each with its own JVM for its Spark tests. The whole-pipeline
+# (integration) tests and the SQL tests in one: the long pole, about four fifths of the Spark
+# tests' time. Terraform, the emulator and the Lambdas (terraform and moto processes), then the
+# unit tests, in the other; its output is printed when both have finished.
 # $(call pytest_pair,<marker expression>): an empty expression selects every test.
 PLATFORM_TESTS := tests/terraform tests/lambdas tests/integration/test_tf_emulator.py tests/integration/test_moto_patches.py
 define pytest_pair
 	@mkdir -p build
-	$(BIN)/pytest --durations=15 -m "$(1)" $(PLATFORM_TESTS) > build/test-platform.log 2>&1 & platform=$$!; \
-	status=0; $(BIN)/pytest --durations=25 -m "$(1)" $(addprefix --ignore=,$(PLATFORM_TESTS)) || status=$$?; \
-	wait $$platform || status=$$?; \
-	echo "---- Terraform, emulator and Lambda tests (build/test-platform.log) ----"; cat build/test-platform.log; \
+	$(BIN)/pytest --durations=15 -m "$(1)" $(PLATFORM_TESTS) tests/unit > build/test-platform-unit.log 2>&1 & second=$$!; \
+	status=0; $(BIN)/pytest --durations=25 -m "$(1)" tests/integration tests/sql $(addprefix --ignore=,$(PLATFORM_TESTS)) || status=$$?; \
+	wait $$second || status=$$?; \
+	echo "---- Terraform, emulator, Lambda and unit tests (build/test-platform-unit.log) ----"; cat build/test-platform-unit.log; \
 	exit $$status
 endef
 
