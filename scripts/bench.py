@@ -194,9 +194,10 @@ class PipelineRun:
 
 def run_pipeline(lake: Lake, day: date) -> PipelineRun:
     order = [job.name for job in load_manifest().ordered()]
+    following = dict(zip(order, [*order[1:], "the end"], strict=True))
 
     def next_job(done: JobResult) -> None:
-        memory.running = dict(zip(order, [*order[1:], "the end"], strict=True))[done.job]
+        memory.running = following[done.job]
 
     with PeakMemory() as memory:
         memory.running = order[0]
