@@ -19,7 +19,8 @@ What it measures (figures: README, "Speed and cost, as measured"; docs/runbook.m
 5. An AWS cost estimate per run: Glue DPU-hours at the manifest's worker sizing (each job's
    local time taken as its Glue run time, Glue's one-minute minimum), and the bytes Athena
    would scan for the dashboard's queries (the Parquet column chunks of the columns each
-   query names, in the tables it reads).
+   query names, in the tables it reads), after the full run (one day of history) and after
+   the incremental day (two): bytes per query should stay flat as history grows.
 
 The same figures go to ``build/bench/<UTC time>.json`` for comparisons over time.
 """
@@ -421,6 +422,8 @@ def main() -> None:
         report["driver_heap"] = heap
         print(f"peak memory (PSS)             {full.memory()}: driver, JVM ({heap} heap), Python workers")
 
+        athena_one_day = athena_scan(lake)
+
         # 3. an incremental day
         day2 = FIRST_DAY + timedelta(days=1)
         new_landing = work / "landing-new"
@@ -454,6 +457,16 @@ def main() -> None:
 
         athena = athena_scan(lake)
         report["athena"] = athena
+        growth = {
+            chart_id: query["bytes"] / max(athena_one_day["queries"][chart_id]["bytes"], 1)
+            for chart_id, query in athena["queries"].items()
+        }
+        most_grown = max(growth, key=growth.get)
+        report["athena_history"] = {
+            "bytes_one_day": athena_one_day["bytes"],
+            "bytes_two_days": athena["bytes"],
+            "growth_per_query": {chart_id: round(g, 4) for chart_id, g in growth.items()},
+        }
         print(
             f"AWS estimate, full run        Glue {report['full']['glue']['dpu_hours']:.3f} DPU-h = "
             f"${report['full']['glue']['usd']:.2f}"
@@ -465,6 +478,11 @@ def main() -> None:
         print(
             f"AWS estimate, dashboard       Athena {athena['bytes'] / 1e6:,.1f} MB over {len(athena['queries'])} "
             f"queries = ${athena['usd_per_refresh']:.5f} per refresh (10 MB minimum each)"
+        )
+        print(
+            f"Athena as history doubles     {athena_one_day['bytes'] / 1e6:,.2f} MB after one day, "
+            f"{athena['bytes'] / 1e6:,.2f} MB after two ({athena['bytes'] / athena_one_day['bytes']:.3f}x, "
+            f"with {new_patients} more patients); most grown query {most_grown} {growth[most_grown]:.3f}x"
         )
 
         # 4. scaling
