@@ -457,9 +457,11 @@ def main() -> None:
 
         athena = athena_scan(lake)
         report["athena"] = athena
+        # A query whose tables are empty on the first day scans nothing: no growth to report.
         growth = {
-            chart_id: query["bytes"] / max(athena_one_day["queries"][chart_id]["bytes"], 1)
+            chart_id: query["bytes"] / athena_one_day["queries"][chart_id]["bytes"]
             for chart_id, query in athena["queries"].items()
+            if athena_one_day["queries"][chart_id]["bytes"]
         }
         most_grown = max(growth, key=growth.get)
         report["athena_history"] = {
@@ -482,7 +484,8 @@ def main() -> None:
         print(
             f"Athena as history doubles     {athena_one_day['bytes'] / 1e6:,.2f} MB after one day, "
             f"{athena['bytes'] / 1e6:,.2f} MB after two ({athena['bytes'] / athena_one_day['bytes']:.3f}x, "
-            f"with {new_patients} more patients); most grown query {most_grown} {growth[most_grown]:.3f}x"
+            f"with {new_patients} more patients); most grown query {most_grown} {growth[most_grown]:.3f}x "
+            f"({len(athena['queries']) - len(growth)} scan nothing on the first day)"
         )
 
         # 4. scaling
